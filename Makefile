@@ -1,0 +1,52 @@
+# tifa — the pipeline map. `make help` lists every target.
+# The environment (.venv) is created or updated from requirements.lock whenever needed.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+EXECUTE := $(BIN)/jupyter nbconvert --to notebook --execute --ExecutePreprocessor.timeout=1200 --ExecutePreprocessor.record_timing=False
+
+export MPLBACKEND := Agg
+export PYTHONHASHSEED := 0
+
+.DEFAULT_GOAL := help
+.PHONY: help env corpus figures notebooks test bench lock clean
+
+help: ## list every target with what it does
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
+	  echo "python3 cannot create a virtual environment here: installing Debian's python3-venv"; \
+	  rm -rf $(VENV); $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(BIN)/python -m pip check
+	@touch $(STAMP)
+
+env: $(STAMP) ## create or update the environment (.venv) from requirements.lock
+
+corpus: $(STAMP) ## clean the embedded corpus into data/processed/ (Parquet, audit, one .txt per document)
+	$(BIN)/tifa build
+
+figures: corpus ## rebuild every figure in figures/ by executing every notebook (copies go to build/notebooks/)
+	$(EXECUTE) --output-dir build/notebooks $(NOTEBOOKS)
+
+notebooks: corpus ## re-execute the notebooks in place, refreshing the outputs that nbval compares
+	$(EXECUTE) --inplace $(NOTEBOOKS)
+
+test: $(STAMP) ## run all tests: unit and integration tests, then nbval over notebooks/
+	$(BIN)/python -m pytest --nbval --nbval-sanitize-with notebooks/sanitize.cfg tests notebooks
+
+bench: $(STAMP) ## print throughput figures (needs ../shared)
+	$(BIN)/python bench/clean.py
+
+lock: $(STAMP) ## rewrite requirements.lock from the current environment (after changing pyproject.toml)
+	@{ head -n 2 requirements.lock; $(BIN)/python -m pip freeze --exclude-editable | grep -v '^tifa'; } > requirements.lock.new
+	@mv requirements.lock.new requirements.lock
+
+clean: ## remove derived data and build outputs (not figures/, not the environment)
+	rm -rf data/processed build

@@ -1,0 +1,25 @@
+"""tifa (提法): comparative discourse analysis of Chinese government texts."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("tifa")
+except PackageNotFoundError:  # running from a source tree without installation
+    __version__ = "0.0.0"
+
+from tifa.clean import Edit, Step, clean_text, default_pipeline, make_pipeline  # noqa: E402
+from tifa.corpus import Corpus, CorpusError, load_corpus, read_processed, write_processed  # noqa: E402
+
+__all__ = [
+    "Corpus",
+    "CorpusError",
+    "Edit",
+    "Step",
+    "__version__",
+    "clean_text",
+    "default_pipeline",
+    "load_corpus",
+    "make_pipeline",
+    "read_processed",
+    "write_processed",
+]

@@ -1,0 +1,387 @@
+"""Cleaning: small, named ``str -> str`` steps and a pipeline that audits them.
+
+Every step is a :class:`Step`: calling it on a text returns the cleaned text
+(a pure function of that one text, no global state), and ``step.run(text)``
+returns the text together with the :class:`Edit` records that say what the
+step removed or changed.  :func:`clean_text` applies a pipeline and returns
+both the text and the audit log, so nothing is dropped without a record.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from tifa import config
+
+HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+HAN_RE = re.compile(f"[{HAN}]")
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One thing a step removed or changed, located by line of the step's input."""
+
+    kind: str  # "removed", "changed", "joined", "converted"
+    line: int | None
+    before: str
+    after: str = ""
+    rule: str = ""
+
+
+@dataclass(frozen=True)
+class Step:
+    """A named text transform; ``step(text)`` is the plain ``str -> str`` form."""
+
+    name: str
+    run: Callable[[str], tuple[str, list[Edit]]] = field(repr=False)
+
+    def __call__(self, text: str) -> str:
+        return self.run(text)[0]
+
+
+def count_han(text: str) -> int:
+    """Number of Han (CJK ideograph) characters in ``text``."""
+    return len(HAN_RE.findall(text))
+
+
+def _line_number(text: str, pos: int) -> int:
+    return text.count("\n", 0, pos) + 1
+
+
+def _substitute(pattern: re.Pattern[str], text: str, repl: Callable[[re.Match[str]], str]) -> tuple[str, list[Edit]]:
+    """``pattern.sub`` that records one :class:`Edit` per match."""
+    edits: list[Edit] = []
+
+    def record(m: re.Match[str]) -> str:
+        new = repl(m)
+        edits.append(Edit("changed" if new else "removed", _line_number(text, m.start()), m.group(0), new))
+        return new
+
+    return pattern.sub(record, text), edits
+
+
+# --- character-level steps -------------------------------------------------
+
+_NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x85\x0b\x0c]")
+
+
+def _normalize_newlines(text: str) -> tuple[str, list[Edit]]:
+    n = len(_NEWLINES.findall(text))
+    edits = [Edit("changed", None, f"{n} line separators", "\\n")] if n else []
+    return _NEWLINES.sub("\n", text), edits
+
+
+normalize_newlines = Step("normalize_newlines", _normalize_newlines)
+
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]+")
+
+
+def _remove_invisible(text: str) -> tuple[str, list[Edit]]:
+    new, edits = _substitute(_INVISIBLE, text, lambda m: "")
+    edits = [Edit(e.kind, e.line, " ".join(f"U+{ord(c):04X}" for c in e.before)) for e in edits]
+    return new, edits
+
+
+remove_invisible = Step("remove_invisible", _remove_invisible)
+"""Remove zero-width and directional control characters (U+200B, U+FEFF …)."""
+
+_FULLWIDTH_ALNUM = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000]+")
+
+
+def _normalize_width(text: str) -> tuple[str, list[Edit]]:
+    return _substitute(_FULLWIDTH_ALNUM, text, lambda m: unicodedata.normalize("NFKC", m.group(0)))
+
+
+normalize_width = Step("normalize_width", _normalize_width)
+"""Full-width digits and Latin letters to ASCII (``１９５５`` → ``1955``), ideographic space to space.
+
+Punctuation keeps its width: Chinese texts mix both and the mix is content.
+"""
+
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
+# A bracketed pinyin syllable right after a Han character: 開(kāi), 動（dòng）.
+# It must carry a tone mark or be a bare syllable of letters only, so that
+# Latin abbreviations such as 化学需氧量(COD) are kept (upper case is not pinyin here).
+_PINYIN = re.compile(
+    rf"(?<=[{HAN}])[(（]\s*(?=[a-zü{_TONED}]*[{_TONED}])[a-zü{_TONED}]{{1,7}}\s*[)）]"
+)
+
+
+def _strip_pinyin(text: str) -> tuple[str, list[Edit]]:
+    new, edits = _substitute(_PINYIN, text, lambda m: "")
+    # Show the annotated character with its annotation, as a reader would search for it.
+    return new, [Edit(e.kind, e.line, e.before, e.after, "pinyin") for e in edits]
+
+
+strip_pinyin = Step("strip_pinyin", _strip_pinyin)
+"""Remove inline pinyin annotations (``召開(kāi)`` → ``召開``); ``(厅长提名人)`` and ``(一)`` stay."""
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def _n_differing(a: str, b: str) -> int:
+    """Characters that differ between two strings, position by position (vectorised)."""
+    if a == b:
+        return 0
+    if len(a) != len(b):  # t2s maps character to character; be safe if a phrase rule does not
+        return sum(x != y for x, y in zip(a, b)) + abs(len(a) - len(b))
+    codes = np.frombuffer(a.encode("utf-32-le"), dtype=np.uint32), np.frombuffer(b.encode("utf-32-le"), dtype=np.uint32)
+    return int(np.count_nonzero(codes[0] != codes[1]))
+
+
+def traditional_share(text: str) -> float:
+    """Share of Han characters that OpenCC's t2s conversion changes (0 for simplified text)."""
+    n = count_han(text)
+    return _n_differing(text, _t2s().convert(text)) / n if n else 0.0
+
+
+def make_to_simplified(threshold: float = config.TRADITIONAL_SHARE) -> Step:
+    """Convert a document to simplified script when it is in traditional script.
+
+    A document counts as traditional when at least ``threshold`` of its Han
+    characters change under OpenCC ``t2s`` (simplified texts: < 1 %;
+    traditional ones: 25–35 %). The edit records the share that was converted.
+    """
+
+    def run(text: str) -> tuple[str, list[Edit]]:
+        n_han = count_han(text)
+        converted = _t2s().convert(text) if n_han else text
+        n = _n_differing(text, converted)
+        share = n / n_han if n_han else 0.0
+        if share < threshold:
+            return text, []
+        return converted, [Edit("converted", None, f"traditional script ({share:.1%} of Han characters)", f"{n} characters converted to simplified", "t2s")]
+
+    return Step("to_simplified", run)
+
+
+to_simplified = make_to_simplified()
+
+
+# --- line-level steps --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BoilerplateRule:
+    """A line pattern that marks web-site boilerplate (see ``boilerplate.yaml``)."""
+
+    id: str
+    kind: str  # "line" removes matching lines; "tail" removes the line and all after it
+    pattern: re.Pattern[str]
+    description: str
+    examples: tuple[str, ...] = ()
+    max_chars: int | None = None
+
+
+def load_boilerplate_rules(path: str | Path = config.BOILERPLATE_YAML) -> tuple[BoilerplateRule, ...]:
+    """Read boilerplate rules from a YAML file; errors name the file and the rule."""
+    path = Path(path)
+    try:
+        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ValueError(f"{path}: cannot read boilerplate rules ({exc})") from exc
+    rules = []
+    for i, entry in enumerate(spec.get("rules", []), start=1):
+        missing = {"id", "kind", "pattern", "description"} - set(entry)
+        if missing:
+            raise ValueError(f"{path}: rule {i} lacks {sorted(missing)}; see the schema at the top of the file")
+        if entry["kind"] not in {"line", "tail"}:
+            raise ValueError(f"{path}: rule {entry['id']!r} has kind {entry['kind']!r}; use 'line' or 'tail'")
+        try:
+            pattern = re.compile(entry["pattern"])
+        except re.error as exc:
+            raise ValueError(f"{path}: rule {entry['id']!r} has an invalid pattern ({exc})") from exc
+        rules.append(
+            BoilerplateRule(
+                id=entry["id"],
+                kind=entry["kind"],
+                pattern=pattern,
+                description=entry["description"],
+                examples=tuple(entry.get("examples", ())),
+                max_chars=entry.get("max_chars"),
+            )
+        )
+    return tuple(rules)
+
+
+def rule_matches(rule: BoilerplateRule, line: str) -> bool:
+    """Whether ``rule`` marks ``line`` (stripped) as boilerplate."""
+    line = line.strip()
+    if rule.max_chars is not None and len(line) > rule.max_chars:
+        return False
+    return rule.pattern.search(line) is not None
+
+
+def make_remove_boilerplate(rules: Sequence[BoilerplateRule] | None = None) -> Step:
+    """Remove boilerplate lines; every removed line is recorded with its rule id."""
+    rules = tuple(load_boilerplate_rules() if rules is None else rules)
+
+    def run(text: str) -> tuple[str, list[Edit]]:
+        lines = text.split("\n")
+        kept: list[str] = []
+        edits: list[Edit] = []
+        for i, line in enumerate(lines, start=1):
+            rule = next((r for r in rules if line.strip() and rule_matches(r, line)), None)
+            if rule is None:
+                kept.append(line)
+                continue
+            if rule.kind == "tail":
+                edits.extend(Edit("removed", j, rest, "", rule.id) for j, rest in enumerate(lines[i - 1 :], start=i) if rest.strip())
+                break
+            edits.append(Edit("removed", i, line, "", rule.id))
+        return "\n".join(kept), edits
+
+    return Step("remove_boilerplate", run)
+
+
+_TERMINAL = "。！？!?；;：:…”’\"」』"
+_HEADING = re.compile(
+    r"^\s*(?:[一二三四五六七八九十百]+[、.．]|[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．]|第[一二三四五六七八九十百\d]+[章节部分条])"
+)
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def _repair_line_breaks(text: str) -> tuple[str, list[Edit]]:
+    """Join a line to the next when a single line break falls inside a sentence.
+
+    A break is inside a sentence when the line does not end in sentence-final
+    punctuation, is not a heading (``一、…``, ``(二)…``), and the next line
+    follows without a blank line (as in wiki texts: ``政府工作报\\n告``).
+    """
+    lines = text.split("\n")
+    out: list[str] = []
+    edits: list[Edit] = []
+    joinable = False  # whether out[-1] may take the next line
+    for i, line in enumerate(lines, start=1):
+        stripped = line.strip()
+        if joinable and stripped:
+            prev = out[-1].rstrip()
+            sep = " " if _LATIN.match(prev[-1:]) and _LATIN.match(stripped[:1]) else ""
+            out[-1] = prev + sep + stripped
+            edits.append(Edit("joined", i - 1, prev[-12:] + "\\n" + stripped[:12], prev[-12:] + sep + stripped[:12]))
+        else:
+            out.append(line)
+        last = out[-1].rstrip()
+        joinable = bool(stripped) and not last.endswith(tuple(_TERMINAL)) and not _HEADING.match(last)
+    return "\n".join(out), edits
+
+
+repair_line_breaks = Step("repair_line_breaks", _repair_line_breaks)
+
+
+def make_remove_duplicate_paragraphs(min_chars: int = config.MIN_DUPLICATE_PARAGRAPH_CHARS) -> Step:
+    """Remove exact repeats of a paragraph inside one document (a scraping artefact).
+
+    Paragraphs shorter than ``min_chars`` characters ("同志们:", "各位代表！")
+    legitimately recur and are kept.
+    """
+
+    def run(text: str) -> tuple[str, list[Edit]]:
+        seen: dict[str, int] = {}
+        kept: list[str] = []
+        edits: list[Edit] = []
+        for i, line in enumerate(text.split("\n"), start=1):
+            key = line.strip()
+            if len(key) >= min_chars and key in seen:
+                edits.append(Edit("removed", i, line, "", f"duplicate of line {seen[key]}"))
+                continue
+            seen.setdefault(key, i)
+            kept.append(line)
+        return "\n".join(kept), edits
+
+    return Step("remove_duplicate_paragraphs", run)
+
+
+remove_duplicate_paragraphs = make_remove_duplicate_paragraphs()
+
+_SPACES = re.compile(r"[ \t]+")
+_HAN_GAP = re.compile(rf"(?<=[{HAN}]) (?=[{HAN}])")
+
+
+def _tidy_whitespace(text: str) -> tuple[str, list[Edit]]:
+    """One paragraph per line, separated by a blank line; spaces between Han characters removed."""
+    edits: list[Edit] = []
+    paragraphs = []
+    for i, line in enumerate(text.split("\n"), start=1):
+        tidy = _HAN_GAP.sub("", _SPACES.sub(" ", line).strip())
+        if not tidy:
+            continue
+        if tidy != line and tidy != line.strip():
+            edits.append(Edit("changed", i, line, tidy))
+        paragraphs.append(tidy)
+    return "\n\n".join(paragraphs), edits
+
+
+tidy_whitespace = Step("tidy_whitespace", _tidy_whitespace)
+
+
+def default_pipeline(
+    *,
+    boilerplate: Sequence[BoilerplateRule] | None = None,
+    traditional_threshold: float = config.TRADITIONAL_SHARE,
+    min_duplicate_chars: int = config.MIN_DUPLICATE_PARAGRAPH_CHARS,
+) -> tuple[Step, ...]:
+    """The cleaning steps in the order they run (documented in the README)."""
+    return (
+        normalize_newlines,
+        remove_invisible,
+        normalize_width,
+        strip_pinyin,
+        make_to_simplified(traditional_threshold),
+        make_remove_boilerplate(boilerplate),
+        repair_line_breaks,
+        make_remove_duplicate_paragraphs(min_duplicate_chars),
+        tidy_whitespace,
+    )
+
+
+def make_pipeline(*steps: Step) -> Callable[[str], str]:
+    """Chain steps into one ``str -> str`` function (textacy style)."""
+
+    def pipeline(text: str) -> str:
+        for step in steps:
+            text = step(text)
+        return text
+
+    return pipeline
+
+
+@dataclass(frozen=True)
+class CleanResult:
+    text: str
+    audit: list[tuple[str, Edit]]  # (step name, edit)
+
+
+def clean_text(text: str, steps: Iterable[Step] | None = None) -> CleanResult:
+    """Apply the pipeline to one text and keep every step's edits."""
+    audit: list[tuple[str, Edit]] = []
+    for step in default_pipeline() if steps is None else steps:
+        text, edits = step.run(text)
+        audit.extend((step.name, e) for e in edits)
+    return CleanResult(text, audit)
+
+
+_SENTENCE = re.compile(r"[^。！？!?…]+(?:[。！？!?]+|…+)?[”’\"」』)）]*|[。！？!?…]+")
+
+
+def split_paragraphs(text: str) -> list[str]:
+    """Paragraphs of a cleaned text (one per line)."""
+    return [p for p in text.split("\n") if p.strip()]
+
+
+def split_sentences(paragraph: str) -> list[str]:
+    """Sentences of a paragraph, ending at 。！？!? or …… (closing quotes stay with the sentence)."""
+    return [s.strip() for s in _SENTENCE.findall(paragraph) if s.strip()]

@@ -1,0 +1,384 @@
+"""The corpus layer: read documents and docvars from any supported source, clean them, keep the audit.
+
+Sources (:func:`load_corpus`): a folder with ``metadata.csv`` (``doc_id``,
+``file``, optional docvars) and text files; a JSONL file; a CSV or Parquet
+table. Every problem names the file and the line or row, and says what to do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from tqdm.auto import tqdm
+
+from tifa import config
+from tifa.clean import Step, clean_text, count_han, default_pipeline, split_paragraphs, split_sentences
+
+log = logging.getLogger(__name__)
+
+TEXT_SUFFIXES = (".txt",)
+#: Docvars the study knows about; any other column travels along unchanged.
+STANDARD_DOCVARS = ("province", "city", "level", "date", "year", "genre", "speaker_or_organ")
+AUDIT_COLUMNS = ["doc_id", "step", "kind", "line", "rule", "before", "after"]
+
+
+class CorpusError(ValueError):
+    """Bad input: the message names the file (and line/row) and the fix."""
+
+
+# --- decoding ------------------------------------------------------------------
+
+
+def decode_bytes(data: bytes, source: str | Path) -> tuple[str, str]:
+    """Decode a text file's bytes; returns ``(text, encoding)``.
+
+    UTF-8 (with or without BOM) is tried first; otherwise charset-normalizer
+    detects among the Chinese encodings GB18030 (a superset of GBK/GB2312) and
+    Big5. Bytes that fit none of them raise :class:`CorpusError`.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict"), "utf_8_sig"
+    try:
+        return data.decode("utf-8"), "utf_8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data, cp_isolation=["gb18030", "big5"]).best()
+    if best is None or count_han(str(best)) == 0:
+        raise CorpusError(
+            f"{source}: cannot decode the file as UTF-8, GB18030/GBK or Big5. "
+            "Check that it is a text file and re-save it as UTF-8."
+        )
+    return str(best), best.encoding
+
+
+def read_text_file(path: Path) -> tuple[str, str]:
+    """Read and decode one text file (see :func:`decode_bytes`)."""
+    return decode_bytes(path.read_bytes(), path)
+
+
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# --- the corpus object ---------------------------------------------------------
+
+
+@dataclass
+class Corpus:
+    """Cleaned documents with their docvars, the cleaning audit and the problems found.
+
+    ``docs`` has one row per document: ``doc_id``, the docvars, ``text``
+    (cleaned) and ``n_chars`` (Han characters). ``audit`` has one row per edit
+    a cleaning step made. ``problems`` lists what was reported but not fatal
+    (e.g. documents without a year); nothing is dropped silently.
+    """
+
+    docs: pd.DataFrame
+    audit: pd.DataFrame
+    problems: pd.DataFrame
+    source: str
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def __repr__(self) -> str:
+        return f"<Corpus of {len(self)} documents from {self.source}>"
+
+    @property
+    def doc_ids(self) -> list[str]:
+        return self.docs["doc_id"].tolist()
+
+    @property
+    def docvars(self) -> pd.DataFrame:
+        """Docvars keyed by ``doc_id`` (everything except the text)."""
+        return self.docs.drop(columns=["text"]).set_index("doc_id")
+
+    def summary(self) -> pd.DataFrame:
+        """One row per document: standard docvars, size and what cleaning did."""
+        removed = self.audit[(self.audit["kind"] == "removed") & self.audit["step"].isin(LINE_REMOVING_STEPS)]
+        converted = self.audit.loc[self.audit["step"] == "to_simplified", "doc_id"]
+        pinyin = self.audit.loc[self.audit["step"] == "strip_pinyin", "doc_id"]
+        out = pd.DataFrame({"doc_id": self.docs["doc_id"]})
+        for col in ("province", "city", "level", "year", "genre"):
+            out[col] = self.docs[col] if col in self.docs else pd.NA
+        out["n_chars"] = self.docs["n_chars"].to_numpy()
+        out["n_lines_removed"] = out["doc_id"].map(removed["doc_id"].value_counts()).fillna(0).astype(int)
+        out["n_pinyin_removed"] = out["doc_id"].map(pinyin.value_counts()).fillna(0).astype(int)
+        out["converted_script"] = out["doc_id"].isin(converted)
+        if "title" in self.docs:
+            out["title"] = self.docs["title"].to_numpy()
+        return out
+
+    def audit_counts(self) -> pd.DataFrame:
+        """Number of edits per document (rows, ``doc_id``) and cleaning step (columns, in pipeline order)."""
+        pipeline = [s.name for s in default_pipeline()]
+        used = set(self.audit["step"])
+        order = [s for s in pipeline if s in used] + sorted(used - set(pipeline))
+        counts = pd.crosstab(self.audit["doc_id"], self.audit["step"]).reindex(index=self.doc_ids, columns=order, fill_value=0)
+        counts.columns.name = "step"
+        return counts
+
+    def paragraphs(self) -> pd.DataFrame:
+        """One row per paragraph: ``doc_id``, ``paragraph_id`` (``<doc_id>:p0001``), ``position``, ``text`` and the docvars."""
+        rows = [
+            (doc_id, f"{doc_id}:p{i:04d}", i, para)
+            for doc_id, text in zip(self.docs["doc_id"], self.docs["text"])
+            for i, para in enumerate(split_paragraphs(text), start=1)
+        ]
+        units = pd.DataFrame(rows, columns=["doc_id", "paragraph_id", "position", "text"])
+        return units.join(self.docvars.drop(columns=["n_chars"]), on="doc_id")
+
+    def sentences(self) -> pd.DataFrame:
+        """One row per sentence: ``paragraph_id``, ``sentence_id`` (``<doc_id>:p0001:s001``), ``text`` and the docvars."""
+        paras = self.paragraphs()
+        rows = [
+            (doc_id, pid, f"{pid}:s{j:03d}", sent)
+            for doc_id, pid, para in zip(paras["doc_id"], paras["paragraph_id"], paras["text"])
+            for j, sent in enumerate(split_sentences(para), start=1)
+        ]
+        units = pd.DataFrame(rows, columns=["doc_id", "paragraph_id", "sentence_id", "text"])
+        return units.join(self.docvars.drop(columns=["n_chars"]), on="doc_id")
+
+
+LINE_REMOVING_STEPS = ("remove_boilerplate", "remove_duplicate_paragraphs")
+
+
+# --- reading sources -----------------------------------------------------------
+
+
+@dataclass
+class _Record:
+    """One raw document before cleaning; ``where`` names its file and line/row for errors."""
+
+    doc_id: str
+    text: str
+    docvars: dict
+    where: str
+
+
+def _read_folder(folder: Path, text_field: str) -> list[_Record]:
+    meta_path = folder / "metadata.csv"
+    if not meta_path.is_file():
+        raise CorpusError(f"{folder}: no metadata.csv. A corpus folder needs metadata.csv with columns doc_id, file (and optional docvars).")
+    meta = pd.read_csv(meta_path, dtype=str, keep_default_na=False, encoding="utf-8")
+    for col in ("doc_id", "file"):
+        if col not in meta.columns:
+            raise CorpusError(f"{meta_path}: column {col!r} is missing (found {list(meta.columns)}). Add it.")
+    records: list[_Record] = []
+    listed: set[Path] = set()
+    for row, entry in enumerate(meta.to_dict("records"), start=2):  # line 1 is the header
+        where = f"{meta_path}, line {row}"
+        if not entry["file"]:
+            raise CorpusError(f"{where}: document {entry['doc_id']!r} has no file. Fill in the 'file' column.")
+        path = (folder / entry["file"]).resolve()
+        if not path.is_file():
+            raise CorpusError(f"{where}: file {entry['file']!r} does not exist. Fix the path (relative to {folder}) or remove the row.")
+        expected = entry.pop("sha256", "")
+        if expected and sha256_file(path) != expected:
+            raise CorpusError(f"{where}: {entry['file']} does not match its sha256 {expected[:12]}…; raw files must not change. Restore the file or update the checksum deliberately.")
+        listed.add(path)
+        text, encoding = read_text_file(path)
+        doc_id = entry.pop("doc_id")
+        file = entry.pop("file")
+        records.append(_Record(doc_id, text, {"file": file, "encoding": encoding, **entry}, where))
+    for directory in sorted({p.parent for p in listed}):
+        for path in sorted(directory.iterdir()):
+            if path.suffix in TEXT_SUFFIXES and path.resolve() not in listed:
+                raise CorpusError(f"{path}: text file without a row in {meta_path}. Add a row for it (doc_id, file, docvars) or move it out of {directory}.")
+    return records
+
+
+def _read_jsonl(path: Path, text_field: str, id_field: str) -> list[_Record]:
+    records = []
+    with path.open(encoding="utf-8") as handle:
+        for line_no, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            where = f"{path}, line {line_no}"
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise CorpusError(f"{where}: not valid JSON ({exc.msg}). Each line must hold one JSON object.") from exc
+            records.append(_record_from_mapping(obj, where, text_field, id_field, default_id=f"{path.stem}-{line_no:04d}"))
+    return records
+
+
+def _read_table(path: Path, text_field: str, id_field: str) -> list[_Record]:
+    if path.suffix == ".parquet":
+        table = pd.read_parquet(path)
+        unit = "row"
+        first = 1
+    else:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        unit, first = "line", 2  # CSV line numbers count the header
+    records = []
+    for i, obj in enumerate(table.to_dict("records")):
+        where = f"{path}, {unit} {first + i}"
+        records.append(_record_from_mapping(obj, where, text_field, id_field, default_id=f"{path.stem}-{first + i:04d}"))
+    return records
+
+
+def _record_from_mapping(obj: dict, where: str, text_field: str, id_field: str, default_id: str) -> _Record:
+    if text_field not in obj:
+        raise CorpusError(f"{where}: no text field {text_field!r} (fields: {sorted(obj)}). Pass --text-field NAME.")
+    text = obj.pop(text_field)
+    if not isinstance(text, str):
+        raise CorpusError(f"{where}: text field {text_field!r} is {type(text).__name__}, not a string. Fix the record.")
+    doc_id = str(obj.pop(id_field)) if obj.get(id_field) not in (None, "") else default_id
+    return _Record(doc_id, text, obj, where)
+
+
+# --- docvars -------------------------------------------------------------------
+
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+def _normalise_docvars(records: Sequence[_Record]) -> tuple[pd.DataFrame, list[dict]]:
+    """Docvars table (``date`` ISO string, ``year`` Int64 derived from ``date`` when absent)."""
+    problems: list[dict] = []
+    rows = []
+    seen: dict[str, str] = {}
+    for rec in records:
+        if rec.doc_id in seen:
+            raise CorpusError(f"{rec.where}: duplicate doc_id {rec.doc_id!r} (first at {seen[rec.doc_id]}). doc_ids must be unique.")
+        seen[rec.doc_id] = rec.where
+        dv = {k: (None if v == "" else v) for k, v in rec.docvars.items()}
+        date = dv.get("date")
+        date_year = None
+        if date is not None:
+            date = str(date)
+            if not _DATE.match(date):
+                raise CorpusError(f"{rec.where}: date {date!r} is not an ISO date (YYYY-MM-DD, YYYY-MM or YYYY). Correct it.")
+            try:
+                pd.Timestamp(date)
+            except ValueError as exc:
+                raise CorpusError(f"{rec.where}: date {date!r} does not exist ({exc}). Correct it.") from exc
+            date_year = int(date[:4])
+            dv["date"] = date
+        year = dv.get("year")
+        if year is not None:
+            try:
+                year = int(float(year))
+            except (TypeError, ValueError) as exc:
+                raise CorpusError(f"{rec.where}: year {dv['year']!r} is not a number. Correct it or leave it empty.") from exc
+            if date_year is not None and year != date_year:
+                raise CorpusError(f"{rec.where}: year {year} contradicts date {date}. Make them agree (year is the event year).")
+        else:
+            year = date_year
+        dv["year"] = year
+        if year is None:
+            title = f" ({dv['title']})" if dv.get("title") else ""
+            problems.append({"doc_id": rec.doc_id, "where": rec.where, "problem": f"no year or date{title}: kept, but left out of analyses by year"})
+        rows.append({"doc_id": rec.doc_id, **dv})
+    table = pd.DataFrame(rows)
+    table["year"] = table["year"].astype("Int64")
+    return table, problems
+
+
+# --- public entry points ---------------------------------------------------------
+
+
+def read_records(path: str | Path, *, text_field: str = "text", id_field: str = "doc_id") -> list[_Record]:
+    """Raw documents of a source, undecoded problems raised as :class:`CorpusError`."""
+    path = Path(path)
+    if path.is_dir():
+        return _read_folder(path, text_field)
+    if not path.exists():
+        raise CorpusError(f"{path}: no such file or folder. Pass a corpus folder (with metadata.csv), a .jsonl, .csv or .parquet file.")
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson"):
+        return _read_jsonl(path, text_field, id_field)
+    if suffix in (".csv", ".parquet"):
+        return _read_table(path, text_field, id_field)
+    raise CorpusError(f"{path}: unsupported corpus format {suffix!r}. Use a folder with metadata.csv, .jsonl, .csv or .parquet.")
+
+
+def load_corpus(
+    path: str | Path | None = None,
+    *,
+    text_field: str = "text",
+    id_field: str = "doc_id",
+    steps: Sequence[Step] | None = None,
+    progress: bool | None = None,
+) -> Corpus:
+    """Read a corpus, clean every document and return a :class:`Corpus`.
+
+    ``path`` defaults to the embedded corpus in ``data/``. ``steps`` defaults to
+    :func:`tifa.clean.default_pipeline`. Documents without a year are kept and
+    reported in ``corpus.problems`` (and logged); a document that is empty
+    after cleaning is an error.
+    """
+    path = Path(path) if path is not None else config.DATA_DIR
+    records = read_records(path, text_field=text_field, id_field=id_field)
+    if not records:
+        raise CorpusError(f"{path}: the corpus has no documents.")
+    table, problems = _normalise_docvars(records)
+    steps = tuple(default_pipeline() if steps is None else steps)
+    texts, audit_rows = [], []
+    disable = None if progress is None else not progress
+    for rec in tqdm(records, desc="cleaning", unit="doc", disable=disable or len(records) < 50):
+        result = clean_text(rec.text, steps)
+        if count_han(result.text) == 0:
+            raise CorpusError(f"{rec.where}: document {rec.doc_id!r} is empty after cleaning (no Chinese text left). Check the file, or its boilerplate rules in the audit log.")
+        texts.append(result.text)
+        audit_rows.extend((rec.doc_id, step, e.kind, e.line, e.rule, e.before, e.after) for step, e in result.audit)
+    table["text"] = texts
+    table["n_chars"] = [count_han(t) for t in texts]
+    audit = pd.DataFrame(audit_rows, columns=AUDIT_COLUMNS).astype({"line": "Int64"})
+    problems_table = pd.DataFrame(problems, columns=["doc_id", "where", "problem"])
+    for p in problems:
+        log.info("%s: %s", p["where"], p["problem"])
+    if problems:
+        log.warning("%d of %d documents have no year or date; they are kept (see corpus.problems)", len(problems), len(table))
+    return Corpus(docs=table, audit=audit, problems=problems_table, source=_display_path(path))
+
+
+def _display_path(path: Path) -> str:
+    """The path relative to the project when inside it (no machine paths in outputs)."""
+    try:
+        return str(path.resolve().relative_to(config.PROJECT_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def write_processed(corpus: Corpus, out_dir: str | Path = config.PROCESSED_DIR) -> list[Path]:
+    """Write the cleaned corpus: ``corpus.parquet`` (docvars + text), ``audit.csv``, ``problems.csv`` and ``texts/<doc_id>.txt``.
+
+    Output is a deterministic function of the input (same corpus → same bytes).
+    """
+    out_dir = Path(out_dir)
+    texts_dir = out_dir / "texts"
+    texts_dir.mkdir(parents=True, exist_ok=True)
+    for stale in texts_dir.glob("*.txt"):
+        stale.unlink()
+    written = [out_dir / "corpus.parquet", out_dir / "audit.csv", out_dir / "problems.csv"]
+    corpus.docs.to_parquet(written[0], index=False)
+    corpus.audit.to_csv(written[1], index=False, lineterminator="\n")
+    corpus.problems.to_csv(written[2], index=False, lineterminator="\n")
+    for doc_id, text in zip(corpus.docs["doc_id"], corpus.docs["text"]):
+        path = texts_dir / f"{_safe_name(doc_id)}.txt"
+        path.write_text(text + "\n", encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def read_processed(out_dir: str | Path = config.PROCESSED_DIR) -> Corpus:
+    """Read a corpus written by :func:`write_processed`."""
+    out_dir = Path(out_dir)
+    docs = pd.read_parquet(out_dir / "corpus.parquet")
+    audit = pd.read_csv(out_dir / "audit.csv", dtype={"line": "Int64"}, keep_default_na=False)
+    problems = pd.read_csv(out_dir / "problems.csv", keep_default_na=False)
+    return Corpus(docs=docs, audit=audit, problems=problems, source=_display_path(out_dir))
+
+
+def _safe_name(doc_id: str) -> str:
+    return re.sub(r"[^\w.-]+", "_", doc_id)

@@ -1,0 +1,63 @@
+"""The ``tifa`` command as a user runs it."""
+
+import io
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from tifa.cli import main
+
+from .conftest import GANZHOU, HENGSHUI, HUNAN, QINGHAI, SHANGLUO
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_corpus_csv_shows_the_seed_facts(capsys):
+    code, out, _ = run(capsys, "corpus", "--format", "csv")
+    assert code == 0
+    table = pd.read_csv(io.StringIO(out), dtype={"year": "Int64"}, keep_default_na=False).set_index("doc_id")
+    assert list(table.columns[:9]) == ["province", "city", "level", "year", "genre", "n_chars", "n_lines_removed", "n_pinyin_removed", "converted_script"]
+    assert table.loc[HUNAN, ["province", "city", "level", "year", "genre"]].tolist() == ["湖南省", "", "province", 2016, "meeting_report"]
+    assert table.loc[HENGSHUI, ["province", "city", "level", "year"]].tolist() == ["河北省", "衡水市", "prefecture", 2016]
+    assert table.loc[QINGHAI, ["year", "converted_script"]].tolist() == [2017, True]
+    assert table.loc[GANZHOU, "year"] == 2014
+    assert table.loc[SHANGLUO, ["city", "year", "n_lines_removed"]].tolist() == ["商洛市", 2022, 5]
+
+
+def test_corpus_table_format(capsys):
+    code, out, _ = run(capsys, "corpus")
+    assert code == 0
+    assert out.splitlines()[0].split()[:3] == ["doc_id", "province", "city"]
+    assert len(out.splitlines()) == 6
+
+
+def test_bad_corpus_is_a_clear_error(capsys, tmp_path):
+    code, _, err = run(capsys, "corpus", "--corpus", str(tmp_path / "nope.jsonl"))
+    assert code == 2
+    assert "nope.jsonl: no such file or folder" in err
+
+
+def test_build_writes_processed_corpus(capsys, tmp_path):
+    code, _, err = run(capsys, "build", "--out", str(tmp_path))
+    assert code == 0 and "cleaned 5 documents (15 lines removed" in err
+    assert (tmp_path / "corpus.parquet").is_file() and len(list((tmp_path / "texts").glob("*.txt"))) == 5
+
+
+def test_installed_console_script():
+    result = subprocess.run([sys.executable, "-m", "tifa.cli", "--version"], capture_output=True, text=True, check=True)
+    assert result.stdout.startswith("tifa ")
+
+
+def test_gov_reports_through_the_cli(capsys, gov_reports_path):
+    code, out, err = run(capsys, "corpus", "--corpus", str(gov_reports_path), "--text-field", "content", "--format", "csv")
+    assert code == 0
+    table = pd.read_csv(io.StringIO(out), dtype={"year": "Int64"})
+    assert len(table) == 72 and table["year"].notna().sum() == 52
+    assert err.count("no year or date") == 20
+    assert "关于政府工作报告的决议" in err, "the year-less records are named"

@@ -1,0 +1,144 @@
+"""The corpus layer: sources, docvars, audit, processed output and clear errors."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from tifa import CorpusError, config, load_corpus, read_processed, write_processed
+from tifa.corpus import decode_bytes
+
+from .conftest import GANZHOU, HENGSHUI, HUNAN, QINGHAI, SHANGLUO
+
+BODY = "会议强调，要严格落实环境保护党政同责、一岗双责，坚决打好污染防治攻坚战。"
+
+
+def test_seed_summary(seeds):
+    summary = seeds.summary().set_index("doc_id")
+    assert summary.loc[[HUNAN, HENGSHUI, QINGHAI, GANZHOU, SHANGLUO], "n_lines_removed"].tolist() == [1, 6, 0, 3, 5]
+    assert summary["converted_script"].to_dict() == {HUNAN: False, HENGSHUI: False, QINGHAI: True, GANZHOU: False, SHANGLUO: False}
+    assert summary.at[QINGHAI, "n_pinyin_removed"] == 366
+    assert summary["year"].tolist() == [2016, 2016, 2017, 2014, 2022]
+
+
+def test_qinghai_slogan_only_after_conversion(raw_texts, seed_texts):
+    assert "党政同责" not in raw_texts[QINGHAI]
+    assert seed_texts[QINGHAI].count("党政同责") == 1
+
+
+def test_paragraph_and_sentence_ids_are_stable_and_unique(seeds):
+    paras = seeds.paragraphs()
+    assert paras["paragraph_id"].is_unique
+    assert paras.iloc[0][["paragraph_id", "position", "text"]].tolist() == [f"{HUNAN}:p0001", 1, "省环保厅召开党组扩大会安排部署下半年重点工作"]
+    assert (paras["province"].notna()).all(), "paragraphs carry their document's docvars"
+    sents = seeds.sentences()
+    assert sents["sentence_id"].is_unique
+    first = sents[sents.doc_id == SHANGLUO].iloc[1]  # after the title (p0001)
+    assert first["sentence_id"] == f"{SHANGLUO}:p0002:s001"
+    assert first["text"] == "10月12日上午,市环境局组织召开了首场作风建设专题研讨会。"
+    assert sents.equals(load_corpus().sentences())
+
+
+def test_processed_output_is_deterministic(seeds, tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    files_a = write_processed(seeds, a)
+    write_processed(load_corpus(), b)
+    assert len(files_a) == 3 + 5
+    for path in files_a:
+        assert path.read_bytes() == (b / path.relative_to(a)).read_bytes(), path.name
+    back = read_processed(a)
+    pd.testing.assert_frame_equal(back.docs, seeds.docs)
+    assert len(back.audit) == len(seeds.audit)
+    assert (a / "texts" / f"{HENGSHUI}.txt").read_text(encoding="utf-8").startswith("在省环境保护督查组督查衡水情况反馈会上的讲话")
+
+
+# --- encodings ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-8-sig", "utf-8"])
+def test_decoding_detects_chinese_encodings(raw_texts, encoding):
+    raw = raw_texts[HENGSHUI]
+    text, _ = decode_bytes(raw.encode(encoding), "x.txt")
+    assert text == raw
+
+
+def test_undecodable_bytes_name_the_file():
+    with pytest.raises(CorpusError, match=r"bad\.txt: cannot decode"):
+        decode_bytes(bytes(range(128, 256)) * 4, "bad.txt")
+
+
+# --- other sources --------------------------------------------------------------------
+
+def test_jsonl_source_with_docvars_and_derived_year(tmp_path):
+    path = tmp_path / "c.jsonl"
+    rows = [{"content": BODY, "date": "2019-05-04", "region": "甲"}, {"content": BODY + "其二。", "year": "2020"}]
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    corpus = load_corpus(path, text_field="content")
+    assert corpus.doc_ids == ["c-0001", "c-0002"]
+    assert corpus.docs["year"].tolist() == [2019, 2020]
+    assert corpus.docs["region"].tolist()[0] == "甲"
+
+
+def test_csv_and_parquet_sources(tmp_path):
+    table = pd.DataFrame({"doc_id": ["a", "b"], "text": [BODY, BODY + "另一段。"], "province": ["湖南省", "青海省"], "date": ["2016-08-31", ""]})
+    table.to_csv(tmp_path / "c.csv", index=False)
+    table.to_parquet(tmp_path / "c.parquet")
+    for name in ("c.csv", "c.parquet"):
+        corpus = load_corpus(tmp_path / name)
+        assert corpus.doc_ids == ["a", "b"]
+        assert corpus.docs["year"].tolist()[0] == 2016
+        assert corpus.problems["doc_id"].tolist() == ["b"], "the year-less document is reported"
+
+
+# --- errors name the file, the line and the fix ---------------------------------------
+
+def _folder(tmp_path, meta: str, files: dict[str, bytes | str]):
+    for name, content in files.items():
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        (tmp_path / name).write_bytes(data)
+    (tmp_path / "metadata.csv").write_text(meta, encoding="utf-8")
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("meta", "files", "message"),
+    [
+        ("doc_id,file\na,a.txt\nb,\n", {"a.txt": BODY}, r"metadata\.csv, line 3: document 'b' has no file"),
+        ("doc_id,file\na,a.txt\nb,b.txt\n", {"a.txt": BODY}, r"line 3: file 'b.txt' does not exist"),
+        ("doc_id,file\na,a.txt\n", {"a.txt": BODY, "extra.txt": BODY}, r"extra\.txt: text file without a row in .*metadata\.csv"),
+        ("doc_id,file\na,a.txt\na,b.txt\n", {"a.txt": BODY, "b.txt": BODY}, r"line 3: duplicate doc_id 'a' \(first at .*line 2\)"),
+        ("doc_id,file,date\na,a.txt,31/08/2016\n", {"a.txt": BODY}, r"line 2: date '31/08/2016' is not an ISO date"),
+        ("doc_id,file,date\na,a.txt,2016-02-30\n", {"a.txt": BODY}, r"line 2: date '2016-02-30' does not exist"),
+        ("doc_id,file,date,year\na,a.txt,2016-08-31,2017\n", {"a.txt": BODY}, r"line 2: year 2017 contradicts date 2016-08-31"),
+        ("doc_id,file\na,a.txt\n", {"a.txt": bytes(range(128, 256)) * 4}, r"a\.txt: cannot decode"),
+        ("doc_id,file\na,a.txt\n", {"a.txt": "微信扫码分享\n221381\n"}, r"line 2: document 'a' is empty after cleaning"),
+        ("doc_id,file,sha256\na,a.txt,0123456789abcdef\n", {"a.txt": BODY}, r"line 2: a\.txt does not match its sha256"),
+        ("id,file\na,a.txt\n", {"a.txt": BODY}, r"column 'doc_id' is missing"),
+    ],
+)
+def test_folder_errors(tmp_path, meta, files, message):
+    folder = _folder(tmp_path, meta, files)
+    with pytest.raises(CorpusError, match=message):
+        load_corpus(folder)
+
+
+def test_jsonl_errors_name_the_line(tmp_path):
+    path = tmp_path / "c.jsonl"
+    path.write_text(json.dumps({"text": BODY}) + "\n{broken\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"c\.jsonl, line 2: not valid JSON"):
+        load_corpus(path)
+    path.write_text(json.dumps({"body": BODY}) + "\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"c\.jsonl, line 1: no text field 'text' \(fields: \['body'\]\)\. Pass --text-field"):
+        load_corpus(path)
+
+
+def test_unknown_source(tmp_path):
+    with pytest.raises(CorpusError, match="no such file or folder"):
+        load_corpus(tmp_path / "missing.jsonl")
+    (tmp_path / "c.docx").write_bytes(b"x")
+    with pytest.raises(CorpusError, match="unsupported corpus format '.docx'"):
+        load_corpus(tmp_path / "c.docx")
+
+
+def test_default_corpus_is_data_folder(seeds):
+    assert seeds.source == "data"
+    assert len(seeds) == 5 and config.METADATA_CSV.is_file()

@@ -1,0 +1,48 @@
+"""Integration: the national government work reports from ../shared (skipped when absent)."""
+
+import json
+import re
+
+from tifa.clean import count_han
+
+
+def test_records_and_year_less_resolutions_reported(gov_reports):
+    assert len(gov_reports) == 72
+    assert gov_reports.docs["year"].notna().sum() == 52
+    assert len(gov_reports.problems) == 20
+    titles = gov_reports.docs.set_index("doc_id").loc[gov_reports.problems["doc_id"], "title"]
+    assert titles.str.endswith("关于政府工作报告的决议").all()
+
+
+def test_wikisource_footer_removed(gov_reports, gov_reports_path):
+    raw = [json.loads(line)["content"] for line in gov_reports_path.open(encoding="utf-8")]
+    assert sum("公有领域" in text for text in raw) == 65
+    for text in gov_reports.docs["text"]:
+        assert "公有领域" not in text and "Public domain" not in text and "维基文库" not in text
+
+
+def test_wiki_line_breaks_repaired_and_characters_normalised(gov_reports):
+    texts = gov_reports.docs.set_index("year")["text"]
+    joined = "".join(gov_reports.docs["text"])
+    assert "政府工作报\n" not in joined
+    assert not re.search("[\u200b-\u200d\ufeff]", joined)
+    assert not re.search("[\uff10-\uff19]", joined)
+    assert "１９５５年国家决算" not in texts[1956] and "1955年国家决算" in texts[1956]
+    assert "广义货币M2" in texts[2019]
+
+
+def test_1954_converted_to_simplified(gov_reports):
+    summary = gov_reports.summary().set_index("year")
+    assert summary.loc[1954, "converted_script"]
+    assert summary["converted_script"].sum() == 1
+    text = gov_reports.docs.set_index("year").at[1954, "text"]
+    assert "全国人民代表大会" in text and "全國人民代表大會" not in text
+
+
+def test_report_sizes(gov_reports):
+    """About 1.1 M characters in all (Han characters: 0.97 M); 1975 is the shortest report, 1955 (First Five-Year Plan) the longest."""
+    with_year = gov_reports.docs[gov_reports.docs["year"].notna()]
+    assert 900_000 < with_year["n_chars"].sum() < 1_100_000
+    sizes = with_year.set_index("year")["n_chars"]
+    assert sizes.idxmin() == 1975 and sizes.idxmax() == 1955
+    assert all(count_han(t) > 0 for t in gov_reports.docs["text"])
