@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from tifa import config
 from tifa.clean import Step, clean_text, count_han, default_pipeline, split_paragraphs, split_sentences
