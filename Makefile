@@ -9,7 +9,6 @@ NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 EXECUTE := $(BIN)/jupyter nbconvert --to notebook --execute --ExecutePreprocessor.timeout=1200 --ExecutePreprocessor.record_timing=False
 
-export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 
 .DEFAULT_GOAL := help
@@ -43,6 +42,7 @@ test: $(STAMP) ## run all tests: unit and integration tests, then nbval over not
 
 bench: $(STAMP) ## print throughput figures (needs ../shared)
 	$(BIN)/python bench/clean.py
+	$(BIN)/python bench/segment.py
 
 lock: $(STAMP) ## rewrite requirements.lock from the current environment (after changing pyproject.toml)
 	@{ head -n 2 requirements.lock; $(BIN)/python -m pip freeze --exclude-editable | grep -v '^tifa'; } > requirements.lock.new

@@ -7,6 +7,7 @@ import sys
 import pandas as pd
 import pytest
 
+from tifa import config
 from tifa.cli import main
 
 from .conftest import GANZHOU, HENGSHUI, HUNAN, QINGHAI, SHANGLUO
@@ -61,3 +62,36 @@ def test_gov_reports_through_the_cli(capsys, gov_reports_path):
     assert len(table) == 72 and table["year"].notna().sum() == 52
     assert err.count("no year or date") == 20
     assert "关于政府工作报告的决议" in err, "the year-less records are named"
+
+
+def test_freq_by_province(capsys):
+    code, out, _ = run(capsys, "freq", "--by", "province", "--top", "20", "--format", "csv")
+    assert code == 0
+    table = pd.read_csv(io.StringIO(out))
+    assert list(table.columns) == ["province", "term", "count", "rank", "per_10k", "docfreq", "dp"]
+    assert table.groupby("province").size().tolist() == [20] * 5
+    hebei = table[table.province == "河北省"].iloc[0]
+    raw = (config.RAW_DIR / f"{HENGSHUI}.txt").read_text(encoding="utf-8")
+    assert hebei["term"] == "整改" and hebei["rank"] == 1
+    assert 0 < hebei["count"] <= raw.count("整改"), "tokens can only be fewer than string matches (整改方案 is its own term)"
+
+
+def test_keyness_for_hunan(capsys):
+    code, out, _ = run(capsys, "keyness", "--by", "province", "--target", "湖南省", "--top", "30", "--format", "csv")
+    assert code == 0
+    table = pd.read_csv(io.StringIO(out))
+    assert list(table.columns[:6]) == ["term", "target_count", "reference_count", "g2", "p", "log_ratio"]
+    assert len(table) == 30 and table["g2"].is_monotonic_decreasing
+    assert table.iloc[0]["term"] == "刘尧臣", "the party secretary's name is the strongest marker of the Hunan text"
+
+
+def test_keyness_unknown_group_is_a_clear_error(capsys):
+    code, _, err = run(capsys, "keyness", "--by", "province", "--target", "广东省")
+    assert code == 2 and "no group '广东省'" in err
+
+
+def test_keyness_on_the_national_reports(capsys, gov_reports_path):
+    code, out, _ = run(capsys, "keyness", "--corpus", str(gov_reports_path), "--text-field", "content", "--by", "year", "--target", "2025", "--backend", "rjieba", "--no-hmm", "--format", "csv")
+    assert code == 0
+    table = pd.read_csv(io.StringIO(out))
+    assert len(table) == 30 and (table["g2"] > 0).all() and (table["direction"] == "over").all()

@@ -46,3 +46,13 @@ def test_report_sizes(gov_reports):
     sizes = with_year.set_index("year")["n_chars"]
     assert sizes.idxmin() == 1975 and sizes.idxmax() == 1955
     assert all(count_han(t) > 0 for t in gov_reports.docs["text"])
+
+
+def test_keyness_of_2025_finds_its_formulae(gov_reports):
+    from tifa.stats import build_dfm, textstat_keyness
+    from tifa.tokens import Segmenter, tokens
+
+    x = build_dfm(tokens(gov_reports, Segmenter("rjieba", hmm=False), cache_dir=None))
+    key = textstat_keyness(x, 2025, by="year").set_index("term")
+    assert key.loc["新质生产力", "direction"] == "over" and key.loc["新质生产力", "reference_count"] > 0
+    assert key.loc["计划经济", "direction"] == "under"

@@ -96,3 +96,59 @@ def test_document_labels(seeds):
 def test_cleaning_audit_heatmap_annotates_counts(seeds):
     ax = plots.plot_cleaning_audit(seeds.audit_counts())
     assert "366" in [t.get_text() for t in ax.texts]
+
+
+# --- term-statistics figures ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def seed_dfm(seeds):
+    from tifa.stats import build_dfm
+    from tifa.tokens import Segmenter, tokens
+
+    return build_dfm(tokens(seeds, Segmenter(), cache_dir=None))
+
+
+def test_top_terms_panels_use_english_province_names(seed_dfm):
+    from tifa.stats import textstat_frequency
+
+    fig = plots.plot_top_terms(textstat_frequency(seed_dfm, by="province", n=5), by="province")
+    titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
+    assert titles == ["Jiangxi", "Hebei", "Hunan", "Shaanxi", "Qinghai"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig.canvas.draw()
+
+
+def test_keyness_bars_are_signed(seed_dfm):
+    from tifa.stats import textstat_keyness
+
+    table = textstat_keyness(seed_dfm, "湖南省", by="province")
+    ax = plots.plot_keyness(table, n=3)
+    widths = [p.get_width() for p in ax.patches]
+    assert len(widths) == 6 and all(w > 0 for w in widths[:3]) and all(w < 0 for w in widths[3:])
+
+
+def test_slogan_terms_get_english_glosses():
+    assert plots.term_label("两学一做", "zh") == "两学一做"
+    assert plots.term_label("两学一做", "both").startswith("两学一做 (")
+    assert plots.term_label("湘江", "en") == "湘江", "terms outside the lexicon stay as written"
+
+
+def test_wordclouds_are_deterministic(seed_dfm):
+    from tifa.stats import textstat_frequency
+
+    freq = textstat_frequency(seed_dfm, by="province", n=30)
+    first = plots.plot_wordclouds(freq, by="province").axes[0].images[0].get_array()
+    second = plots.plot_wordclouds(freq, by="province").axes[0].images[0].get_array()
+    assert (first == second).all()
+    assert plots.current_font_path() == plots.default_font_path()
+
+
+def test_similarity_figure_orders_by_clusters(seed_dfm):
+    from tifa.stats import cluster_documents, textstat_simil
+
+    sim = textstat_simil(seed_dfm)
+    fig = plots.plot_similarity(sim, cluster_documents(sim), labels=plots.document_labels(seed_dfm.docvars))
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert sorted(labels) == sorted(["Hunan 2016", "Hengshui 2016", "Qinghai 2017", "Ganzhou 2014", "Shangluo 2022"])

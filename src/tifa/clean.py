@@ -17,9 +17,9 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from tifa import config
+from tifa.files import read_yaml
 
 HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 HAN_RE = re.compile(f"[{HAN}]")
@@ -189,10 +189,7 @@ class BoilerplateRule:
 def load_boilerplate_rules(path: str | Path = config.BOILERPLATE_YAML) -> tuple[BoilerplateRule, ...]:
     """Read boilerplate rules from a YAML file; errors name the file and the rule."""
     path = Path(path)
-    try:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ValueError(f"{path}: cannot read boilerplate rules ({exc})") from exc
+    spec = read_yaml(path, "boilerplate rules")
     rules = []
     for i, entry in enumerate(spec.get("rules", []), start=1):
         missing = {"id", "kind", "pattern", "description"} - set(entry)

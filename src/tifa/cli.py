@@ -1,4 +1,4 @@
-"""Command-line interface: ``tifa corpus``, ``tifa build``.
+"""Command-line interface: ``tifa corpus``, ``tifa build``, ``tifa freq``, ``tifa keyness``.
 
 Every subcommand takes the same corpus options (``--corpus PATH``,
 ``--text-field NAME``) and, where it prints a table, ``--format table|csv``.
@@ -44,6 +44,35 @@ def _emit(table: pd.DataFrame, fmt: str) -> None:
             print(table.astype(object).where(table.notna(), "").to_string(index=False))
 
 
+def _segment_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--backend", choices=("jieba", "rjieba"), default="jieba", help="segmenter (rjieba: same tokens as jieba with --no-hmm, ~20x faster)")
+    parser.add_argument("--no-hmm", dest="hmm", action="store_false", help="turn off jieba's HMM for unknown words")
+
+
+def _dfm(args: argparse.Namespace):
+    from tifa.stats import build_dfm
+    from tifa.tokens import Segmenter, tokens
+
+    corpus = _load(args)
+    return build_dfm(tokens(corpus, Segmenter(args.backend, hmm=args.hmm)))
+
+
+def cmd_freq(args: argparse.Namespace) -> int:
+    from tifa.stats import textstat_frequency
+
+    table = textstat_frequency(_dfm(args), by=args.by, n=args.top)
+    _emit(table, args.format)
+    return 0
+
+
+def cmd_keyness(args: argparse.Namespace) -> int:
+    from tifa.stats import textstat_keyness
+
+    table = textstat_keyness(_dfm(args), args.target, by=args.by, reference=args.reference, min_count=args.min_count)
+    _emit(table.head(args.top), args.format)
+    return 0
+
+
 def cmd_corpus(args: argparse.Namespace) -> int:
     _emit(_load(args).summary(), args.format)
     return 0
@@ -57,21 +86,39 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _command(sub, name: str, func, help: str, *, segment: bool = False, table: bool = True) -> argparse.ArgumentParser:
+    """A subcommand with the shared options: corpus, optionally segmentation, and the output format."""
+    parser = sub.add_parser(name, help=help)
+    _corpus_options(parser)
+    if segment:
+        _segment_options(parser)
+    if table:
+        _format_option(parser)
+    parser.set_defaults(func=func)
+    return parser
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tifa", description="Comparative discourse analysis of Chinese government texts.")
     parser.add_argument("--version", action="version", version=f"tifa {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress and details")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("corpus", help="one row per document: docvars, size, what cleaning did")
-    _corpus_options(p)
-    _format_option(p)
-    p.set_defaults(func=cmd_corpus)
+    p = _command(sub, "corpus", cmd_corpus, "one row per document: docvars, size, what cleaning did")
 
-    p = sub.add_parser("build", help="clean the corpus and write it under data/processed/ (Parquet, audit, one .txt per document)")
-    _corpus_options(p)
+    p = _command(sub, "freq", cmd_freq, "term frequencies (count, per 10,000 tokens, document frequency, Gries' DP), optionally by a docvar", segment=True)
+    p.add_argument("--by", default=None, help="docvar to group by (e.g. province, year, level)")
+    p.add_argument("--top", type=int, default=config.TOP_TERMS, help=f"terms per group (default: {config.TOP_TERMS})")
+
+    p = _command(sub, "keyness", cmd_keyness, "key terms of one group against the rest (G², log ratio, corrected p)", segment=True)
+    p.add_argument("--by", required=True, help="docvar that defines the groups")
+    p.add_argument("--target", required=True, help="the group to characterise (e.g. 湖南省, 2025)")
+    p.add_argument("--reference", default=None, help="compare with this group instead of all others")
+    p.add_argument("--min-count", type=int, default=config.KEYNESS_MIN_COUNT, help="leave out terms rarer than this in target + reference")
+    p.add_argument("--top", type=int, default=30, help="rows to print (default: 30)")
+
+    p = _command(sub, "build", cmd_build, "clean the corpus and write it under data/processed/ (Parquet, audit, one .txt per document)", table=False)
     p.add_argument("--out", default=str(config.PROCESSED_DIR), help="output folder (default: data/processed)")
-    p.set_defaults(func=cmd_build)
     return parser
 
 
@@ -80,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         return args.func(args)
-    except CorpusError as exc:
+    except (CorpusError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

@@ -33,3 +33,17 @@ MIN_DUPLICATE_PARAGRAPH_CHARS = 15  # shorter repeated lines ("同志们:") are 
 FIGURE_FORMATS = ("pdf", "png")
 FIGURE_DPI = 300
 LABEL_LANG = "en"  # "en", "zh" or "both": place names and level labels in figures
+
+# Lexicons (data files with their schema at the top).
+LEXICON_DIR = DATA_DIR / "lexicon"
+SLOGANS_YAML = LEXICON_DIR / "slogans.yaml"
+DOMAIN_TERMS = LEXICON_DIR / "domain_terms.txt"
+STOPWORDS_EXTRA = LEXICON_DIR / "stopwords_extra.txt"
+
+# Tokens.
+TOKEN_CACHE_DIR = PROCESSED_DIR / "token_cache"
+MIN_TOKEN_CHARS = 2  # single characters (的, 要, 党 …) are dropped by default
+CONTENT_POS = ("n", "v", "a", "i", "l", "j")  # jieba tag prefixes kept by pos="content"
+KEYNESS_MIN_COUNT = 1  # keep every term; five short documents leave few counts above 1
+TOP_TERMS = 20
+RANDOM_STATE = 20161  # every random process (word clouds, later topic models)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import matplotlib
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 from matplotlib import font_manager
 
@@ -52,6 +53,12 @@ def configure_fonts(path: str | Path | None = None) -> Path:
     plt.rcParams["font.family"] = "sans-serif"
     plt.rcParams["font.sans-serif"] = [name, "DejaVu Sans"]
     return chosen
+
+
+def current_font_path() -> Path:
+    """The font file matplotlib uses for text now (the first sans-serif family); wordcloud draws with the same file."""
+    family = plt.rcParams["font.sans-serif"][0]
+    return Path(font_manager.findfont(font_manager.FontProperties(family=family), fallback_to_default=False))
 
 
 def font_missing_characters(text: str, path: str | Path | None = None) -> set[str]:
@@ -174,3 +181,120 @@ def plot_cleaning_audit(counts: pd.DataFrame, *, ax: plt.Axes | None = None) -> 
     ax.grid(False)
     ax.set_title("Edits made by each cleaning step")
     return ax
+
+
+# --- term statistics ---------------------------------------------------------------
+
+
+def term_label(term: str, lang: Lang = "zh") -> str:
+    """A term as written; slogans of the lexicon get their English gloss with ``lang="en"`` or ``"both"``."""
+    from tifa.lexicon import load_slogans
+
+    gloss = {s.zh: s.en for s in load_slogans()}.get(term)
+    if gloss is None or lang == "zh":
+        return term
+    return gloss if lang == "en" else f"{term} ({gloss})"
+
+
+def group_label(value, by: str, lang: Lang = "en") -> str:
+    """Label of a group value: place names through the gazetteer, levels in words, other values as text."""
+    if by in ("province", "city"):
+        return place_label(value, lang)
+    if by == "level":
+        return _level_label(value, lang)
+    return str(value)
+
+
+def _panel_grid(n: int, *, ncols: int = 3, panel: tuple[float, float] = (2.3, 2.4)) -> tuple[plt.Figure, list[plt.Axes]]:
+    ncols = min(ncols, n)
+    nrows = -(-n // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(panel[0] * ncols, panel[1] * nrows), squeeze=False)
+    flat = list(axes.ravel())
+    for ax in flat[n:]:
+        ax.set_visible(False)
+    return fig, flat[:n]
+
+
+def plot_top_terms(freq: pd.DataFrame, *, by: str, n: int = 10, lang: Lang = "en", ncols: int = 3) -> plt.Figure:
+    """Small multiples: the ``n`` most frequent terms of each group (bars: per 10,000 tokens)."""
+    groups = list(dict.fromkeys(freq[by]))
+    fig, axes = _panel_grid(len(groups), ncols=ncols)
+    for ax, group in zip(axes, groups):
+        top = freq[freq[by] == group].head(n)
+        ax.barh(range(len(top)), top["per_10k"], color="C0")
+        ax.set_yticks(range(len(top)), [term_label(t, "zh") for t in top["term"]])
+        ax.invert_yaxis()
+        ax.set_title(group_label(group, by, lang))
+        ax.grid(axis="y", visible=False)
+    fig.supxlabel({"zh": "每万词频次", "en": "Occurrences per 10,000 tokens", "both": "Per 10,000 tokens 每万词"}[lang], fontsize=9)
+    return fig
+
+
+def plot_keyness(keyness: pd.DataFrame, *, n: int = 10, ax: plt.Axes | None = None, title: str = "", lang: Lang = "zh") -> plt.Axes:
+    """Diverging bars of signed G²: the ``n`` most over-used terms of the target (right) and most under-used (left)."""
+    ax = _axes(ax, (3.4, 0.22 * 2 * n + 1.0))
+    over = keyness[keyness["g2"] > 0].head(n)
+    under = keyness[keyness["g2"] < 0].sort_values("g2").head(n)
+    rows = pd.concat([over, under.iloc[::-1]])
+    colors = ["C1" if g > 0 else "C0" for g in rows["g2"]]
+    ax.barh(range(len(rows)), rows["g2"], color=colors)
+    ax.set_yticks(range(len(rows)), [term_label(t, lang) for t in rows["term"]])
+    ax.invert_yaxis()
+    ax.axvline(0, color="black", linewidth=0.6)
+    ax.set_xlabel("Signed G² (target vs reference)")
+    ax.grid(axis="y", visible=False)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_keyness_grid(tables: dict, *, by: str, n: int = 8, lang: Lang = "en", ncols: int = 3) -> plt.Figure:
+    """One keyness panel per target group (each against the rest)."""
+    fig, axes = _panel_grid(len(tables), ncols=ncols, panel=(2.4, 0.2 * 2 * n + 1.0))
+    for ax, (group, table) in zip(axes, tables.items()):
+        plot_keyness(table, n=n, ax=ax, title=f"{group_label(group, by, lang)} vs rest")
+        ax.set_xlabel("")
+    fig.supxlabel("Signed G² (positive: used more than in the other documents)", fontsize=9)
+    return fig
+
+
+def plot_wordclouds(freq: pd.DataFrame, *, by: str, n: int = 60, lang: Lang = "en", ncols: int = 3, random_state: int = config.RANDOM_STATE) -> plt.Figure:
+    """One word cloud per group from its term counts, drawn with the configured CJK font (fixed ``random_state``)."""
+    from wordcloud import WordCloud
+
+    font = str(current_font_path())
+    groups = list(dict.fromkeys(freq[by]))
+    fig, axes = _panel_grid(len(groups), ncols=ncols, panel=(2.4, 1.8))
+    for ax, group in zip(axes, groups):
+        top = freq[freq[by] == group].head(n)
+        cloud = WordCloud(font_path=font, width=600, height=400, background_color="white", random_state=random_state, prefer_horizontal=1.0)
+        cloud.generate_from_frequencies(dict(zip(top["term"], top["count"])))
+        ax.imshow(cloud.to_array(), interpolation="bilinear")
+        ax.set_title(group_label(group, by, lang))
+        ax.set_axis_off()
+    return fig
+
+
+def plot_similarity(similarity: pd.DataFrame, linkage, *, labels: pd.Series | None = None) -> plt.Figure:
+    """Heatmap of document cosine similarity, ordered by hierarchical clustering, with the dendrogram above."""
+    from mpl_toolkits.axes_grid1 import make_axes_locatable
+    from scipy.cluster.hierarchy import dendrogram
+
+    names = [labels.get(i, i) for i in similarity.index] if labels is not None else list(similarity.index)
+    fig, ax = plt.subplots(figsize=(5.2, 5.2), layout="none")
+    divider = make_axes_locatable(ax)
+    top = divider.append_axes("top", size="22%", pad=0.05)
+    cax = divider.append_axes("right", size="4%", pad=0.1)
+    tree = dendrogram(linkage, ax=top, no_labels=True, color_threshold=0, above_threshold_color="0.3")
+    top.set_xlim(0, 10 * len(tree["leaves"]))  # leaves sit at 5, 15, …: one heatmap column each
+    top.set_axis_off()
+    order = tree["leaves"]
+    values = similarity.to_numpy()[np.ix_(order, order)]
+    image = ax.imshow(values, cmap="viridis", vmin=0, vmax=1)
+    ax.set_xticks(range(len(order)), [names[i] for i in order], rotation=40, ha="right")
+    ax.set_yticks(range(len(order)), [names[i] for i in order])
+    for (i, j), v in np.ndenumerate(values):
+        ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7, color="white" if v < 0.6 else "black")
+    ax.grid(False)
+    fig.colorbar(image, cax=cax, label="Cosine similarity (tf-idf)")
+    return fig

@@ -1,0 +1,109 @@
+"""Lexicons as data files: slogans (``slogans.yaml``), domain terms, stopword additions.
+
+Each file documents its schema at its top; readers here validate it and name
+the file and entry in every error.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from tifa import config
+from tifa.files import read_lines, read_yaml
+
+SLOGAN_CATEGORIES = ("party_discipline", "ideology", "environmental_governance", "economy", "governance")
+_REQUIRED = ("id", "zh", "en", "category", "patterns", "first_used", "source")
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+@dataclass(frozen=True)
+class Slogan:
+    """One lexicon entry; ``literals`` are exact variants (always including ``zh``), ``regexes`` patterns."""
+
+    id: str
+    zh: str
+    en: str
+    category: str
+    literals: tuple[str, ...]
+    regexes: tuple[str, ...]
+    first_used: str
+    source: str
+    notes: str = ""
+
+
+@lru_cache(maxsize=8)
+def load_slogans(path: str | Path = config.SLOGANS_YAML) -> tuple[Slogan, ...]:
+    """Read and validate the slogan lexicon."""
+    path = Path(path)
+    entries = read_yaml(path, "the slogan lexicon").get("slogans")
+    if not entries:
+        raise ValueError(f"{path}: no 'slogans:' list; see the schema at the top of the file")
+    slogans, seen = [], {}
+    for i, entry in enumerate(entries, start=1):
+        where = f"{path}: entry {i} ({entry.get('id', '?')})"
+        missing = [k for k in _REQUIRED if k not in entry]
+        if missing:
+            raise ValueError(f"{where} lacks {missing}")
+        if entry["category"] not in SLOGAN_CATEGORIES:
+            raise ValueError(f"{where}: category {entry['category']!r} is not one of {SLOGAN_CATEGORIES}")
+        first_used = str(entry["first_used"])
+        if not _DATE.match(first_used):
+            raise ValueError(f"{where}: first_used {first_used!r} is not YYYY-MM-DD, YYYY-MM or YYYY")
+        for key in ("id", "zh"):
+            if (key, entry[key]) in seen:
+                raise ValueError(f"{where}: {key} {entry[key]!r} repeats entry {seen[(key, entry[key])]}")
+            seen[(key, entry[key])] = i
+        literals, regexes = [entry["zh"]], []
+        for pattern in entry["patterns"] or []:
+            if "literal" in pattern:
+                literals.append(pattern["literal"])
+            elif "regex" in pattern:
+                try:
+                    re.compile(pattern["regex"])
+                except re.error as exc:
+                    raise ValueError(f"{where}: invalid regex {pattern['regex']!r} ({exc})") from exc
+                regexes.append(pattern["regex"])
+            else:
+                raise ValueError(f"{where}: a pattern must be {{literal: ...}} or {{regex: ...}}, not {pattern!r}")
+        slogans.append(
+            Slogan(
+                id=entry["id"],
+                zh=entry["zh"],
+                en=entry["en"],
+                category=entry["category"],
+                literals=tuple(dict.fromkeys(literals)),
+                regexes=tuple(regexes),
+                first_used=first_used,
+                source=entry["source"],
+                notes=entry.get("notes", "") or "",
+            )
+        )
+    return tuple(slogans)
+
+
+@lru_cache(maxsize=8)
+def load_domain_terms(path: str | Path = config.DOMAIN_TERMS) -> tuple[tuple[str, str], ...]:
+    """``(term, part-of-speech tag)`` pairs of the domain-terms file (tag defaults to ``nz``)."""
+    terms = []
+    for line in read_lines(Path(path)):
+        word, _, tag = line.partition(" ")
+        terms.append((word, tag.strip() or "nz"))
+    return tuple(terms)
+
+
+def user_dictionary(slogans_path: str | Path = config.SLOGANS_YAML, terms_path: str | Path = config.DOMAIN_TERMS) -> tuple[tuple[str, str], ...]:
+    """Words the segmenter must keep whole: every slogan's literal forms and the domain terms, sorted."""
+    words = {literal: "nz" for s in load_slogans(slogans_path) for literal in s.literals}
+    words.update(dict(load_domain_terms(terms_path)))
+    return tuple(sorted(words.items()))
+
+
+@lru_cache(maxsize=8)
+def load_stopwords(extra_path: str | Path = config.STOPWORDS_EXTRA) -> frozenset[str]:
+    """The stopwords-iso Chinese list (package ``stopwordsiso``) plus the project's additions file."""
+    import stopwordsiso
+
+    return frozenset(stopwordsiso.stopwords("zh")) | frozenset(read_lines(Path(extra_path)))

@@ -1,0 +1,307 @@
+"""Term statistics on a document-feature matrix: frequency, dispersion, keyness, tf-idf, similarity.
+
+Every function returns a pandas DataFrame keyed by ``doc_id`` or by the grouping
+docvar(s), in the manner of quanteda's ``dfm`` / ``textstat_*``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from scipy.stats import chi2 as chi2_dist
+from scipy.stats import false_discovery_control
+
+from tifa import config
+from tifa.tokens import Tokens
+
+log = logging.getLogger(__name__)
+
+GROUP_SEP = " | "
+
+
+@dataclass
+class DFM:
+    """Document-feature matrix: ``matrix`` (rows × features, sparse counts), ``features``, ``docvars`` (rows, aligned)."""
+
+    matrix: sparse.csr_matrix
+    features: np.ndarray
+    docvars: pd.DataFrame
+
+    def __post_init__(self) -> None:
+        if self.matrix.shape != (len(self.docvars), len(self.features)):
+            raise ValueError(f"matrix {self.matrix.shape} does not fit {len(self.docvars)} rows × {len(self.features)} features")
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.matrix.shape
+
+    @property
+    def row_totals(self) -> np.ndarray:
+        return np.asarray(self.matrix.sum(axis=1)).ravel()
+
+    def to_frame(self) -> pd.DataFrame:
+        """Dense DataFrame (rows × features); for small matrices."""
+        return pd.DataFrame(self.matrix.toarray(), index=self.docvars.index, columns=self.features)
+
+    def __repr__(self) -> str:
+        return f"<DFM {self.shape[0]} rows × {self.shape[1]} features, {int(self.matrix.sum())} tokens>"
+
+
+def build_dfm(tokens: Tokens, *, unit: str = "document") -> DFM:
+    """Count matrix of ``tokens`` by ``unit`` (``"document"`` or ``"paragraph"``); features sorted."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    if unit == "document":
+        docs = tokens.documents()
+        docvars = tokens.docvars
+    elif unit == "paragraph":
+        docs = tokens.units.set_index("paragraph_id")["tokens"]
+        docvars = tokens.units[["paragraph_id", "doc_id"]].join(tokens.docvars, on="doc_id").set_index("paragraph_id")
+    else:
+        raise ValueError(f"unit must be 'document' or 'paragraph', not {unit!r}")
+    vectorizer = CountVectorizer(analyzer=_identity, lowercase=False)
+    matrix = vectorizer.fit_transform(list(docs)).astype(np.int64).tocsr()
+    return DFM(matrix, vectorizer.get_feature_names_out(), docvars)
+
+
+def _identity(tokens: list[str]) -> list[str]:
+    return tokens
+
+
+def _as_list(by: str | Sequence[str]) -> list[str]:
+    return [by] if isinstance(by, str) else list(by)
+
+
+def group_keys(docvars: pd.DataFrame, by: str | Sequence[str]) -> pd.Series:
+    """Group label per row (``"湖南省"``, ``"prefecture | 2016"``); NA where a grouping docvar is missing."""
+    by = _as_list(by)
+    missing = [b for b in by if b not in docvars.columns and b != docvars.index.name]
+    if missing:
+        raise ValueError(f"no docvar {missing} to group by; available: {sorted(docvars.columns)}")
+    frame = docvars.reset_index()[by] if docvars.index.name in by else docvars[by]
+    values = frame.astype("string")
+    key = values.iloc[:, 0]
+    for col in values.columns[1:]:
+        key = key + GROUP_SEP + values[col]
+    return pd.Series(key.to_numpy(), index=docvars.index, dtype="string")
+
+
+def dfm_group(x: DFM, by: str | Sequence[str], *, fill: bool = False) -> DFM:
+    """Sum rows by docvar(s). Rows with a missing grouping value are left out (logged).
+
+    ``fill=True`` keeps empty groups: every combination of the observed values of
+    each ``by`` docvar gets a row, with zero counts where no document falls.
+    """
+    by = _as_list(by)
+    keys = group_keys(x.docvars, by)
+    present = keys.notna().to_numpy()
+    if not present.all():
+        log.warning("%d rows without %s are left out of the grouping", int((~present).sum()), "/".join(by))
+    frame = x.docvars.reset_index()
+    if fill:
+        levels = [sorted(frame.loc[present, b].dropna().unique()) for b in by]
+        combos = pd.DataFrame(list(itertools.product(*levels)), columns=by)
+    else:
+        combos = frame.loc[present, by].drop_duplicates().sort_values(by).reset_index(drop=True)
+    combo_keys = group_keys(combos, by).to_numpy()
+    position = {k: i for i, k in enumerate(combo_keys)}
+    rows = np.flatnonzero(present)
+    indicator = sparse.csr_matrix(
+        (np.ones(len(rows), dtype=np.int64), ([position[k] for k in keys.to_numpy()[rows]], rows)),
+        shape=(len(combo_keys), x.shape[0]),
+    )
+    docvars = combos.copy()
+    docvars["n_docs"] = np.asarray(indicator.sum(axis=1)).ravel()
+    docvars.index = pd.Index(combo_keys, name=GROUP_SEP.join(by))
+    return DFM((indicator @ x.matrix).tocsr(), x.features, docvars)
+
+
+def dfm_trim(x: DFM, *, min_count: int = 1, min_docfreq: int = 1) -> DFM:
+    """Keep features with at least ``min_count`` tokens and ``min_docfreq`` rows."""
+    counts = np.asarray(x.matrix.sum(axis=0)).ravel()
+    docfreq = np.asarray((x.matrix > 0).sum(axis=0)).ravel()
+    keep = np.flatnonzero((counts >= min_count) & (docfreq >= min_docfreq))
+    return DFM(x.matrix[:, keep], x.features[keep], x.docvars)
+
+
+def dispersion_dp(x: sparse.csr_matrix) -> np.ndarray:
+    """Gries' DP per feature over the rows (parts) of ``x``: 0 = spread as the parts' sizes, → 1 = in one part.
+
+    DP = ½ Σ_i |v_i − s_i| with s_i the part's share of all tokens and v_i its share
+    of the feature's tokens (Gries 2008). Computed on the non-zero cells only.
+    """
+    x = sparse.csc_matrix(x, dtype=np.float64)
+    sizes = np.asarray(x.sum(axis=1)).ravel()
+    total = sizes.sum()
+    if total == 0:
+        return np.zeros(x.shape[1])
+    share = sizes / total
+    counts = np.asarray(x.sum(axis=0)).ravel()
+    dp = np.zeros(x.shape[1])
+    for j in range(x.shape[1]):
+        start, end = x.indptr[j], x.indptr[j + 1]
+        if counts[j] == 0:
+            continue
+        rows = x.indices[start:end]
+        v = x.data[start:end] / counts[j]
+        s = share[rows]
+        # rows where the feature is absent contribute s_i each: 1 − Σ s over present rows
+        dp[j] = 0.5 * (np.abs(v - s).sum() + 1.0 - s.sum())
+    return dp
+
+
+def textstat_frequency(x: DFM, *, by: str | Sequence[str] | None = None, n: int | None = None) -> pd.DataFrame:
+    """Term frequencies (per group when ``by``): ``count, rank, per_10k, docfreq, dp``.
+
+    ``per_10k`` is per 10,000 tokens of the group; ``docfreq`` the number of
+    documents (rows of ``x``) in the group with the term; ``dp`` Gries' DP over
+    those documents (0 with a single document). Sorted by count, then term.
+    """
+    groups = [(None, np.arange(x.shape[0]))] if by is None else list(_group_rows(x, by).items())
+    tables = []
+    for key, rows in groups:
+        sub = x.matrix[rows]
+        counts = np.asarray(sub.sum(axis=0)).ravel()
+        present = np.flatnonzero(counts)
+        total = counts.sum()
+        table = pd.DataFrame(
+            {
+                "term": x.features[present],
+                "count": counts[present],
+                "per_10k": counts[present] / total * 10_000 if total else 0.0,
+                "docfreq": np.asarray((sub[:, present] > 0).sum(axis=0)).ravel(),
+                "dp": dispersion_dp(sub[:, present]),
+            }
+        ).sort_values(["count", "term"], ascending=[False, True], kind="mergesort")
+        table.insert(2, "rank", table["count"].rank(method="min", ascending=False).astype(int))
+        if n is not None:
+            table = table.head(n)
+        if by is not None:
+            first = x.docvars.iloc[rows[0]]
+            for col in reversed(_as_list(by)):
+                table.insert(0, col, first[col] if col in first.index else x.docvars.index[rows[0]])
+        tables.append(table)
+    return pd.concat(tables, ignore_index=True)
+
+
+def _group_rows(x: DFM, by: str | Sequence[str]) -> dict[str, np.ndarray]:
+    keys = group_keys(x.docvars, by)
+    if keys.isna().any():
+        log.warning("%d rows without %s are left out", int(keys.isna().sum()), by)
+    out: dict[str, np.ndarray] = {}
+    for key in sorted(keys.dropna().unique()):
+        out[str(key)] = np.flatnonzero((keys == key).fillna(False).to_numpy())
+    return out
+
+
+def keyness_table(target_counts: np.ndarray, reference_counts: np.ndarray) -> pd.DataFrame:
+    """Keyness statistics for each feature from its 2×2 table (target vs reference, feature vs other tokens).
+
+    ``g2``: Dunning's log-likelihood G² over the four cells; ``chi2``: Pearson's χ²
+    (no continuity correction); both signed: negative when the target uses the
+    feature less than the reference. ``p`` from χ²(1) of G². ``log_ratio``: Hardie's
+    binary log of the ratio of relative frequencies, with 0.5 for a zero count.
+    """
+    a = np.asarray(target_counts, dtype=np.float64)
+    b = np.asarray(reference_counts, dtype=np.float64)
+    t1, t2 = a.sum(), b.sum()
+    c, d = t1 - a, t2 - b
+    n = t1 + t2
+    observed = np.stack([a, b, c, d])
+    row = np.stack([a + b, a + b, c + d, c + d])
+    col = np.stack([np.full_like(a, t1), np.full_like(a, t2), np.full_like(a, t1), np.full_like(a, t2)])
+    expected = row * col / n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(observed > 0, observed * np.log(observed / expected), 0.0)
+        g2 = 2 * terms.sum(axis=0)
+        denom = (a + b) * (c + d) * t1 * t2
+        chi2 = np.where(denom > 0, n * (a * d - b * c) ** 2 / denom, 0.0)
+    sign = np.where(a / t1 >= b / t2, 1.0, -1.0)
+    log_ratio = np.log2((np.where(a == 0, 0.5, a) / t1) / (np.where(b == 0, 0.5, b) / t2))
+    return pd.DataFrame(
+        {"g2": sign * np.maximum(g2, 0), "chi2": sign * chi2, "p": chi2_dist.sf(np.maximum(g2, 0), 1), "log_ratio": log_ratio}
+    )
+
+
+def textstat_keyness(
+    x: DFM,
+    target: str | int,
+    *,
+    by: str | Sequence[str],
+    reference: str | int | None = None,
+    min_count: int = config.KEYNESS_MIN_COUNT,
+    correction: str | None = "bh",
+) -> pd.DataFrame:
+    """Keyness of every term for the ``target`` group of ``by`` against the rest (or the ``reference`` group).
+
+    Columns: ``term, target_count, reference_count, g2, p, log_ratio, chi2, p_adj,
+    direction`` ("over"/"under"). Terms with fewer than ``min_count`` tokens in
+    target and reference together are left out before correcting p-values
+    (``correction``: ``"bh"`` Benjamini–Hochberg, ``"by"`` Benjamini–Yekutieli or
+    ``None``). Sorted by signed G² (strongest over-use first), then log ratio, then term.
+    """
+    keys = group_keys(x.docvars, by)
+    target_key = str(target)
+    if target_key not in set(keys.dropna()):
+        raise ValueError(f"no group {target_key!r} in {by}; groups: {sorted(keys.dropna().unique())}")
+    in_target = (keys == target_key).fillna(False).to_numpy()
+    if reference is None:
+        in_reference = keys.notna().to_numpy() & ~in_target
+    else:
+        if str(reference) not in set(keys.dropna()):
+            raise ValueError(f"no reference group {str(reference)!r} in {by}")
+        in_reference = (keys == str(reference)).fillna(False).to_numpy()
+    if not in_reference.any():
+        raise ValueError(f"the reference for {target_key!r} is empty: keyness needs documents outside the target")
+    a = np.asarray(x.matrix[in_target].sum(axis=0)).ravel()
+    b = np.asarray(x.matrix[in_reference].sum(axis=0)).ravel()
+    stats = keyness_table(a, b)
+    stats.insert(0, "term", x.features)
+    stats.insert(1, "target_count", a.astype(np.int64))
+    stats.insert(2, "reference_count", b.astype(np.int64))
+    stats = stats[(a + b) >= max(min_count, 1)].reset_index(drop=True)
+    stats["p_adj"] = false_discovery_control(stats["p"], method=correction) if correction and len(stats) else stats["p"]
+    stats["direction"] = np.where(stats["g2"] >= 0, "over", "under")
+    stats = stats.sort_values(["g2", "log_ratio", "term"], ascending=[False, False, True], kind="mergesort")
+    return stats[["term", "target_count", "reference_count", "g2", "p", "log_ratio", "chi2", "p_adj", "direction"]].reset_index(drop=True)
+
+
+def textstat_tfidf(x: DFM, *, n: int = 10) -> pd.DataFrame:
+    """The ``n`` most distinctive terms of each row by tf-idf (smoothed idf, l2-normalised): ``doc_id, rank, term, tfidf``."""
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    weights = TfidfTransformer().fit_transform(x.matrix).tocsr()
+    rows = []
+    for i, doc_id in enumerate(x.docvars.index):
+        row = weights.getrow(i)
+        order = sorted(zip(row.data, x.features[row.indices]), key=lambda wt: (-wt[0], wt[1]))[:n]
+        rows.extend((doc_id, r, term, float(w)) for r, (w, term) in enumerate(order, start=1))
+    return pd.DataFrame(rows, columns=[x.docvars.index.name or "doc_id", "rank", "term", "tfidf"])
+
+
+def textstat_simil(x: DFM, *, weight: str = "tfidf") -> pd.DataFrame:
+    """Cosine similarity between rows (``weight``: ``"tfidf"`` or ``"count"``), as a square DataFrame."""
+    from sklearn.feature_extraction.text import TfidfTransformer
+    from sklearn.metrics.pairwise import cosine_similarity
+
+    if weight not in ("tfidf", "count"):
+        raise ValueError(f"weight must be 'tfidf' or 'count', not {weight!r}")
+    matrix = TfidfTransformer().fit_transform(x.matrix) if weight == "tfidf" else x.matrix
+    sim = cosine_similarity(matrix)
+    return pd.DataFrame(sim, index=x.docvars.index, columns=x.docvars.index)
+
+
+def cluster_documents(similarity: pd.DataFrame, *, method: str = "average") -> np.ndarray:
+    """Hierarchical clustering (scipy linkage) on cosine distance 1 − similarity."""
+    from scipy.cluster.hierarchy import linkage
+    from scipy.spatial.distance import squareform
+
+    distance = np.clip(1.0 - similarity.to_numpy(), 0.0, None)
+    np.fill_diagonal(distance, 0.0)
+    return linkage(squareform(distance, checks=False), method=method)

@@ -1,0 +1,129 @@
+"""Term statistics against values computed by hand."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import sparse
+
+from tifa.stats import DFM, dfm_group, dfm_trim, dispersion_dp, keyness_table, textstat_frequency, textstat_keyness, textstat_simil, textstat_tfidf
+
+
+def small_dfm():
+    """Three documents; counts of terms a, b, c (written out so every statistic can be checked by hand)."""
+    counts = np.array(
+        [
+            [5, 5, 0],  # d1: size 10
+            [0, 10, 10],  # d2: size 20
+            [5, 60, 5],  # d3: size 70
+        ]
+    )
+    docvars = pd.DataFrame({"province": ["甲省", "乙省", "乙省"], "level": ["province", "prefecture", "province"], "year": pd.array([2016, 2017, 2017], dtype="Int64")}, index=pd.Index(["d1", "d2", "d3"], name="doc_id"))
+    return DFM(sparse.csr_matrix(counts), np.array(["a", "b", "c"]), docvars)
+
+
+def test_g2_chi2_and_log_ratio_from_a_two_by_two_table():
+    # target: 10 of 1000 tokens; reference: 5 of 2000 tokens
+    a, b, t1, t2 = 10, 5, 1000, 2000
+    c, d, n = t1 - a, t2 - b, t1 + t2
+    e_a, e_b, e_c, e_d = t1 * (a + b) / n, t2 * (a + b) / n, t1 * (c + d) / n, t2 * (c + d) / n
+    assert (e_a, e_b, e_c, e_d) == (5, 10, 995, 1990)
+    g2 = 2 * (a * math.log(a / e_a) + b * math.log(b / e_b) + c * math.log(c / e_c) + d * math.log(d / e_d))
+    assert g2 == pytest.approx(6.96919, abs=1e-4)
+    chi2 = n * (a * d - b * c) ** 2 / ((a + b) * (c + d) * t1 * t2)
+    assert chi2 == pytest.approx(7.5377, abs=1e-4)
+
+    stats = keyness_table(np.array([a, t1 - a]), np.array([b, t2 - b]))
+    row = stats.iloc[0]
+    assert row["g2"] == pytest.approx(g2)
+    assert row["chi2"] == pytest.approx(chi2)
+    assert row["log_ratio"] == pytest.approx(2.0)  # log2((10/1000) / (5/2000)) = log2(4)
+    assert row["p"] == pytest.approx(0.008293, abs=1e-5)
+    assert stats.iloc[1]["g2"] < 0, "the other cell is under-used: signed negative"
+
+
+def test_log_ratio_uses_half_for_zero_counts():
+    stats = keyness_table(np.array([3, 97]), np.array([0, 100]))
+    assert stats.iloc[0]["log_ratio"] == pytest.approx(math.log2((3 / 100) / (0.5 / 100)))
+
+
+def test_gries_dp_by_hand():
+    # parts of sizes 10, 20, 70 (s = .1, .2, .7); term a occurs 5, 0, 5 (v = .5, 0, .5)
+    # DP = 0.5 * (|.5-.1| + |0-.2| + |.5-.7|) = 0.4
+    x = small_dfm()
+    dp = dispersion_dp(x.matrix)
+    assert dp[0] == pytest.approx(0.4)
+    # term b occurs 5, 10, 60 of 75: v = 1/15, 2/15, 12/15
+    assert dp[1] == pytest.approx(0.5 * (abs(1 / 15 - 0.1) + abs(2 / 15 - 0.2) + abs(12 / 15 - 0.7)))
+
+
+def test_frequency_table():
+    freq = textstat_frequency(small_dfm())
+    assert freq["term"].tolist() == ["b", "c", "a"]
+    assert freq["count"].tolist() == [75, 15, 10]
+    assert freq["rank"].tolist() == [1, 2, 3]
+    assert freq["per_10k"].tolist() == pytest.approx([7500, 1500, 1000])
+    assert freq["docfreq"].tolist() == [3, 2, 2]
+    assert freq.loc[freq.term == "a", "dp"].item() == pytest.approx(0.4)
+
+
+def test_frequency_by_group_keeps_group_values():
+    freq = textstat_frequency(small_dfm(), by="province")
+    jia = freq[freq.province == "甲省"]
+    assert jia[["term", "count", "per_10k", "docfreq", "dp"]].values.tolist() == [["a", 5, 5000.0, 1, 0.0], ["b", 5, 5000.0, 1, 0.0]]
+    yi = freq[freq.province == "乙省"].set_index("term")
+    assert yi.loc["b", "count"] == 70 and yi.loc["c", "docfreq"] == 2
+    by_two = textstat_frequency(small_dfm(), by=["level", "year"])
+    assert sorted(set(zip(by_two.level, by_two.year))) == [("prefecture", 2017), ("province", 2016), ("province", 2017)]
+
+
+def test_group_and_fill_empty_groups():
+    grouped = dfm_group(small_dfm(), ["level", "year"], fill=True)
+    assert list(grouped.docvars.index) == ["prefecture | 2016", "prefecture | 2017", "province | 2016", "province | 2017"]
+    assert grouped.docvars["n_docs"].tolist() == [0, 1, 1, 1]
+    assert grouped.matrix.toarray().tolist() == [[0, 0, 0], [0, 10, 10], [5, 5, 0], [5, 60, 5]]
+    assert dfm_group(small_dfm(), "province").matrix.toarray().tolist() == [[5, 70, 15], [5, 5, 0]]
+
+
+def test_trim():
+    trimmed = dfm_trim(small_dfm(), min_count=11, min_docfreq=2)
+    assert trimmed.features.tolist() == ["b", "c"]
+
+
+def test_keyness_target_vs_rest_and_named_reference():
+    table = textstat_keyness(small_dfm(), "甲省", by="province")
+    assert table[["term", "target_count", "reference_count"]].values.tolist() == [["a", 5, 5], ["b", 5, 70], ["c", 0, 15]]
+    assert table["direction"].tolist() == ["over", "under", "under"]
+    assert table["g2"].is_monotonic_decreasing
+    with pytest.raises(ValueError, match="no group '丙省'"):
+        textstat_keyness(small_dfm(), "丙省", by="province")
+    by_year = textstat_keyness(small_dfm(), 2016, by="year", reference=2017, min_count=11)
+    assert by_year["term"].tolist() == ["b", "c"], "min_count drops a (5 + 5 tokens)"
+
+
+def test_keyness_p_values_are_corrected():
+    table = textstat_keyness(small_dfm(), "甲省", by="province")
+    assert (table["p_adj"] >= table["p"]).all()
+
+
+def test_tfidf_and_similarity():
+    x = small_dfm()
+    top = textstat_tfidf(x, n=1)
+    assert top["term"].tolist() == ["a", "c", "b"]
+    sim = textstat_simil(x, weight="count")
+    # cosine of d1 = (5,5,0) and d2 = (0,10,10): 50 / (sqrt(50) * sqrt(200)) = 0.5
+    assert sim.loc["d1", "d2"] == pytest.approx(0.5)
+    assert np.allclose(np.diag(sim), 1.0)
+
+
+def test_hunan_place_names_are_key_for_hunan(seeds):
+    from tifa.stats import build_dfm
+    from tifa.tokens import Segmenter, TokenFilter, tokens
+
+    places = build_dfm(tokens(seeds, Segmenter(), token_filter=TokenFilter(pos=["ns"]), cache_dir=None))
+    key = textstat_keyness(places, "湖南省", by="province")
+    assert set(key.loc[key["g2"] > 0, "term"]) == {"湘江", "洞庭湖", "长株潭"}
+    words = build_dfm(tokens(seeds, Segmenter(), cache_dir=None))
+    all_terms = textstat_keyness(words, "湖南省", by="province").set_index("term")
+    assert (all_terms.loc[["湘江", "洞庭湖"], "direction"] == "over").all()
