@@ -95,3 +95,26 @@ def test_keyness_on_the_national_reports(capsys, gov_reports_path):
     assert code == 0
     table = pd.read_csv(io.StringIO(out))
     assert len(table) == 30 and (table["g2"] > 0).all() and (table["direction"] == "over").all()
+
+
+def test_slogans_by_province(capsys):
+    code, out, _ = run(capsys, "slogans", "--by", "province", "--format", "csv")
+    assert code == 0
+    table = pd.read_csv(io.StringIO(out))
+    assert list(table.columns[:4]) == ["province", "slogan", "count", "per_10k_chars"]
+    assert table.set_index(["province", "slogan"]).loc[("青海省", "党政同责"), "count"] == 1
+    assert (table["count"] > 0).all()
+
+
+def test_kwic_and_discover(capsys):
+    code, out, _ = run(capsys, "kwic", "党政同责", "--window", "15", "--format", "csv")
+    hits = pd.read_csv(io.StringIO(out))
+    assert code == 0 and hits["match"].tolist() == ["党政同责", "党政同责"]
+    assert hits["left"].str.len().tolist() == [15, 15]
+    code, out, _ = run(capsys, "discover", "--top", "30", "--format", "csv")
+    assert code == 0 and pd.read_csv(io.StringIO(out))["candidate"].tolist() == ["建言献策", "军令状"]
+
+
+def test_anachronisms_command(capsys):
+    code, out, err = run(capsys, "anachronisms")
+    assert code == 0 and "(no rows)" in out and "0 anachronistic mentions" in err

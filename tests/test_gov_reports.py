@@ -56,3 +56,20 @@ def test_keyness_of_2025_finds_its_formulae(gov_reports):
     key = textstat_keyness(x, 2025, by="year").set_index("term")
     assert key.loc["新质生产力", "direction"] == "over" and key.loc["新质生产力", "reference_count"] > 0
     assert key.loc["计划经济", "direction"] == "under"
+
+
+def test_slogan_timeline_of_the_national_reports(gov_reports):
+    from tifa.slogans import anachronisms, count_slogans
+
+    by_year = count_slogans(gov_reports, by="year")
+    first = by_year[by_year["count"] > 0].groupby("slogan")["year"].min()
+    assert first["生态文明"] == 2008, "生态文明 first appears in the 2008 report, none before"
+    assert first["新质生产力"] == 2024 and first["两个确立"] == 2022 and first["中国式现代化"] == 2023
+    assert anachronisms(gov_reports).empty, "the lexicon dates every entry no later than its first national use"
+
+
+def test_discovery_on_the_national_reports(gov_reports):
+    from tifa.slogans import discover_slogans
+
+    top = discover_slogans(gov_reports, top=20)
+    assert {"三农", "一国两制", "四个现代化", "四项基本原则"} <= set(top["candidate"])

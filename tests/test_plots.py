@@ -152,3 +152,32 @@ def test_similarity_figure_orders_by_clusters(seed_dfm):
     fig = plots.plot_similarity(sim, cluster_documents(sim), labels=plots.document_labels(seed_dfm.docvars))
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert sorted(labels) == sorted(["Hunan 2016", "Hengshui 2016", "Qinghai 2017", "Ganzhou 2014", "Shangluo 2022"])
+
+
+# --- slogan figures ---------------------------------------------------------------------------
+
+
+def test_slogan_heatmap_and_timeline(seeds):
+    from tifa.slogans import SloganMatcher, count_slogans, lexicon_table
+
+    matcher = SloganMatcher()
+    ax = plots.plot_slogan_heatmap(count_slogans(seeds, matcher=matcher), by="doc_id", labels=plots.document_labels(seeds.docvars))
+    assert "11" in [t.get_text() for t in ax.texts], "中央环保督察 in Qinghai"
+    assert "Central Environmental Inspection" in [t.get_text() for t in ax.get_yticklabels()]
+    by_year = count_slogans(seeds, by="year", matcher=matcher)
+    ax = plots.plot_slogan_timeline(by_year, lexicon_table(matcher))
+    used = by_year.loc[by_year["count"] > 0, "slogan"].nunique()
+    assert len(ax.get_yticklabels()) == used == 21
+    first_used = ax.collections[1].get_offsets()[:, 0]
+    assert first_used.min() == 2003 and first_used.max() == 2020
+
+
+def test_slogan_xray_and_cooccurrence(seeds):
+    from tifa.slogans import cooccurrence_matrix, slogan_cooccurrence, slogan_mentions
+
+    mentions = slogan_mentions(seeds)
+    lengths = seeds.docs.set_index("doc_id")["text"].str.len()
+    fig = plots.plot_slogan_xray(mentions, lengths, slogans=["中央环保督察", "生态文明"])
+    assert len(fig.axes) == 2 and len(fig.axes[0].collections[0].get_offsets()) == 11
+    ax = plots.plot_cooccurrence(cooccurrence_matrix(slogan_cooccurrence(mentions)))
+    assert [t.get_text() for t in ax.texts].count("2") == 2, "党政同责 × 一岗双责, both halves"

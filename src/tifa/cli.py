@@ -1,4 +1,4 @@
-"""Command-line interface: ``tifa corpus``, ``tifa build``, ``tifa freq``, ``tifa keyness``.
+"""Command-line interface: ``tifa corpus|build|freq|keyness|slogans|kwic|discover|anachronisms``.
 
 Every subcommand takes the same corpus options (``--corpus PATH``,
 ``--text-field NAME``) and, where it prints a table, ``--format table|csv``.
@@ -37,7 +37,9 @@ def _load(args: argparse.Namespace) -> Corpus:
 
 
 def _emit(table: pd.DataFrame, fmt: str) -> None:
-    if fmt == "csv":
+    if table.empty and fmt == "table":
+        print("  ".join(table.columns) + "\n(no rows)")
+    elif fmt == "csv":
         table.to_csv(sys.stdout, index=False, lineterminator="\n")
     else:
         with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 200):
@@ -70,6 +72,40 @@ def cmd_keyness(args: argparse.Namespace) -> int:
 
     table = textstat_keyness(_dfm(args), args.target, by=args.by, reference=args.reference, min_count=args.min_count)
     _emit(table.head(args.top), args.format)
+    return 0
+
+
+def cmd_slogans(args: argparse.Namespace) -> int:
+    from tifa.slogans import count_slogans
+
+    table = count_slogans(_load(args), by=args.by, category=args.category, drop_zero=not args.all)
+    by = [args.by] if isinstance(args.by, str) else args.by
+    _emit(table[[*by, "slogan", "count", "per_10k_chars", "slogan_id", "en", "category"]], args.format)
+    return 0
+
+
+def cmd_kwic(args: argparse.Namespace) -> int:
+    from tifa.slogans import kwic
+
+    hits = kwic(_load(args), args.pattern, window=args.window, regex=args.regex)
+    extra = [c for c in ("province", "city", "year") if c in hits]
+    _emit(hits[["doc_id", *extra, "paragraph_id", "left", "match", "right"]], args.format)
+    return 0
+
+
+def cmd_discover(args: argparse.Namespace) -> int:
+    from tifa.slogans import discover_slogans
+
+    _emit(discover_slogans(_load(args), top=args.top, min_count=args.min_count), args.format)
+    return 0
+
+
+def cmd_anachronisms(args: argparse.Namespace) -> int:
+    from tifa.slogans import anachronisms
+
+    table = anachronisms(_load(args))
+    _emit(table, args.format)
+    print(f"{len(table)} anachronistic mentions", file=sys.stderr)
     return 0
 
 
@@ -116,6 +152,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reference", default=None, help="compare with this group instead of all others")
     p.add_argument("--min-count", type=int, default=config.KEYNESS_MIN_COUNT, help="leave out terms rarer than this in target + reference")
     p.add_argument("--top", type=int, default=30, help="rows to print (default: 30)")
+
+    p = _command(sub, "slogans", cmd_slogans, "slogan counts and rates per 10,000 characters by document or docvar (long format)")
+    p.add_argument("--by", default="doc_id", help="doc_id or a docvar (province, year, level …); default: doc_id")
+    p.add_argument("--category", default=None, help="only slogans of this lexicon category")
+    p.add_argument("--all", action="store_true", help="also print zero counts")
+
+    p = _command(sub, "kwic", cmd_kwic, "keywords in context: a lexicon entry (all its variants), a string or a regex")
+    p.add_argument("pattern", help="slogan (zh or id), literal string, or regex with --regex")
+    p.add_argument("--window", type=int, default=15, help="characters of context on each side (default: 15)")
+    p.add_argument("--regex", action="store_true", help="treat PATTERN as a regular expression")
+
+    p = _command(sub, "discover", cmd_discover, "candidate slogans missing from the lexicon (numbered formulae, quoted phrases)")
+    p.add_argument("--top", type=int, default=30, help="candidates to print (default: 30)")
+    p.add_argument("--min-count", type=int, default=2, help="minimum occurrences (default: 2)")
+
+    _command(sub, "anachronisms", cmd_anachronisms, "slogan mentions in documents dated before the slogan's first official use")
 
     p = _command(sub, "build", cmd_build, "clean the corpus and write it under data/processed/ (Parquet, audit, one .txt per document)", table=False)
     p.add_argument("--out", default=str(config.PROCESSED_DIR), help="output folder (default: data/processed)")

@@ -32,6 +32,7 @@ class Slogan:
     first_used: str
     source: str
     notes: str = ""
+    exclude: tuple[str, ...] = ()  # regexes: a match inside a span they match is not the slogan
 
 
 @lru_cache(maxsize=8)
@@ -79,9 +80,19 @@ def load_slogans(path: str | Path = config.SLOGANS_YAML) -> tuple[Slogan, ...]:
                 first_used=first_used,
                 source=entry["source"],
                 notes=entry.get("notes", "") or "",
+                exclude=tuple(_compiled(entry.get("exclude") or [], where)),
             )
         )
     return tuple(slogans)
+
+
+def _compiled(patterns: list[str], where: str) -> list[str]:
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"{where}: invalid exclude regex {pattern!r} ({exc})") from exc
+    return patterns
 
 
 @lru_cache(maxsize=8)

@@ -298,3 +298,83 @@ def plot_similarity(similarity: pd.DataFrame, linkage, *, labels: pd.Series | No
     ax.grid(False)
     fig.colorbar(image, cax=cax, label="Cosine similarity (tf-idf)")
     return fig
+
+
+# --- slogans ------------------------------------------------------------------------------
+
+
+def plot_slogan_heatmap(counts: pd.DataFrame, *, by: str, lang: Lang = "en", labels: pd.Series | None = None, ax: plt.Axes | None = None) -> plt.Axes:
+    """Slogans (rows) × groups (columns), cells annotated with counts; slogans never mentioned are left out."""
+    table = counts.pivot_table(index="slogan", columns=by, values="count", aggfunc="sum", sort=False).fillna(0).astype(int)
+    table = table[table.sum(axis=1) > 0]
+    table = table.loc[table.sum(axis=1).sort_values(ascending=False, kind="mergesort").index]
+    ax = _axes(ax, (1.1 * table.shape[1] + 3.2, 0.28 * table.shape[0] + 1.4))
+    ax.imshow(np.log1p(table.to_numpy()), cmap="Blues", aspect="auto", vmin=0)
+    for (i, j), n in np.ndenumerate(table.to_numpy()):
+        if n:
+            ax.text(j, i, str(n), ha="center", va="center", fontsize=7, color="white" if n >= 6 else "black")
+    columns = [labels.get(c, c) if labels is not None else group_label(c, by, lang) for c in table.columns]
+    ax.set_xticks(range(table.shape[1]), columns, rotation=30, ha="right")
+    ax.set_yticks(range(table.shape[0]), [term_label(s, lang) for s in table.index])
+    ax.grid(False)
+    return ax
+
+
+def plot_slogan_timeline(counts: pd.DataFrame, lexicon: pd.DataFrame, *, lang: Lang = "en", ax: plt.Axes | None = None) -> plt.Axes:
+    """Slogans (rows) by year (x): dots sized by mentions per 10,000 characters; ▼ marks the entry's ``first_used`` year.
+
+    ``counts`` is :func:`tifa.slogans.count_slogans` by ``year``; slogans never
+    mentioned are left out.
+    """
+    used = counts[counts["count"] > 0]
+    order = used.groupby("slogan")["year"].min().sort_values(kind="mergesort")
+    order = list(order.index)
+    ax = _axes(ax, (6.5, 0.26 * len(order) + 1.3))
+    rows = {s: i for i, s in enumerate(order)}
+    scale = 120 / max(used["per_10k_chars"].max(), 1e-9)
+    ax.scatter(used["year"].astype(int), used["slogan"].map(rows), s=used["per_10k_chars"] * scale + 6, color="C0", alpha=0.8, label="mentions (area: per 10,000 characters)")
+    first = lexicon.set_index("slogan").loc[order, "first_used"].str[:4].astype(int)
+    ax.scatter(first.to_numpy(), range(len(order)), marker="v", s=22, color="C1", label="first official use (lexicon)")
+    ax.set_yticks(range(len(order)), [term_label(s, lang) for s in order])
+    ax.invert_yaxis()
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    ax.set_xlabel("Year")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.75 / ax.figure.get_figheight()), ncols=2)
+    return ax
+
+
+def plot_slogan_xray(mentions: pd.DataFrame, lengths: pd.Series, *, slogans: list[str], labels: pd.Series | None = None, lang: Lang = "en") -> plt.Figure:
+    """Lexical dispersion ("x-ray"): where in each document (x: relative position) each slogan occurs; one panel per slogan."""
+    docs = list(lengths.index)
+    fig, axes = plt.subplots(len(slogans), 1, figsize=(6.5, 0.32 * len(docs) * len(slogans) + 1.0), sharex=True, squeeze=False)
+    for ax, slogan in zip(axes[:, 0], slogans):
+        hits = mentions[mentions["slogan"] == slogan]
+        y = hits["doc_id"].map({d: i for i, d in enumerate(docs)})
+        x = hits["start"] / hits["doc_id"].map(lengths)
+        ax.scatter(x, y, marker="|", s=120, color="C0")
+        ax.set_yticks(range(len(docs)), [labels.get(d, d) if labels is not None else d for d in docs])
+        ax.set_ylim(len(docs) - 0.5, -0.5)
+        ax.set_xlim(0, 1)
+        ax.set_title(term_label(slogan, lang), loc="left", fontsize=9)
+        ax.grid(axis="y", visible=False)
+    axes[-1, 0].set_xlabel("Relative position in the document")
+    return fig
+
+
+def plot_cooccurrence(matrix: pd.DataFrame, *, lang: Lang = "en", ax: plt.Axes | None = None, value_label: str = "units with both") -> plt.Axes:
+    """Symmetric slogan × slogan matrix (e.g. number of sentences holding both), annotated."""
+    n = len(matrix)
+    ax = _axes(ax, (0.42 * n + 3.0, 0.42 * n + 2.0))
+    values = matrix.to_numpy()
+    image = ax.imshow(values, cmap="Purples", vmin=0)
+    for (i, j), v in np.ndenumerate(values):
+        if v:
+            ax.text(j, i, f"{v:g}", ha="center", va="center", fontsize=7)
+    names = [term_label(s, lang) for s in matrix.index]
+    ax.set_xticks(range(n), names, rotation=45, ha="right")
+    ax.set_yticks(range(n), names)
+    ax.grid(False)
+    bar = ax.figure.colorbar(image, ax=ax, shrink=0.7, label=value_label)
+    bar.locator = matplotlib.ticker.MaxNLocator(integer=True)
+    bar.update_ticks()
+    return ax

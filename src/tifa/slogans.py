@@ -1,0 +1,476 @@
+"""Slogans (提法): find every lexicon entry in cleaned text, count, date-check, KWIC, co-occurrence, discovery.
+
+Matching works on the cleaned text (not on tokens), so counts do not depend on
+segmentation. All literal forms of all entries, and a literal anchor of every
+regular-expression form, are found in one pass of an Aho-Corasick automaton
+(pyahocorasick); each regex then runs only in a window around its anchors, and
+entries' ``exclude`` patterns drop matches they cover (context checks). A regex
+without any literal anchor joins a single alternation scanned in one more pass. Entries may overlap (``习近平生态文明思想``
+also counts as ``生态文明``); the variants of one entry never count twice for
+the same span (leftmost-longest).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from functools import cached_property
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from tifa import config
+from tifa.clean import split_sentences
+from tifa.corpus import Corpus
+from tifa.lexicon import Slogan, load_slogans
+from tifa.stats import group_keys
+
+log = logging.getLogger(__name__)
+
+EXCLUDE_WINDOW = 30  # characters around a match searched by its entry's exclude patterns
+REGEX_WINDOW = 200  # widest span searched around an anchor for a regex with unbounded repeats
+
+
+def mandatory_literal(pattern: str) -> str | None:
+    """The longest literal run (≥ 2 characters) that every match of ``pattern`` contains, if any.
+
+    It is the regex's anchor: the automaton finds anchors, and the regex runs only
+    in a window around them, so regex entries cost no extra pass over the text.
+    """
+    from re import _parser  # the standard library's own regex parser
+
+    runs: list[str] = []
+
+    def walk(items) -> None:
+        run = ""
+        for op, av in items:
+            name = str(op)
+            if name == "LITERAL":
+                run += chr(av)
+                continue
+            runs.append(run)
+            run = ""
+            if name == "SUBPATTERN":
+                walk(av[-1])
+            elif name in ("MAX_REPEAT", "MIN_REPEAT") and av[0] >= 1:
+                walk(av[2])
+        runs.append(run)
+
+    walk(_parser.parse(pattern).data)
+    best = max(runs, key=len, default="")
+    return best if len(best) >= 2 else None
+
+
+class Mention(NamedTuple):
+    """One slogan occurrence: the entry's index in the lexicon and the span in the text."""
+
+    slogan: int
+    start: int
+    end: int
+
+
+class SloganMatcher:
+    """Finds all entries of a slogan lexicon in a text (one automaton pass + one regex pass)."""
+
+    def __init__(self, slogans: Sequence[Slogan] | None = None):
+        self.slogans = tuple(load_slogans() if slogans is None else slogans)
+
+    @cached_property
+    def _anchored(self) -> list[tuple[int, re.Pattern[str], str | None, int]]:
+        """Each regex form: (entry, compiled, anchor literal or None, search window)."""
+        out = []
+        for i, slogan in enumerate(self.slogans):
+            for rx in slogan.regexes:
+                from re import _parser
+
+                width = _parser.parse(rx).getwidth()[1]
+                out.append((i, re.compile(rx), mandatory_literal(rx), min(width, REGEX_WINDOW)))
+        return out
+
+    @cached_property
+    def _automaton(self):
+        """Literal forms (value: length, entries) and regex anchors (value: length, regex indices)."""
+        import ahocorasick
+
+        automaton = ahocorasick.Automaton()
+        keys: dict[str, tuple[list[int], list[int]]] = {}
+        for i, slogan in enumerate(self.slogans):
+            for literal in slogan.literals:
+                keys.setdefault(literal, ([], []))[0].append(i)
+        for k, (_, _, anchor, _) in enumerate(self._anchored):
+            if anchor is not None:
+                keys.setdefault(anchor, ([], []))[1].append(k)
+        for key, (entries, regexes) in keys.items():
+            automaton.add_word(key, (len(key), tuple(entries), tuple(regexes)))
+        if keys:
+            automaton.make_automaton()
+        return automaton
+
+    @cached_property
+    def _regex(self) -> re.Pattern[str] | None:
+        """Regex forms without an anchor: one alternation, one pass."""
+        parts = [f"(?P<r{k}>{rx.pattern})" for k, (_, rx, anchor, _) in enumerate(self._anchored) if anchor is None]
+        return re.compile("|".join(parts)) if parts else None
+
+    @cached_property
+    def _excludes(self) -> dict[int, tuple[re.Pattern[str], ...]]:
+        return {i: tuple(re.compile(x) for x in s.exclude) for i, s in enumerate(self.slogans) if s.exclude}
+
+    def find(self, text: str) -> list[Mention]:
+        """Every mention in ``text``, sorted by position then lexicon order."""
+        raw: list[Mention] = []
+        if self.slogans:
+            for end, (length, entries, regexes) in self._automaton.iter(text):
+                start = end + 1 - length
+                raw.extend(Mention(i, start, end + 1) for i in entries)
+                for k in regexes:
+                    raw.extend(self._around_anchor(text, k, start, end + 1))
+        if self._regex is not None:
+            for m in self._regex.finditer(text):
+                raw.append(Mention(self._anchored[int(m.lastgroup[1:])][0], m.start(), m.end()))
+        if self._excludes:
+            raw = [m for m in raw if not self._excluded(text, m)]
+        return _leftmost_longest(raw)
+
+    def _around_anchor(self, text: str, k: int, start: int, end: int) -> list[Mention]:
+        """Matches of regex ``k`` that contain its anchor found at ``start:end`` (context check)."""
+        entry, rx, _, window = self._anchored[k]
+        lo, hi = max(0, start - window), min(len(text), end + window)
+        return [Mention(entry, m.start(), m.end()) for m in rx.finditer(text, lo, hi) if m.start() <= start and end <= m.end()]
+
+    def _excluded(self, text: str, m: Mention) -> bool:
+        patterns = self._excludes.get(m.slogan, ())
+        lo, hi = max(0, m.start - EXCLUDE_WINDOW), min(len(text), m.end + EXCLUDE_WINDOW)
+        return any(x.start() <= m.start and m.end <= x.end() for p in patterns for x in p.finditer(text, lo, hi))
+
+    def count(self, text: str) -> np.ndarray:
+        """Mentions per lexicon entry (array aligned with ``self.slogans``)."""
+        counts = np.zeros(len(self.slogans), dtype=np.int64)
+        for m in self.find(text):
+            counts[m.slogan] += 1
+        return counts
+
+    def count_many(self, texts: Sequence[str], *, n_jobs: int = 1) -> np.ndarray:
+        """Counts for many texts (rows), in ``n_jobs`` processes; each text is matched independently."""
+        if n_jobs <= 1 or len(texts) < 2 * n_jobs:
+            return np.vstack([self.count(t) for t in texts]) if texts else np.zeros((0, len(self.slogans)), dtype=np.int64)
+        from concurrent.futures import ProcessPoolExecutor
+
+        chunk = max(1, len(texts) // (8 * n_jobs))
+        with ProcessPoolExecutor(n_jobs, initializer=_init_worker, initargs=(self.slogans,)) as pool:
+            return np.vstack(list(pool.map(_count_in_worker, texts, chunksize=chunk)))
+
+
+_WORKER: SloganMatcher | None = None
+
+
+def _init_worker(slogans: tuple[Slogan, ...]) -> None:
+    global _WORKER  # one matcher per worker process, built once
+    _WORKER = SloganMatcher(slogans)
+
+
+def _count_in_worker(text: str) -> np.ndarray:
+    return _WORKER.count(text)
+
+
+def _leftmost_longest(mentions: list[Mention]) -> list[Mention]:
+    """Per entry, keep non-overlapping spans, preferring the leftmost and then the longest."""
+    kept: list[Mention] = []
+    last_end: dict[int, int] = {}
+    for start, neg_length, slogan in sorted((m.start, m.start - m.end, m.slogan) for m in mentions):
+        if start >= last_end.get(slogan, -1):
+            kept.append(Mention(slogan, start, start - neg_length))
+            last_end[slogan] = start - neg_length
+    return kept
+
+
+def lexicon_table(matcher: SloganMatcher) -> pd.DataFrame:
+    """The lexicon as a table: ``slogan_id, slogan, en, category, first_used``."""
+    return pd.DataFrame(
+        [(s.id, s.zh, s.en, s.category, s.first_used) for s in matcher.slogans],
+        columns=["slogan_id", "slogan", "en", "category", "first_used"],
+    )
+
+
+# --- mentions, counts, dating ------------------------------------------------------
+
+
+def slogan_mentions(corpus: Corpus, matcher: SloganMatcher | None = None) -> pd.DataFrame:
+    """Every mention with its place: ``doc_id, paragraph_id, sentence, start, end, slogan_id, slogan, match``.
+
+    ``start``/``end`` are character offsets in the document's cleaned text;
+    ``sentence`` numbers the sentence within its paragraph (from 1).
+    """
+    matcher = matcher or SloganMatcher()
+    rows = []
+    for doc_id, text in zip(corpus.docs["doc_id"], corpus.docs["text"]):
+        offset = 0
+        for p, paragraph in enumerate(text.split("\n")):
+            if paragraph.strip():
+                sentence_ends = np.cumsum([len(s) for s in _sentence_spans(paragraph)])
+                pid = f"{doc_id}:p{_paragraph_number(text, offset):04d}"
+                for m in matcher.find(paragraph):
+                    sentence = int(np.searchsorted(sentence_ends, m.start, side="right")) + 1
+                    slogan = matcher.slogans[m.slogan]
+                    rows.append((doc_id, pid, sentence, offset + m.start, offset + m.end, slogan.id, slogan.zh, paragraph[m.start : m.end]))
+            offset += len(paragraph) + 1
+    return pd.DataFrame(rows, columns=["doc_id", "paragraph_id", "sentence", "start", "end", "slogan_id", "slogan", "match"])
+
+
+def _paragraph_number(text: str, offset: int) -> int:
+    """1-based number of the non-empty paragraph starting at ``offset`` (as in ``Corpus.paragraphs``)."""
+    return sum(1 for line in text[:offset].split("\n") if line.strip()) + 1
+
+
+def _sentence_spans(paragraph: str) -> list[str]:
+    """Sentences with the characters between them, so that their lengths add up to the paragraph."""
+    spans, pos = [], 0
+    for sentence in split_sentences(paragraph):
+        end = paragraph.index(sentence, pos) + len(sentence)
+        spans.append(paragraph[pos:end])
+        pos = end
+    if pos < len(paragraph):
+        spans.append(paragraph[pos:])
+    return spans
+
+
+def count_slogans(
+    corpus: Corpus,
+    *,
+    by: str | Sequence[str] = "doc_id",
+    category: str | None = None,
+    matcher: SloganMatcher | None = None,
+    drop_zero: bool = False,
+    n_jobs: int = 1,
+) -> pd.DataFrame:
+    """Slogan counts by document or docvar(s), long format.
+
+    Columns: ``<by>…, slogan_id, slogan, en, category, count, per_10k_chars``,
+    where ``per_10k_chars`` is per 10,000 Han characters of the group's cleaned
+    text. Every entry appears for every group (zeros included) unless ``drop_zero``.
+    ``n_jobs`` > 1 matches documents in parallel processes (large corpora).
+    """
+    matcher = matcher or SloganMatcher()
+    counts = matcher.count_many(list(corpus.docs["text"]), n_jobs=n_jobs)
+    docvars = corpus.docvars
+    by_cols = [by] if isinstance(by, str) else list(by)
+    keys = group_keys(docvars, by_cols)
+    if keys.isna().any():
+        log.warning("%d documents without %s are left out of the slogan counts", int(keys.isna().sum()), "/".join(by_cols))
+    table = lexicon_table(matcher)
+    frames = []
+    for key in sorted(keys.dropna().unique()):
+        rows = np.flatnonzero((keys == key).fillna(False).to_numpy())
+        first = docvars.reset_index().iloc[rows[0]]
+        n_chars = int(docvars["n_chars"].iloc[rows].sum())
+        frame = table.copy()
+        frame["count"] = counts[rows].sum(axis=0)
+        frame["per_10k_chars"] = frame["count"] / n_chars * 10_000 if n_chars else 0.0
+        for col in reversed(by_cols):
+            frame.insert(0, col, first[col])
+        frames.append(frame)
+    result = pd.concat(frames, ignore_index=True).drop(columns=["first_used"])
+    if category is not None:
+        if category not in set(table["category"]):
+            raise ValueError(f"no slogan category {category!r}; categories: {sorted(set(table['category']))}")
+        result = result[result["category"] == category]
+    if drop_zero:
+        result = result[result["count"] > 0]
+    return result.reset_index(drop=True)
+
+
+def _date_bounds(value: str, *, latest: bool) -> pd.Timestamp:
+    """Earliest or latest day a partial ISO date (``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD``) can mean."""
+    start = pd.Timestamp(value)
+    if not latest:
+        return start
+    if len(value) == 4:
+        return start + pd.offsets.YearEnd(0)
+    if len(value) == 7:
+        return start + pd.offsets.MonthEnd(0)
+    return start
+
+
+def anachronisms(corpus: Corpus, matcher: SloganMatcher | None = None, mentions: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Mentions in documents dated before the entry's ``first_used`` (with both dates read generously).
+
+    A document's date is its ``date`` docvar, else its ``year``; a mention is an
+    anachronism when the latest day the document's date can mean falls before the
+    earliest day ``first_used`` can mean. Either the document is mis-dated or the
+    lexicon date is wrong: the table is a to-do list for the researcher.
+    """
+    matcher = matcher or SloganMatcher()
+    mentions = slogan_mentions(corpus, matcher) if mentions is None else mentions
+    docvars = corpus.docvars
+    dates = docvars["date"] if "date" in docvars else pd.Series(pd.NA, index=docvars.index)
+    doc_date = dates.where(dates.notna(), docvars["year"].astype("string"))
+    first_used = {s.id: s.first_used for s in matcher.slogans}
+    rows = []
+    for row in mentions.itertuples():
+        date = doc_date.get(row.doc_id)
+        if date is None or pd.isna(date):
+            continue
+        if _date_bounds(str(date), latest=True) < _date_bounds(first_used[row.slogan_id], latest=False):
+            rows.append((row.doc_id, str(date), row.slogan_id, row.slogan, first_used[row.slogan_id], row.paragraph_id, row.match))
+    return pd.DataFrame(rows, columns=["doc_id", "doc_date", "slogan_id", "slogan", "first_used", "paragraph_id", "match"])
+
+
+# --- context ---------------------------------------------------------------------------
+
+
+def kwic(corpus: Corpus, pattern: str, *, window: int = 15, regex: bool = False, matcher: SloganMatcher | None = None) -> pd.DataFrame:
+    """Keywords in context: ``doc_id``, docvars, ``paragraph_id``, ``left``, ``match``, ``right``.
+
+    ``pattern`` is a lexicon entry (its ``zh`` or ``id``: all its variants are
+    found), else a literal string, or a regular expression with ``regex=True``.
+    ``window`` is the number of characters on each side, within the paragraph.
+    """
+    matcher = matcher or SloganMatcher()
+    entry = next((i for i, s in enumerate(matcher.slogans) if pattern in (s.zh, s.id)), None)
+    if entry is not None:
+        single = SloganMatcher([matcher.slogans[entry]])
+        finder = lambda text: [(m.start, m.end) for m in single.find(text)]  # noqa: E731
+    else:
+        compiled = re.compile(pattern if regex else re.escape(pattern))
+        finder = lambda text: [(m.start(), m.end()) for m in compiled.finditer(text) if m.end() > m.start()]  # noqa: E731
+    paragraphs = corpus.paragraphs()
+    rows = []
+    for unit in paragraphs.itertuples(index=False):
+        for start, end in finder(unit.text):
+            rows.append((unit.doc_id, unit.paragraph_id, unit.text[max(0, start - window) : start], unit.text[start:end], unit.text[end : end + window]))
+    hits = pd.DataFrame(rows, columns=["doc_id", "paragraph_id", "left", "match", "right"])
+    docvars = corpus.docvars.drop(columns=[c for c in ("n_chars", "notes", "sha256") if c in corpus.docvars])
+    return hits.join(docvars, on="doc_id")[["doc_id", *docvars.columns, "paragraph_id", "left", "match", "right"]]
+
+
+def slogan_cooccurrence(mentions: pd.DataFrame, *, unit: str = "sentence") -> pd.DataFrame:
+    """Pairs of slogans in the same sentence or paragraph: ``slogan_a, slogan_b, n_a, n_b, n_ab, jaccard, pmi``.
+
+    Counts are numbers of units (a unit with two mentions of one slogan counts
+    once). ``jaccard`` = n_ab / (n_a + n_b − n_ab); ``pmi`` = log2(n_ab·N / (n_a·n_b))
+    with N the number of units holding any slogan. Only pairs that co-occur are listed.
+    """
+    if unit not in ("sentence", "paragraph"):
+        raise ValueError(f"unit must be 'sentence' or 'paragraph', not {unit!r}")
+    keys = mentions["paragraph_id"] + (":" + mentions["sentence"].astype(str) if unit == "sentence" else "")
+    units = pd.DataFrame({"unit": keys, "slogan": mentions["slogan"]}).drop_duplicates()
+    n_units = units["unit"].nunique()
+    per_slogan = units.groupby("slogan")["unit"].nunique()
+    pairs = units.merge(units, on="unit")
+    pairs = pairs[pairs["slogan_x"] < pairs["slogan_y"]]
+    joint = pairs.groupby(["slogan_x", "slogan_y"]).size().rename("n_ab").reset_index()
+    joint.columns = ["slogan_a", "slogan_b", "n_ab"]
+    joint["n_a"] = joint["slogan_a"].map(per_slogan)
+    joint["n_b"] = joint["slogan_b"].map(per_slogan)
+    joint["jaccard"] = joint["n_ab"] / (joint["n_a"] + joint["n_b"] - joint["n_ab"])
+    joint["pmi"] = np.log2(joint["n_ab"] * n_units / (joint["n_a"] * joint["n_b"]))
+    return joint[["slogan_a", "slogan_b", "n_a", "n_b", "n_ab", "jaccard", "pmi"]].sort_values(["n_ab", "slogan_a", "slogan_b"], ascending=[False, True, True]).reset_index(drop=True)
+
+
+def cooccurrence_matrix(pairs: pd.DataFrame, *, value: str = "n_ab") -> pd.DataFrame:
+    """Symmetric slogan × slogan matrix of a :func:`slogan_cooccurrence` column."""
+    names = sorted(set(pairs["slogan_a"]) | set(pairs["slogan_b"]))
+    matrix = pd.DataFrame(0.0, index=names, columns=names)
+    for row in pairs.itertuples():
+        matrix.loc[row.slogan_a, row.slogan_b] = matrix.loc[row.slogan_b, row.slogan_a] = getattr(row, value)
+    return matrix
+
+
+# --- discovery ----------------------------------------------------------------------------
+
+_NUM = "一二两三四五六七八九十百"
+HAN = "\u4e00-\u9fff"
+DISCOVERY_PATTERNS = {
+    # 四个意识, 两个确保, 三个对照, 十个聚焦, 五大发展理念, 八项规定, 三大攻坚战 (not inside a longer numeral)
+    "numbered": re.compile(rf"(?<![{_NUM}])(?=([{_NUM}]+[个大项条种](?![{_NUM}])[{HAN}]{{2,5}}))"),
+    # 两学一做, 三严三实, 一学二查三改四建五评, 六稳六保: the whole chain (not numerals such as 一九五八)
+    "interleaved": re.compile(rf"(?<![{_NUM}双][{HAN}])(?<![{_NUM}])((?:[{_NUM}双](?![{_NUM}〇零])[{HAN}]){{2,5}})"),
+    # “两张皮”, "四个扎扎实实"
+    "quoted": re.compile(rf"[“\"「『]([{HAN}、·]{{2,14}})[”\"」』]"),
+}
+# enumerators (一是, 二要), the article 一个, counted everyday nouns and conjunctions are not formulae
+_STOP_FORMULA = re.compile(
+    rf"^[{_NUM}][是要]|^一[个大项条种]|^[{_NUM}]+[个大项条种](?:[{_NUM}]|月|年|方面|阶段|问题|小时|百分点|[和与及的在是])"
+)
+
+
+def discover_slogans(
+    corpus: Corpus,
+    *,
+    top: int = 30,
+    min_count: int = 2,
+    matcher: SloganMatcher | None = None,
+) -> pd.DataFrame:
+    """Candidate slogans missing from the lexicon: numbered formulae and quoted phrases that recur.
+
+    Shapes (:data:`DISCOVERY_PATTERNS`): numbered formulae (``十个聚焦``), chains of
+    numbers and characters (``一学二查三改四建五评``) and quoted phrases (“两张皮”).
+    A numbered formula is cut to the longest form as frequent as its prefix (once
+    seen: the shortest, unless a quoted form shows where it ends). Candidates that
+    contain or sit inside a known lexicon form are left out. Formulae count every
+    occurrence in the cleaned texts; quoted phrases count their quoted occurrences
+    (a word merely quoted once is no slogan). Columns:
+    ``candidate, kind, count, n_docs, docs``; ranked by count, then spread.
+    """
+    matcher = matcher or SloganMatcher()
+    known = [lit for s in matcher.slogans for lit in s.literals]
+    kinds: dict[str, set[str]] = {}
+    quoted: dict[str, dict[str, int]] = {}  # quoted phrases: occurrences in quotes, per document
+    for doc_id, text in zip(corpus.docs["doc_id"], corpus.docs["text"]):
+        for kind, pattern in DISCOVERY_PATTERNS.items():
+            for m in pattern.finditer(text):
+                for candidate in _forms(m.group(1), kind):
+                    kinds.setdefault(candidate, set()).add(kind)
+                    if kind == "quoted":
+                        quoted.setdefault(candidate, {}).setdefault(doc_id, 0)
+                        quoted[candidate][doc_id] += 1
+    rows = []
+    for candidate, kind in kinds.items():
+        if _STOP_FORMULA.search(candidate) or any(candidate in k or k in candidate for k in known):
+            continue
+        if kind == {"quoted"}:
+            per_doc = quoted[candidate]
+        else:  # a formula counts wherever it stands, quoted or not
+            per_doc = {d: t.count(candidate) for d, t in zip(corpus.docs["doc_id"], corpus.docs["text"]) if candidate in t}
+        rows.append((candidate, "+".join(sorted(kind)), sum(per_doc.values()), len(per_doc), ", ".join(sorted(per_doc))))
+    table = _keep_maximal(pd.DataFrame(rows, columns=["candidate", "kind", "count", "n_docs", "docs"]))
+    table = table[table["count"] >= min_count]
+    return table.sort_values(["count", "n_docs", "candidate"], ascending=[False, False, True]).head(top).reset_index(drop=True)
+
+
+def _forms(match: str, kind: str) -> list[str]:
+    """Candidate forms of a match: every admissible length of a numbered formula, else the match itself."""
+    if kind != "numbered":
+        return [match]
+    head = re.match(rf"[{_NUM}]+[个大项条种]", match).end()
+    return [match[:n] for n in range(head + 2, len(match) + 1)]
+
+
+def _keep_maximal(table: pd.DataFrame) -> pd.DataFrame:
+    """One form per numbered formula: the longest as frequent as its prefixes when it recurs, the shortest when seen once.
+
+    A recurring formula is followed by different characters each time, so its
+    longest form with the full count is the formula itself (``十个聚焦``, not
+    ``十个聚``); a formula seen once cannot tell, and the shortest form is kept.
+    """
+    if table.empty:
+        return table
+    numbered = table[table["kind"].str.contains("numbered")]
+    quoted = table[table["kind"].str.contains("quoted")]
+    keep = []
+    for row in table.itertuples():
+        if "numbered" not in row.kind or "quoted" in row.kind:  # a quoted form is complete as written
+            keep.append(True)
+            continue
+        nested = numbered[numbered["candidate"] != row.candidate]
+        longer = nested[nested["candidate"].str.startswith(row.candidate)]
+        shorter = nested[nested["candidate"].map(row.candidate.startswith)]
+        if (quoted["candidate"].str.startswith(row.candidate) & (quoted["count"] == row.count)).any():
+            keep.append(False)  # only a truncation of a quoted formula: “四个扎扎实实”
+        elif row.count == 1:
+            keep.append(shorter.empty)
+        else:
+            keep.append(not (longer["count"] == row.count).any() and not (shorter["count"] > row.count).any())
+    return table[keep]

@@ -1,0 +1,170 @@
+"""Slogan counting, dating, KWIC, co-occurrence and discovery, checked against the texts themselves."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tifa import load_corpus
+from tifa.slogans import (
+    SloganMatcher,
+    anachronisms,
+    cooccurrence_matrix,
+    count_slogans,
+    discover_slogans,
+    kwic,
+    mandatory_literal,
+    slogan_cooccurrence,
+    slogan_mentions,
+)
+
+from .conftest import GANZHOU, HENGSHUI, HUNAN, QINGHAI, SHANGLUO
+
+
+@pytest.fixture(scope="module")
+def matcher():
+    return SloganMatcher()
+
+
+def counts_of(matcher, text):
+    return {matcher.slogans[i].zh: int(n) for i, n in enumerate(matcher.count(text)) if n}
+
+
+# --- matching ----------------------------------------------------------------------
+
+def test_compound_mentions_count_each_slogan(matcher):
+    assert counts_of(matcher, "落实“党政同责、一岗双责”") == {"党政同责": 1, "一岗双责": 1}
+    assert counts_of(matcher, '严格落实环境保护"党政同责""一岗双责"') == {"党政同责": 1, "一岗双责": 1}
+
+
+def test_overlapping_entries_both_count(matcher):
+    assert counts_of(matcher, "深入学习贯彻习近平生态文明思想") == {"习近平生态文明思想": 1, "生态文明": 1}
+
+
+def test_nested_variants_of_one_entry_count_once(matcher):
+    assert counts_of(matcher, "统筹山水林田湖草沙系统治理") == {"山水林田湖草": 1}
+
+
+def test_regex_forms_and_their_guards(matcher):
+    assert counts_of(matcher, "开展“学党章党规、学系列讲话，做合格党员”学习教育") == {"两学一做": 1}
+    assert counts_of(matcher, "贯彻新发展理念") == {"五大发展理念": 1}
+    assert counts_of(matcher, "树立创新发展理念") == {}, "创新发展理念 is not the slogan"
+    assert counts_of(matcher, "中央第六环境保护督察组") == {"中央环保督察": 1}
+
+
+def test_exclude_context(matcher):
+    assert counts_of(matcher, "三个代表团参加会议") == {}
+    assert counts_of(matcher, "“三个代表”重要思想") == {"三个代表": 1}
+
+
+def test_regex_anchor():
+    assert mandatory_literal("(?<!创)新发展理念") == "新发展理念"
+    assert mandatory_literal("学党章党规[、，,]?\\s*学系列讲话") in {"学党章党规", "学系列讲话"}
+    assert mandatory_literal("[甲乙]+") is None
+
+
+def test_parallel_counts_equal_serial(matcher, seed_texts):
+    texts = list(seed_texts) * 3
+    assert np.array_equal(matcher.count_many(texts, n_jobs=2), matcher.count_many(texts))
+
+
+# --- counts on the seeds (read off the texts) ----------------------------------------------
+
+def test_seed_counts(seeds, seed_texts):
+    counts = count_slogans(seeds).set_index(["doc_id", "slogan"])["count"]
+    assert counts[(HUNAN, "两学一做")] == 2 and counts[(HENGSHUI, "两学一做")] == 2
+    assert counts[(QINGHAI, "党政同责")] == 1 and counts[(HENGSHUI, "党政同责")] == 1
+    qinghai = seed_texts[QINGHAI]
+    assert counts[(QINGHAI, "中央环保督察")] == qinghai.count("中央环保督察") + qinghai.count("中央环境保护督察") == 11
+    assert counts[(QINGHAI, "生态文明")] == qinghai.count("生态文明") == 6
+    assert counts[(GANZHOU, "群众路线教育实践活动")] == 2
+    assert counts[(SHANGLUO, "六稳")] == counts[(SHANGLUO, "六保")] == 1
+    assert counts.groupby(level="doc_id").sum().to_dict() == {HUNAN: 7, HENGSHUI: 8, QINGHAI: 24, GANZHOU: 5, SHANGLUO: 4}
+
+
+def test_rates_per_10k_characters(seeds):
+    table = count_slogans(seeds).set_index(["doc_id", "slogan"])
+    assert table.loc[(HUNAN, "两学一做"), "per_10k_chars"] == pytest.approx(2 / 2034 * 10_000)
+
+
+def test_counts_by_docvar_and_category(seeds):
+    by_level = count_slogans(seeds, by="level").set_index(["level", "slogan"])["count"]
+    assert by_level[("prefecture", "两学一做")] == 2 and by_level[("province", "两学一做")] == 2
+    economy = count_slogans(seeds, by="year", category="economy", drop_zero=True)
+    assert set(economy["slogan"]) == {"京津冀协同发展", "六稳", "六保", "高质量发展"}
+    with pytest.raises(ValueError, match="no slogan category 'economics'"):
+        count_slogans(seeds, category="economics")
+
+
+def test_every_entry_appears_for_every_group(seeds, matcher):
+    table = count_slogans(seeds, by="province")
+    assert len(table) == 5 * len(matcher.slogans)
+
+
+# --- dating ---------------------------------------------------------------------------------
+
+def test_seeds_have_no_anachronism(seeds):
+    assert anachronisms(seeds).empty
+
+
+def test_anachronism_is_reported(tmp_path):
+    path = tmp_path / "c.jsonl"
+    rows = [{"doc_id": "early", "text": "会议要求深入开展两学一做学习教育。", "date": "2015-06-01"}, {"doc_id": "late", "text": "深入开展两学一做学习教育。", "year": 2016}]
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    table = anachronisms(load_corpus(path))
+    assert table[["doc_id", "doc_date", "slogan", "first_used"]].values.tolist() == [["early", "2015-06-01", "两学一做", "2016-02"]]
+
+
+# --- context ---------------------------------------------------------------------------------
+
+def test_kwic_windows(seeds, seed_texts):
+    hits = kwic(seeds, "党政同责", window=15)
+    assert hits["doc_id"].tolist() == [HENGSHUI, QINGHAI]
+    text = seed_texts[HENGSHUI]
+    at = text.index("党政同责")
+    first = hits.iloc[0]
+    assert (first["left"], first["match"], first["right"]) == (text[at - 15 : at], "党政同责", text[at + 4 : at + 19])
+    assert first["province"] == "河北省" and first["paragraph_id"].startswith(HENGSHUI + ":p")
+
+
+def test_kwic_finds_all_variants_of_an_entry_and_plain_strings(seeds):
+    assert kwic(seeds, "zhongyang_huanbao_ducha")["match"].tolist().count("中央环境保护督察") == 1
+    assert len(kwic(seeds, "督察组")) > 10
+    assert kwic(seeds, "两学一[做作]", regex=True)["match"].tolist() == ["两学一做"] * 4
+
+
+def test_cooccurrence_by_sentence(seeds):
+    pairs = slogan_cooccurrence(slogan_mentions(seeds), unit="sentence").set_index(["slogan_a", "slogan_b"])
+    row = pairs.loc[("一岗双责", "党政同责")]
+    # 一岗双责 stands in 3 sentences (Hunan, Hengshui, Qinghai), 党政同责 in 2, both together in 2
+    assert (row["n_a"], row["n_b"], row["n_ab"]) == (3, 2, 2)
+    assert row["jaccard"] == pytest.approx(2 / 3)
+    matrix = cooccurrence_matrix(pairs.reset_index())
+    assert matrix.loc["党政同责", "一岗双责"] == matrix.loc["一岗双责", "党政同责"] == 2
+
+
+def test_mentions_locate_sentences(seeds, seed_texts):
+    mentions = slogan_mentions(seeds)
+    for row in mentions.itertuples():
+        assert seed_texts[row.doc_id][row.start : row.end] == row.match
+    assert len(mentions) == 48, "as many mentions as counts (7 + 8 + 24 + 5 + 4)"
+
+
+# --- discovery ---------------------------------------------------------------------------------
+
+def test_discovery_on_the_seeds(seeds):
+    recurring = discover_slogans(seeds)
+    assert recurring[["candidate", "count", "n_docs"]].values.tolist() == [["建言献策", 4, 1], ["军令状", 3, 2]]
+    once = set(discover_slogans(seeds, min_count=1, top=100)["candidate"])
+    assert {"十个聚焦", "三个对照", "两个确保", "一学二查三改四建五评", "两张皮", "四个扎扎实实"} <= once
+    assert not once & {"四个意识", "两学一做", "十个聚焦和", "四个扎扎", "一是"}
+
+
+def test_discovery_excludes_known_entries_and_keeps_what_is_missing():
+    corpus_text = "坚持“三农”工作重中之重。推进“三农”改革。落实两学一做。坚持两学一做。"
+    table = pd.DataFrame({"doc_id": ["a"], "text": [corpus_text]})
+    from tifa.corpus import Corpus
+
+    corpus = Corpus(docs=table.assign(n_chars=len(corpus_text)), audit=pd.DataFrame(), problems=pd.DataFrame(), source="test")
+    assert discover_slogans(corpus)["candidate"].tolist() == ["三农"]
