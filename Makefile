@@ -40,11 +40,12 @@ notebooks: corpus ## re-execute the notebooks in place, refreshing the outputs t
 test: $(STAMP) ## run all tests: unit and integration tests, then nbval over notebooks/
 	$(BIN)/python -m pytest --nbval --nbval-sanitize-with notebooks/sanitize.cfg tests notebooks
 
-bench: $(STAMP) ## print speed figures and draw the national slogan timeline into build/examples/ (needs ../shared)
+bench: $(STAMP) ## print speed figures; national slogan timeline and topic check into build/examples/ (needs ../shared)
 	$(BIN)/python bench/clean.py
 	$(BIN)/python bench/segment.py
 	$(BIN)/python bench/slogans.py
 	$(BIN)/python bench/national_timeline.py
+	$(BIN)/python bench/topics_national.py
 
 lock: $(STAMP) ## rewrite requirements.lock from the current environment (after changing pyproject.toml)
 	@{ head -n 2 requirements.lock; $(BIN)/python -m pip freeze --exclude-editable | grep -v '^tifa'; } > requirements.lock.new

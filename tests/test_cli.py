@@ -118,3 +118,15 @@ def test_kwic_and_discover(capsys):
 def test_anachronisms_command(capsys):
     code, out, err = run(capsys, "anachronisms")
     assert code == 0 and "(no rows)" in out and "0 anachronistic mentions" in err
+
+
+def test_topics_command(capsys):
+    code, out, err = run(capsys, "topics", "--k", "5", "--method", "nmf", "--format", "csv")
+    assert code == 0 and "nmf-5:" in err
+    table = pd.read_csv(io.StringIO(out))
+    assert table["topic"].tolist() == [0, 1, 2, 3, 4] and table["prevalence"].sum() == pytest.approx(1.0)
+    assert table.loc[4, "label"] == "Rectification after central inspection", "labels come from data/lexicon/topic_labels.yaml"
+    code, out, _ = run(capsys, "topics", "--k", "5", "--by", "province", "--format", "csv")
+    prev = pd.read_csv(io.StringIO(out))
+    assert list(prev.columns) == ["province", "topic", "label", "prevalence", "ci_low", "ci_high", "n_units"]
+    assert prev.groupby("province")["prevalence"].sum().round(6).eq(1).all()

@@ -181,3 +181,20 @@ def test_slogan_xray_and_cooccurrence(seeds):
     assert len(fig.axes) == 2 and len(fig.axes[0].collections[0].get_offsets()) == 11
     ax = plots.plot_cooccurrence(cooccurrence_matrix(slogan_cooccurrence(mentions)))
     assert [t.get_text() for t in ax.texts].count("2") == 2, "党政同责 × 一岗双责, both halves"
+
+
+def test_topic_figures(seeds):
+    from tifa.tokens import tokens
+    from tifa.topics import fit_topics, select_k, topic_prevalence, topic_units
+
+    units = topic_units(seeds, tokens(seeds, cache_dir=None))
+    model = fit_topics(units, k=3)
+    labels = {0: "Zero", 1: "One", 2: "Two"}
+    fig = plots.plot_topic_terms(model.top_terms(5), labels)
+    assert [ax.get_title() for ax in fig.axes if ax.get_visible()] == ["T0: Zero", "T1: One", "T2: Two"]
+    ax = plots.plot_prevalence_heatmap(topic_prevalence(model, by="province", n_boot=50), labels, by="province")
+    assert len(ax.texts) == 15
+    fig = plots.plot_prevalence_by(topic_prevalence(model, by="year", n_boot=50), labels, by="year")
+    assert len([a for a in fig.axes if a.get_visible()]) == 3
+    fig = plots.plot_k_selection(select_k(units, [2, 3], seeds=(1, 2)), chosen={"nmf": 3})
+    assert [a.get_title() for a in fig.axes] == ["NPMI coherence", "UMass coherence", "Stability across seeds"]

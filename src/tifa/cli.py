@@ -1,4 +1,4 @@
-"""Command-line interface: ``tifa corpus|build|freq|keyness|slogans|kwic|discover|anachronisms``.
+"""Command-line interface: ``tifa corpus|build|freq|keyness|slogans|kwic|discover|anachronisms|topics``.
 
 Every subcommand takes the same corpus options (``--corpus PATH``,
 ``--text-field NAME``) and, where it prints a table, ``--format table|csv``.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -109,6 +110,27 @@ def cmd_anachronisms(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_topics(args: argparse.Namespace) -> int:
+    from tifa.tokens import Segmenter, tokens
+    from tifa.topics import fit_topics, topic_labels, topic_prevalence, topic_units
+
+    corpus = _load(args)
+    segmenter = Segmenter(args.backend, hmm=args.hmm)
+    units = topic_units(corpus, tokens(corpus, segmenter), unit=args.unit, segmenter=segmenter)
+    model = fit_topics(units, k=args.k, method=args.method, random_state=args.seed)
+    labels = topic_labels(model)
+    if args.by:
+        table = topic_prevalence(model, by=args.by, random_state=args.seed)
+        table.insert(table.columns.get_loc("topic") + 1, "label", table["topic"].map(labels))
+    else:
+        top = model.top_terms(10).groupby("topic")["term"].agg(" ".join)
+        share = model.doc_topic.mean(axis=0)
+        table = pd.DataFrame({"topic": top.index, "label": [labels[t] for t in top.index], "prevalence": share[top.index], "top_terms": top.to_numpy()})
+    print(f"{model.name}: {len(units)} {args.unit} units ({units.attrs['n_dropped']} too short), {len(model.features)} terms", file=sys.stderr)
+    _emit(table, args.format)
+    return 0
+
+
 def cmd_corpus(args: argparse.Namespace) -> int:
     _emit(_load(args).summary(), args.format)
     return 0
@@ -169,6 +191,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     _command(sub, "anachronisms", cmd_anachronisms, "slogan mentions in documents dated before the slogan's first official use")
 
+    p = _command(sub, "topics", cmd_topics, "topic model (NMF or LDA) on paragraphs: top terms, or prevalence by a docvar with bootstrap intervals", segment=True)
+    p.add_argument("--k", type=int, required=True, help="number of topics")
+    p.add_argument("--method", choices=("nmf", "lda"), default="nmf", help="nmf (tf-idf) or lda (counts); default: nmf")
+    p.add_argument("--by", default=None, help="print prevalence by this docvar (province, year, level …)")
+    p.add_argument("--unit", choices=("paragraph", "sentences", "document"), default=config.TOPIC_UNIT, help="modelling unit (default: paragraph)")
+    p.add_argument("--seed", type=int, default=config.RANDOM_STATE, help=f"random state (default: {config.RANDOM_STATE})")
+
     p = _command(sub, "build", cmd_build, "clean the corpus and write it under data/processed/ (Parquet, audit, one .txt per document)", table=False)
     p.add_argument("--out", default=str(config.PROCESSED_DIR), help="output folder (default: data/processed)")
     return parser
@@ -182,6 +211,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CorpusError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into head & co.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -47,3 +47,18 @@ CONTENT_POS = ("n", "v", "a", "i", "l", "j")  # jieba tag prefixes kept by pos="
 KEYNESS_MIN_COUNT = 1  # keep every term; five short documents leave few counts above 1
 TOP_TERMS = 20
 RANDOM_STATE = 20161  # every random process (word clouds, later topic models)
+
+# Topic models (notebook 03, tifa topics).
+TOPIC_LABELS_YAML = LEXICON_DIR / "topic_labels.yaml"
+TOPIC_UNIT = "paragraph"
+TOPIC_SENTENCE_WINDOW = 3  # sentences per unit with unit="sentences"
+TOPIC_MIN_TOKENS = 10  # shorter units (headings, datelines) are left out
+TOPIC_MIN_DF = 2  # a term must occur in at least 2 units
+TOPIC_MAX_DF = 0.95
+TOPIC_LDA_ITER = 50
+TOPIC_NMF_ITER = 1000
+TOPIC_K_GRID = (3, 4, 5, 6, 7, 8)
+TOPIC_SEEDS = (RANDOM_STATE, RANDOM_STATE + 1, RANDOM_STATE + 2)
+TOPIC_TOP_N = 10
+TOPIC_MIN_STABILITY = 0.5
+TOPIC_BOOTSTRAP = 1000

@@ -378,3 +378,71 @@ def plot_cooccurrence(matrix: pd.DataFrame, *, lang: Lang = "en", ax: plt.Axes |
     bar.locator = matplotlib.ticker.MaxNLocator(integer=True)
     bar.update_ticks()
     return ax
+
+
+# --- topics ---------------------------------------------------------------------------------
+
+
+def plot_topic_terms(top_terms: pd.DataFrame, labels: dict[int, str], *, ncols: int = 3) -> plt.Figure:
+    """One panel per topic: its top terms by weight (``TopicModel.top_terms``), titled with the topic's label."""
+    topics = sorted(top_terms["topic"].unique())
+    n_terms = int(top_terms.groupby("topic").size().max())
+    fig, axes = _panel_grid(len(topics), ncols=ncols, panel=(2.3, 0.2 * n_terms + 0.9))
+    for ax, topic in zip(axes, topics):
+        rows = top_terms[top_terms["topic"] == topic]
+        ax.barh(range(len(rows)), rows["weight"], color=f"C{topic % 8}")
+        ax.set_yticks(range(len(rows)), rows["term"])
+        ax.invert_yaxis()
+        ax.set_title(f"T{topic}: {labels.get(topic, '')}", fontsize=8)
+        ax.grid(axis="y", visible=False)
+        ax.tick_params(axis="x", labelsize=7)
+    fig.supxlabel("Weight in the topic", fontsize=9)
+    return fig
+
+
+def plot_prevalence_heatmap(prevalence: pd.DataFrame, labels: dict[int, str], *, by: str, lang: Lang = "en", ax: plt.Axes | None = None) -> plt.Axes:
+    """Groups (rows) × topics (columns): mean topic share, annotated; rows sum to 1."""
+    table = prevalence.pivot(index=by, columns="topic", values="prevalence")
+    ax = _axes(ax, (0.9 * table.shape[1] + 2.6, 0.45 * table.shape[0] + 1.8))
+    image = ax.imshow(table.to_numpy(), cmap="viridis", vmin=0, vmax=1, aspect="auto")
+    for (i, j), v in np.ndenumerate(table.to_numpy()):
+        ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7, color="white" if v < 0.6 else "black")
+    ax.set_xticks(range(table.shape[1]), [f"T{t}: {labels.get(t, '')}" for t in table.columns], rotation=35, ha="right", fontsize=7)
+    ax.set_yticks(range(table.shape[0]), [group_label(g, by, lang) for g in table.index])
+    ax.grid(False)
+    ax.figure.colorbar(image, ax=ax, shrink=0.8, label="Mean topic share of the units")
+    return ax
+
+
+def plot_prevalence_by(prevalence: pd.DataFrame, labels: dict[int, str], *, by: str, ncols: int = 3) -> plt.Figure:
+    """One panel per topic: prevalence by ``by`` (e.g. year) with bootstrap intervals."""
+    topics = sorted(prevalence["topic"].unique())
+    fig, axes = _panel_grid(len(topics), ncols=ncols, panel=(2.3, 1.9))
+    for ax, topic in zip(axes, topics):
+        rows = prevalence[prevalence["topic"] == topic].sort_values(by)
+        x = rows[by].astype(float) if pd.api.types.is_numeric_dtype(rows[by]) else np.arange(len(rows))
+        ax.errorbar(x, rows["prevalence"], yerr=[rows["prevalence"] - rows["ci_low"], rows["ci_high"] - rows["prevalence"]], fmt="o-", color=f"C{topic % 8}", capsize=2, markersize=3, linewidth=1)
+        ax.set_ylim(0, 1)
+        ax.set_title(f"T{topic}: {labels.get(topic, '')}", fontsize=8)
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True, nbins=4))
+        ax.tick_params(labelsize=7)
+    fig.supxlabel(by.capitalize(), fontsize=9)
+    fig.supylabel("Topic share (95% bootstrap interval)", fontsize=9)
+    return fig
+
+
+def plot_k_selection(selection: pd.DataFrame, *, chosen: dict[str, int] | None = None) -> plt.Figure:
+    """Coherence (NPMI, UMass) and stability against K, one line per method; the chosen K circled."""
+    metrics = [("npmi", "NPMI coherence"), ("umass", "UMass coherence"), ("stability", "Stability across seeds")]
+    fig, axes = plt.subplots(1, 3, figsize=(7.0, 2.4))
+    for ax, (column, title) in zip(axes, metrics):
+        for i, (method, rows) in enumerate(selection.groupby("method", sort=True)):
+            ax.plot(rows["k"], rows[column], "o-", color=f"C{i}", label=method.upper(), markersize=3)
+            if chosen and method in chosen:
+                pick = rows[rows["k"] == chosen[method]]
+                ax.scatter(pick["k"], pick[column], s=90, facecolors="none", edgecolors=f"C{i}", linewidths=1.2)
+        ax.set_title(title, fontsize=9)
+        ax.set_xlabel("K")
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    axes[0].legend()
+    return fig

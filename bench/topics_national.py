@@ -1,0 +1,58 @@
+"""Real-data check: topics of the national Government Work Reports 1954–2025 (../shared).
+
+Runs the whole path (paragraph units → K selection → model → prevalence by
+decade with bootstrap intervals), prints the run time of each stage, the chosen
+K and the topics, and writes build/examples/topic_prevalence_by_decade_national_reports.pdf/.png.
+Run: python bench/topics_national.py [OUT_DIR]
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from pathlib import Path
+
+from tifa import config, load_corpus
+from tifa.plots import plot_prevalence_by, save_figure, use_style
+from tifa.tokens import Segmenter, tokens
+from tifa.topics import choose_k, fit_topics, select_k, topic_labels, topic_prevalence, topic_units
+
+K_GRID = (6, 8, 10, 12, 15)
+METHOD = "nmf"
+
+
+def main(out_dir: Path) -> int:
+    logging.getLogger("tifa").setLevel(logging.ERROR)
+    if not config.GOV_REPORTS_JSONL.is_file():
+        print(f"skipped: {config.GOV_REPORTS_JSONL} is absent", file=sys.stderr)
+        return 0
+    clock = time.perf_counter()
+    corpus = load_corpus(config.GOV_REPORTS_JSONL, text_field="content", progress=False)
+    corpus.docs["decade"] = (corpus.docs["year"] // 10 * 10).astype("Int64")
+    segmenter = Segmenter("rjieba", hmm=False)
+    units = topic_units(corpus, tokens(corpus, segmenter, progress=False), segmenter=segmenter)
+    units = units[units["decade"].notna()].reset_index(drop=True)  # the year-less NPC resolutions
+    print(f"units: {len(units)} paragraphs of the {corpus.docs['year'].notna().sum()} dated reports ({time.perf_counter() - clock:.1f} s)")
+    start = time.perf_counter()
+    selection = select_k(units, K_GRID, method=METHOD)
+    k = choose_k(selection)
+    print(selection.round(3).to_string(index=False))
+    print(f"chosen K = {k} ({METHOD}; highest NPMI among K with stability ≥ {config.TOPIC_MIN_STABILITY}); selection {time.perf_counter() - start:.1f} s")
+    start = time.perf_counter()
+    model = fit_topics(units, k=k, method=METHOD)
+    labels = topic_labels(model)
+    prevalence = topic_prevalence(model, by="decade")
+    print(f"model and prevalence: {time.perf_counter() - start:.1f} s; total {time.perf_counter() - clock:.1f} s")
+    for topic, label in labels.items():
+        shares = prevalence[prevalence["topic"] == topic].set_index("decade")["prevalence"].round(2).to_dict()
+        print(f"  T{topic} {label}: {shares}")
+    use_style()
+    fig = plot_prevalence_by(prevalence, labels, by="decade", ncols=4)
+    for path in save_figure(fig, "topic_prevalence_by_decade_national_reports", out_dir=out_dir):
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1]) if len(sys.argv) > 1 else config.PROJECT_ROOT / "build" / "examples"))

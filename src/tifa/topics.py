@@ -1,0 +1,302 @@
+"""Topic models whose prevalence can be compared across docvars, with honest uncertainty.
+
+Units are paragraphs by default (five documents are too few to model as units),
+or windows of sentences, or whole documents; each unit keeps its document's
+docvars and position. One small interface fits scikit-learn's LDA (batch, on
+counts) or NMF (on tf-idf); K is chosen over a grid by coherence (NPMI, UMass on
+the units' own co-occurrences), perplexity (LDA) and stability across seeds.
+Prevalence by any docvar comes with bootstrap intervals (units resampled within
+groups, fixed seed).
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from tifa import config
+from tifa.corpus import Corpus
+from tifa.files import read_yaml
+from tifa.stats import group_keys
+from tifa.tokens import Segmenter, TokenFilter, Tokens
+
+log = logging.getLogger(__name__)
+
+UNITS = ("paragraph", "sentences", "document")
+METHODS = ("lda", "nmf")
+
+
+def topic_units(
+    corpus: Corpus,
+    tokens: Tokens,
+    *,
+    unit: str = "paragraph",
+    window: int = config.TOPIC_SENTENCE_WINDOW,
+    min_tokens: int = config.TOPIC_MIN_TOKENS,
+    segmenter: Segmenter | None = None,
+) -> pd.DataFrame:
+    """Modelling units with their tokens, document, position and docvars.
+
+    ``unit``: ``"paragraph"`` (default), ``"sentences"`` (consecutive windows of
+    ``window`` sentences within a paragraph, segmented with ``segmenter`` and
+    filtered like ``tokens``) or ``"document"``. Units with fewer than
+    ``min_tokens`` tokens after filtering are left out (headings, datelines);
+    how many is logged and kept in ``units.attrs["n_dropped"]``.
+    """
+    if unit not in UNITS:
+        raise ValueError(f"unit must be one of {UNITS}, not {unit!r}")
+    if unit == "paragraph":
+        units = tokens.units.rename(columns={"paragraph_id": "unit_id"}).copy()
+        units["position"] = units["unit_id"].str.rsplit(":p", n=1).str[1].astype(int)
+    elif unit == "document":
+        docs = tokens.documents()
+        units = pd.DataFrame({"unit_id": docs.index, "doc_id": docs.index, "tokens": list(docs), "position": 1})
+    else:
+        seg = segmenter or Segmenter()
+        sentences = corpus.sentences()
+        rows = []
+        for pid, group in sentences.groupby("paragraph_id", sort=False):
+            texts = list(group["text"])
+            for start in range(0, len(texts), window):
+                words = [t for s in texts[start : start + window] for t in tokens.filter.apply(seg.tag(s) if tokens.filter.pos else seg.cut(s))]
+                rows.append((f"{pid}:w{start // window + 1:03d}", group["doc_id"].iloc[0], words))
+        units = pd.DataFrame(rows, columns=["unit_id", "doc_id", "tokens"])
+        units["position"] = units.groupby("doc_id").cumcount() + 1
+    keep = units["tokens"].map(len) >= min_tokens
+    n_dropped = int((~keep).sum())
+    if n_dropped:
+        log.info("%d of %d %s units have fewer than %d tokens and are left out", n_dropped, len(units), unit, min_tokens)
+    units = units[keep].reset_index(drop=True)
+    out = units[["unit_id", "doc_id", "position", "tokens"]].join(tokens.docvars.drop(columns=["n_chars"], errors="ignore"), on="doc_id")
+    out.attrs["n_dropped"] = n_dropped
+    out.attrs["unit"] = unit
+    return out
+
+
+def _identity(tokens: list[str]) -> list[str]:
+    return tokens
+
+
+@dataclass
+class TopicModel:
+    """A fitted model: ``topic_term`` (K × V, rows sum to 1), ``doc_topic`` (units × K, rows sum to 1)."""
+
+    method: str
+    k: int
+    random_state: int
+    features: np.ndarray
+    topic_term: np.ndarray
+    doc_topic: np.ndarray
+    units: pd.DataFrame
+    counts: sparse.csr_matrix  # unit × feature counts (for coherence)
+    perplexity: float = float("nan")
+
+    @property
+    def name(self) -> str:
+        return f"{self.method}-{self.k}"
+
+    def top_terms(self, n: int = 10) -> pd.DataFrame:
+        """``topic, rank, term, weight`` for the ``n`` heaviest terms of each topic."""
+        rows = []
+        for topic, weights in enumerate(self.topic_term):
+            order = np.lexsort((self.features, -weights))[:n]
+            rows.extend((topic, rank, self.features[j], float(weights[j])) for rank, j in enumerate(order, start=1))
+        return pd.DataFrame(rows, columns=["topic", "rank", "term", "weight"])
+
+    def representative_units(self, n: int = 2) -> pd.DataFrame:
+        """The ``n`` units with the highest share of each topic: ``topic, rank, unit_id, doc_id, share``."""
+        rows = []
+        for topic in range(self.k):
+            order = np.lexsort((self.units["unit_id"].to_numpy(), -self.doc_topic[:, topic]))[:n]
+            rows.extend((topic, rank, self.units["unit_id"].iloc[i], self.units["doc_id"].iloc[i], float(self.doc_topic[i, topic])) for rank, i in enumerate(order, start=1))
+        return pd.DataFrame(rows, columns=["topic", "rank", "unit_id", "doc_id", "share"])
+
+    def unit_topics(self) -> pd.DataFrame:
+        """Topic shares per unit (rows sum to 1), with ``unit_id`` and ``doc_id``."""
+        shares = pd.DataFrame(self.doc_topic, columns=range(self.k))
+        return pd.concat([self.units[["unit_id", "doc_id"]], shares], axis=1)
+
+
+def fit_topics(
+    units: pd.DataFrame,
+    *,
+    k: int,
+    method: str = "nmf",
+    random_state: int = config.RANDOM_STATE,
+    min_df: int = config.TOPIC_MIN_DF,
+    max_df: float = config.TOPIC_MAX_DF,
+    max_iter: int | None = None,
+) -> TopicModel:
+    """Fit LDA (batch variational Bayes on counts) or NMF (on tf-idf, nndsvda init) with ``k`` topics.
+
+    Vocabulary: terms in at least ``min_df`` units and at most ``max_df`` of them.
+    LDA runs with ``n_jobs=1``: it is bit-identical across runs for a given
+    ``random_state`` only at a fixed number of jobs. Units left without any
+    vocabulary term are dropped (logged).
+    """
+    from sklearn.decomposition import NMF, LatentDirichletAllocation
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, not {method!r}")
+    vectorizer = CountVectorizer(analyzer=_identity, lowercase=False, min_df=min_df, max_df=max_df)
+    counts = vectorizer.fit_transform(list(units["tokens"])).tocsr()
+    nonempty = np.asarray(counts.sum(axis=1)).ravel() > 0
+    if not nonempty.all():
+        log.info("%d units have no term of the trimmed vocabulary and are left out", int((~nonempty).sum()))
+        units, counts = units[nonempty].reset_index(drop=True), counts[nonempty]
+    if k < 2 or k >= counts.shape[0]:
+        raise ValueError(f"k={k}: need 2 ≤ k < number of units ({counts.shape[0]})")
+    features = vectorizer.get_feature_names_out()
+    perplexity = float("nan")
+    if method == "lda":
+        model = LatentDirichletAllocation(n_components=k, learning_method="batch", max_iter=max_iter or config.TOPIC_LDA_ITER, random_state=random_state, n_jobs=1)
+        doc_topic = model.fit_transform(counts)
+        perplexity = float(model.perplexity(counts))
+    else:
+        weights = TfidfTransformer().fit_transform(counts)
+        model = NMF(n_components=k, init="nndsvda", max_iter=max_iter or config.TOPIC_NMF_ITER, random_state=random_state)
+        doc_topic = model.fit_transform(weights)
+    topic_term = model.components_ / model.components_.sum(axis=1, keepdims=True)
+    totals = doc_topic.sum(axis=1, keepdims=True)
+    doc_topic = np.divide(doc_topic, totals, out=np.full_like(doc_topic, 1.0 / k), where=totals > 0)
+    return TopicModel(method, k, random_state, features, topic_term, doc_topic, units, counts, perplexity)
+
+
+# --- model selection ---------------------------------------------------------------------
+
+
+def coherence(top_terms: Sequence[Sequence[str]], counts: sparse.csr_matrix, features: np.ndarray) -> tuple[float, float]:
+    """Mean NPMI and UMass coherence of topics (lists of top terms) on unit co-occurrences.
+
+    With D(w) the number of units holding w, D(w, v) those holding both and N the
+    number of units: NPMI(w, v) = log(P(w,v) / (P(w) P(v))) / −log P(w,v), and −1
+    for pairs never together; UMass(w_i, w_j) = log((D(w_i, w_j) + 1) / D(w_i)) with
+    w_i ranked above w_j (Mimno et al. 2011). Averaged over pairs, then topics.
+    """
+    index = {f: i for i, f in enumerate(features)}
+    present = (counts > 0).astype(np.int64).tocsc()
+    n = present.shape[0]
+    npmi_topics, umass_topics = [], []
+    for terms in top_terms:
+        cols = [index[t] for t in terms]
+        sub = present[:, cols].toarray()
+        df = sub.sum(axis=0)
+        joint = sub.T @ sub
+        npmi, umass = [], []
+        for i, j in itertools.combinations(range(len(cols)), 2):  # j ranks below i
+            d_ij = joint[i, j]
+            if d_ij == 0:
+                npmi.append(-1.0)
+            else:
+                p_ij = d_ij / n
+                npmi.append(1.0 if p_ij == 1 else np.log(p_ij / (df[i] / n * df[j] / n)) / -np.log(p_ij))
+            umass.append(np.log((d_ij + 1) / df[i]))
+        npmi_topics.append(np.mean(npmi))
+        umass_topics.append(np.mean(umass))
+    return float(np.mean(npmi_topics)), float(np.mean(umass_topics))
+
+
+def topic_stability(models: Sequence[TopicModel], *, n: int = config.TOPIC_TOP_N) -> float:
+    """Mean Jaccard similarity of top-``n`` term sets between topics matched one-to-one across models (1 = identical).
+
+    Topics of each pair of models are matched by the Hungarian algorithm on
+    Jaccard similarity; the score averages over matched topics and model pairs.
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    sets = [[set(group["term"]) for _, group in m.top_terms(n).groupby("topic")] for m in models]
+    scores = []
+    for a, b in itertools.combinations(sets, 2):
+        sim = np.array([[len(x & y) / len(x | y) for y in b] for x in a])
+        rows, cols = linear_sum_assignment(-sim)
+        scores.append(sim[rows, cols].mean())
+    return float(np.mean(scores)) if scores else 1.0
+
+
+def select_k(
+    units: pd.DataFrame,
+    ks: Sequence[int],
+    *,
+    method: str = "nmf",
+    seeds: Sequence[int] = config.TOPIC_SEEDS,
+    n: int = config.TOPIC_TOP_N,
+    **fit_options,
+) -> pd.DataFrame:
+    """Fit every K of the grid with several seeds: ``method, k, npmi, umass, perplexity, stability``.
+
+    Coherence and perplexity are those of the first seed's model; stability
+    compares the models of all seeds. :func:`choose_k` applies the stated rule.
+    """
+    rows = []
+    for k in ks:
+        models = [fit_topics(units, k=k, method=method, random_state=s, **fit_options) for s in seeds]
+        first = models[0]
+        terms = [list(g["term"]) for _, g in first.top_terms(n).groupby("topic")]
+        npmi, umass = coherence(terms, first.counts, first.features)
+        rows.append((method, k, npmi, umass, first.perplexity, topic_stability(models, n=n)))
+    return pd.DataFrame(rows, columns=["method", "k", "npmi", "umass", "perplexity", "stability"])
+
+
+def choose_k(selection: pd.DataFrame, *, min_stability: float = config.TOPIC_MIN_STABILITY) -> int:
+    """The rule: highest NPMI among the K whose stability is at least ``min_stability`` (all K if none); ties → smaller K."""
+    eligible = selection[selection["stability"] >= min_stability]
+    pool = eligible if not eligible.empty else selection
+    best = pool.sort_values(["npmi", "k"], ascending=[False, True], kind="mergesort")
+    return int(best["k"].iloc[0])
+
+
+# --- prevalence ----------------------------------------------------------------------------
+
+
+def topic_prevalence(
+    model: TopicModel,
+    *,
+    by: str | Sequence[str],
+    n_boot: int = config.TOPIC_BOOTSTRAP,
+    level: float = 0.95,
+    random_state: int = config.RANDOM_STATE,
+) -> pd.DataFrame:
+    """Mean topic share of the units in each group, with percentile bootstrap intervals.
+
+    Units are resampled with replacement within each group ``n_boot`` times.
+    Columns: ``<by>…, topic, prevalence, ci_low, ci_high, n_units``. Groups'
+    prevalences sum to 1 over topics.
+    """
+    keys = group_keys(model.units.set_index("unit_id"), by)
+    if keys.isna().any():
+        log.warning("%d units without %s are left out of the prevalence", int(keys.isna().sum()), by)
+    by_cols = [by] if isinstance(by, str) else list(by)
+    rng = np.random.default_rng(random_state)
+    alpha = (1 - level) / 2
+    rows = []
+    for key in sorted(keys.dropna().unique()):
+        idx = np.flatnonzero((keys == key).fillna(False).to_numpy())
+        shares = model.doc_topic[idx]
+        boot = shares[rng.integers(0, len(idx), size=(n_boot, len(idx)))].mean(axis=1)
+        low, high = np.quantile(boot, [alpha, 1 - alpha], axis=0)
+        values = model.units.iloc[idx[0]][by_cols].tolist()
+        for topic in range(model.k):
+            rows.append((*values, topic, float(shares[:, topic].mean()), float(low[topic]), float(high[topic]), len(idx)))
+    return pd.DataFrame(rows, columns=[*by_cols, "topic", "prevalence", "ci_low", "ci_high", "n_units"])
+
+
+# --- labels ------------------------------------------------------------------------------------
+
+
+def topic_labels(model: TopicModel, path: str | Path = config.TOPIC_LABELS_YAML, *, n_terms: int = 3) -> dict[int, str]:
+    """Names of the topics: from the label file's entry ``<method>-<k>`` where a researcher gave one, else the top terms."""
+    given: dict = {}
+    if Path(path).is_file():
+        spec = read_yaml(path, "topic labels")
+        given = (spec.get("models") or {}).get(model.name) or {}
+    top = model.top_terms(n_terms)
+    fallback = {t: " · ".join(g["term"]) for t, g in top.groupby("topic")}
+    return {t: str(given.get(t, fallback[t])) for t in range(model.k)}

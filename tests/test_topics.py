@@ -1,0 +1,123 @@
+"""Topic models: units, determinism, selection measures by hand, prevalence, labels."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import sparse
+
+from tifa.tokens import tokens
+from tifa.topics import (
+    TopicModel,
+    choose_k,
+    coherence,
+    fit_topics,
+    select_k,
+    topic_labels,
+    topic_prevalence,
+    topic_stability,
+    topic_units,
+)
+
+
+@pytest.fixture(scope="module")
+def seed_tokens(seeds):
+    return tokens(seeds, cache_dir=None)
+
+
+@pytest.fixture(scope="module")
+def units(seeds, seed_tokens):
+    return topic_units(seeds, seed_tokens)
+
+
+def test_paragraph_units_keep_docvars_and_position(units, seeds):
+    assert units["unit_id"].is_unique and (units["tokens"].map(len) >= 10).all()
+    assert len(units) + units.attrs["n_dropped"] == len(seeds.paragraphs())
+    first = units.iloc[0]
+    assert first["unit_id"] == f"{first['doc_id']}:p{first['position']:04d}"
+    assert units["province"].notna().all()
+
+
+def test_other_unit_kinds(seeds, seed_tokens):
+    docs = topic_units(seeds, seed_tokens, unit="document")
+    assert docs["unit_id"].tolist() == seeds.doc_ids
+    windows = topic_units(seeds, seed_tokens, unit="sentences", window=2, min_tokens=1)
+    assert windows["unit_id"].str.contains(":w").all() and windows["doc_id"].nunique() == 5
+    with pytest.raises(ValueError, match="unit must be one of"):
+        topic_units(seeds, seed_tokens, unit="page")
+
+
+@pytest.mark.parametrize("method", ["nmf", "lda"])
+def test_same_seed_same_model(units, method):
+    a = fit_topics(units, k=4, method=method, random_state=7)
+    b = fit_topics(units, k=4, method=method, random_state=7)
+    assert np.array_equal(a.topic_term, b.topic_term) and np.array_equal(a.doc_topic, b.doc_topic)
+
+
+@pytest.mark.parametrize("method", ["nmf", "lda"])
+def test_every_k_of_the_grid_fits_and_shares_sum_to_one(units, method):
+    for k in (2, 3, 5, 8):
+        model = fit_topics(units, k=k, method=method)
+        assert model.doc_topic.shape == (len(model.units), k)
+        assert np.allclose(model.doc_topic.sum(axis=1), 1.0)
+        assert np.allclose(model.topic_term.sum(axis=1), 1.0)
+    assert np.isfinite(fit_topics(units, k=3, method="lda").perplexity)
+    with pytest.raises(ValueError, match="k=1"):
+        fit_topics(units, k=1)
+
+
+def test_coherence_by_hand():
+    # four units; terms a, b, c.  a,b together in 2 units; a in 3, b in 2, c in 1 (never with a)
+    counts = sparse.csr_matrix(np.array([[1, 1, 0], [2, 1, 0], [1, 0, 0], [0, 0, 1]]))
+    features = np.array(["a", "b", "c"])
+    npmi, umass = coherence([["a", "b"]], counts, features)
+    p_ab, p_a, p_b = 2 / 4, 3 / 4, 2 / 4
+    assert npmi == pytest.approx(np.log(p_ab / (p_a * p_b)) / -np.log(p_ab))
+    assert umass == pytest.approx(np.log((2 + 1) / 3))
+    npmi_ac, _ = coherence([["a", "c"]], counts, features)
+    assert npmi_ac == -1.0
+
+
+def _fake_model(topics: list[list[str]]) -> TopicModel:
+    features = np.array(sorted({t for topic in topics for t in topic}))
+    weights = np.array([[float(len(topic) - topic.index(f)) if f in topic else 0.0 for f in features] for topic in topics])
+    return TopicModel("nmf", len(topics), 0, features, weights / weights.sum(axis=1, keepdims=True), np.eye(len(topics)), pd.DataFrame({"unit_id": [], "doc_id": []}), sparse.csr_matrix((0, len(features))))
+
+
+def test_stability_matches_topics_across_models():
+    a = _fake_model([["甲", "乙"], ["丙", "丁"]])
+    b = _fake_model([["丙", "丁"], ["甲", "乙"]])  # same topics, other order
+    c = _fake_model([["甲", "丙"], ["乙", "丁"]])
+    assert topic_stability([a, b], n=2) == 1.0
+    assert topic_stability([a, c], n=2) == pytest.approx(1 / 3)  # each matched pair shares 1 of 3 terms
+
+
+def test_selection_table_and_rule(units):
+    table = select_k(units, [3, 4], method="lda", seeds=(1, 2))
+    assert table.columns.tolist() == ["method", "k", "npmi", "umass", "perplexity", "stability"]
+    assert table["perplexity"].notna().all() and table["npmi"].between(-1, 1).all()
+    rule = pd.DataFrame({"method": "nmf", "k": [3, 4, 5], "npmi": [0.2, 0.4, 0.4], "umass": 0, "perplexity": np.nan, "stability": [1.0, 0.3, 0.9]})
+    assert choose_k(rule) == 5, "K=4 is unstable; K=5 has the best NPMI of the rest"
+    assert choose_k(rule.assign(stability=0.1)) == 4, "no stable K: best NPMI, smaller K on ties"
+
+
+def test_prevalence_by_province_with_bootstrap(units):
+    model = fit_topics(units, k=4)
+    prev = topic_prevalence(model, by="province", n_boot=200)
+    assert np.allclose(prev.groupby("province")["prevalence"].sum(), 1.0)
+    assert ((prev["ci_low"] <= prev["prevalence"]) & (prev["prevalence"] <= prev["ci_high"])).all()
+    qinghai = prev[prev["province"] == "青海省"]
+    assert qinghai["n_units"].iloc[0] == (model.units["province"] == "青海省").sum()
+    expected = model.doc_topic[(model.units["province"] == "青海省").to_numpy()].mean(axis=0)
+    assert np.allclose(qinghai["prevalence"], expected)
+    again = topic_prevalence(model, by="province", n_boot=200)
+    assert prev.equals(again), "fixed seed: same intervals"
+
+
+def test_topic_labels_from_file_or_top_terms(units, tmp_path):
+    model = fit_topics(units, k=3)
+    path = tmp_path / "labels.yaml"
+    path.write_text("models:\n  nmf-3:\n    0: Inspection\n", encoding="utf-8")
+    labels = topic_labels(model, path)
+    top = model.top_terms(3)
+    assert labels[0] == "Inspection"
+    assert labels[1] == " · ".join(top[top.topic == 1]["term"])
