@@ -12,7 +12,7 @@ EXECUTE := $(BIN)/jupyter nbconvert --to notebook --execute --ExecutePreprocesso
 export PYTHONHASHSEED := 0
 
 .DEFAULT_GOAL := help
-.PHONY: help env corpus figures notebooks test bench lock clean
+.PHONY: help env corpus figures report notebooks test bench lock clean
 
 help: ## list every target with what it does
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -31,14 +31,21 @@ env: $(STAMP) ## create or update the environment (.venv) from requirements.lock
 corpus: $(STAMP) ## clean the embedded corpus into data/processed/ (Parquet, audit, one .txt per document)
 	$(BIN)/tifa build
 
-figures: corpus ## rebuild every figure in figures/ by executing every notebook (copies go to build/notebooks/)
-	$(EXECUTE) --output-dir build/notebooks $(NOTEBOOKS)
+CORPUS ?=
+TEXT_FIELD ?= text
+OUT ?=
+
+figures: corpus ## run the study (every notebook, via papermill); CORPUS=path TEXT_FIELD=name OUT=dir run it on another corpus
+	$(BIN)/tifa study $(if $(CORPUS),--corpus $(CORPUS)) --text-field $(TEXT_FIELD) $(if $(OUT),--out $(OUT))
+
+report: figures ## one HTML page of the executed notebooks with their figures (build/report/, or OUT/report/)
+	$(BIN)/tifa report $(if $(OUT),--out $(OUT))
 
 notebooks: corpus ## re-execute the notebooks in place, refreshing the outputs that nbval compares
 	$(EXECUTE) --inplace $(NOTEBOOKS)
 
-test: $(STAMP) ## run all tests: unit and integration tests, then nbval over notebooks/
-	$(BIN)/python -m pytest --nbval --nbval-sanitize-with notebooks/sanitize.cfg tests notebooks
+test: $(STAMP) ## run all tests: unit and integration tests, figure regression, then nbval over notebooks/
+	TIFA_FIGURES_DIR=$(CURDIR)/build/nbval-figures $(BIN)/python -m pytest --nbval --nbval-sanitize-with notebooks/sanitize.cfg tests notebooks
 
 bench: $(STAMP) ## print speed figures; national slogan timeline and topic check into build/examples/ (needs ../shared)
 	$(BIN)/python bench/clean.py

@@ -1,4 +1,4 @@
-"""Command-line interface: ``tifa corpus|build|freq|keyness|slogans|kwic|discover|anachronisms|topics``.
+"""Command-line interface: ``tifa corpus|build|freq|keyness|slogans|kwic|discover|anachronisms|topics|study|report|provenance``.
 
 Every subcommand takes the same corpus options (``--corpus PATH``,
 ``--text-field NAME``) and, where it prints a table, ``--format table|csv``.
@@ -131,6 +131,41 @@ def cmd_topics(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_study(args: argparse.Namespace) -> int:
+    from tifa.study import run_study
+
+    figures = run_study(args.corpus, text_field=args.text_field, out=args.out)
+    print(f"figures, tables, README.md and provenance.json in {_display(figures)}", file=sys.stderr)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from tifa.study import write_report
+
+    executed = args.notebooks or (f"{args.out}/notebooks" if args.out else str(config.BUILD_DIR / "notebooks"))
+    path = write_report(executed, args.html or (f"{args.out}/report/tifa_study.html" if args.out else config.REPORT_HTML))
+    print(f"wrote {_display(path)}", file=sys.stderr)
+    return 0
+
+
+def cmd_provenance(args: argparse.Namespace) -> int:
+    import json
+
+    from tifa.study import provenance
+
+    print(json.dumps(provenance(args.corpus), ensure_ascii=False, indent=2, sort_keys=True))
+    return 0
+
+
+def _display(path) -> str:
+    from pathlib import Path
+
+    try:
+        return str(Path(path).resolve().relative_to(config.PROJECT_ROOT))
+    except ValueError:
+        return str(path)
+
+
 def cmd_corpus(args: argparse.Namespace) -> int:
     _emit(_load(args).summary(), args.format)
     return 0
@@ -197,6 +232,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--by", default=None, help="print prevalence by this docvar (province, year, level …)")
     p.add_argument("--unit", choices=("paragraph", "sentences", "document"), default=config.TOPIC_UNIT, help="modelling unit (default: paragraph)")
     p.add_argument("--seed", type=int, default=config.RANDOM_STATE, help=f"random state (default: {config.RANDOM_STATE})")
+
+    p = sub.add_parser("study", help="run every notebook (papermill) on a corpus; write figures, tables, index and provenance")
+    _corpus_options(p)
+    p.add_argument("--out", default=None, help="output folder (figures/ and notebooks/ inside); default: figures/ and build/notebooks/")
+    p.set_defaults(func=cmd_study)
+
+    p = sub.add_parser("report", help="one HTML page of the executed notebooks (after tifa study)")
+    p.add_argument("--out", default=None, help="the --out folder of tifa study (default: build/)")
+    p.add_argument("--notebooks", default=None, help="folder of executed notebooks (overrides --out)")
+    p.add_argument("--html", default=None, help="the HTML file to write")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("provenance", help="versions, input checksums and random seeds behind the figures (JSON)")
+    _corpus_options(p)
+    p.set_defaults(func=cmd_provenance)
 
     p = _command(sub, "build", cmd_build, "clean the corpus and write it under data/processed/ (Parquet, audit, one .txt per document)", table=False)
     p.add_argument("--out", default=str(config.PROCESSED_DIR), help="output folder (default: data/processed)")

@@ -17,7 +17,7 @@ DATA_DIR = PROJECT_ROOT / "data"
 RAW_DIR = DATA_DIR / "raw"
 METADATA_CSV = DATA_DIR / "metadata.csv"
 PROCESSED_DIR = DATA_DIR / "processed"
-FIGURES_DIR = Path(os.environ.get("TIFA_FIGURES_DIR", PROJECT_ROOT / "figures"))
+FIGURES_DIR = Path(os.environ.get("TIFA_FIGURES_DIR") or PROJECT_ROOT / "figures").resolve()
 SHARED_DIR = PROJECT_ROOT.parent / "shared"
 GOV_REPORTS_JSONL = SHARED_DIR / "corpus" / "gov-work-reports" / "government_work_reports.jsonl"
 
@@ -62,3 +62,10 @@ TOPIC_SEEDS = (RANDOM_STATE, RANDOM_STATE + 1, RANDOM_STATE + 2)
 TOPIC_TOP_N = 10
 TOPIC_MIN_STABILITY = 0.5
 TOPIC_BOOTSTRAP = 1000
+
+# The study as a build.
+NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+FIGURE_REGISTRY = NOTEBOOKS_DIR / "figures.yaml"
+BUILD_DIR = PROJECT_ROOT / "build"
+REPORT_HTML = BUILD_DIR / "report" / "tifa_study.html"
+PNG_TOLERANCE = 2.0  # RMS difference (0-255 scale) allowed by the figure regression test
