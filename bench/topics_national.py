@@ -41,7 +41,7 @@ def main(out_dir: Path) -> int:
     print(f"chosen K = {k} ({METHOD}; highest NPMI among K with stability ≥ {config.TOPIC_MIN_STABILITY}); selection {time.perf_counter() - start:.1f} s")
     start = time.perf_counter()
     model = fit_topics(units, k=k, method=METHOD)
-    labels = topic_labels(model)
+    labels = topic_labels(model, corpus=corpus.source)
     prevalence = topic_prevalence(model, by="decade")
     print(f"model and prevalence: {time.perf_counter() - start:.1f} s; total {time.perf_counter() - clock:.1f} s")
     for topic, label in labels.items():

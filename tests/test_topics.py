@@ -116,8 +116,10 @@ def test_prevalence_by_province_with_bootstrap(units):
 def test_topic_labels_from_file_or_top_terms(units, tmp_path):
     model = fit_topics(units, k=3)
     path = tmp_path / "labels.yaml"
-    path.write_text("models:\n  nmf-3:\n    0: Inspection\n", encoding="utf-8")
-    labels = topic_labels(model, path)
+    path.write_text("corpora:\n  data:\n    nmf-3:\n      0: Inspection\n", encoding="utf-8")
+    labels = topic_labels(model, path, corpus="data")
     top = model.top_terms(3)
     assert labels[0] == "Inspection"
     assert labels[1] == " · ".join(top[top.topic == 1]["term"])
+    other = topic_labels(model, path, corpus="../shared/corpus/gov-work-reports/government_work_reports.jsonl")
+    assert other[0] == " · ".join(top[top.topic == 0]["term"]), "labels of one corpus never name another's topics"

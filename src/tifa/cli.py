@@ -118,7 +118,7 @@ def cmd_topics(args: argparse.Namespace) -> int:
     segmenter = Segmenter(args.backend, hmm=args.hmm)
     units = topic_units(corpus, tokens(corpus, segmenter), unit=args.unit, segmenter=segmenter)
     model = fit_topics(units, k=args.k, method=args.method, random_state=args.seed)
-    labels = topic_labels(model)
+    labels = topic_labels(model, corpus=corpus.source)
     if args.by:
         table = topic_prevalence(model, by=args.by, random_state=args.seed)
         table.insert(table.columns.get_loc("topic") + 1, "label", table["topic"].map(labels))

@@ -291,12 +291,17 @@ def topic_prevalence(
 # --- labels ------------------------------------------------------------------------------------
 
 
-def topic_labels(model: TopicModel, path: str | Path = config.TOPIC_LABELS_YAML, *, n_terms: int = 3) -> dict[int, str]:
-    """Names of the topics: from the label file's entry ``<method>-<k>`` where a researcher gave one, else the top terms."""
+def topic_labels(model: TopicModel, path: str | Path = config.TOPIC_LABELS_YAML, *, corpus: str = "data", n_terms: int = 3) -> dict[int, str]:
+    """Names of the topics: from the label file where a researcher named this model of this corpus, else the top terms.
+
+    The label file keys models by ``<method>-<k>`` under the corpus they were
+    read on (``Corpus.source``, e.g. ``data`` for the embedded corpus), so labels
+    written for one corpus never name the topics of another.
+    """
     given: dict = {}
     if Path(path).is_file():
         spec = read_yaml(path, "topic labels")
-        given = (spec.get("models") or {}).get(model.name) or {}
+        given = ((spec.get("corpora") or {}).get(corpus) or {}).get(model.name) or {}
     top = model.top_terms(n_terms)
     fallback = {t: " · ".join(g["term"]) for t, g in top.groupby("topic")}
     return {t: str(given.get(t, fallback[t])) for t in range(model.k)}
