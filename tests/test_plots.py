@@ -1,6 +1,5 @@
 """Figures: no tofu, TrueType PDF, byte-stable output, content names."""
 
-import io
 import warnings
 
 import matplotlib.pyplot as plt

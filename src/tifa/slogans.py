@@ -21,7 +21,6 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from tifa import config
 from tifa.clean import split_sentences
 from tifa.corpus import Corpus
 from tifa.lexicon import Slogan, load_slogans

@@ -25,7 +25,7 @@ from tifa import config
 from tifa.corpus import Corpus
 from tifa.files import read_yaml
 from tifa.stats import group_keys
-from tifa.tokens import Segmenter, TokenFilter, Tokens
+from tifa.tokens import Segmenter, Tokens
 
 log = logging.getLogger(__name__)
 
