@@ -24,8 +24,6 @@ from tifa.clean import Step, clean_text, count_han, default_pipeline, split_para
 log = logging.getLogger(__name__)
 
 TEXT_SUFFIXES = (".txt",)
-#: Docvars the study knows about; any other column travels along unchanged.
-STANDARD_DOCVARS = ("province", "city", "level", "date", "year", "genre", "speaker_or_organ")
 AUDIT_COLUMNS = ["doc_id", "step", "kind", "line", "rule", "before", "after"]
 
 

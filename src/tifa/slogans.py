@@ -24,7 +24,7 @@ import pandas as pd
 from tifa.clean import split_sentences
 from tifa.corpus import Corpus
 from tifa.lexicon import Slogan, load_slogans
-from tifa.stats import group_keys
+from tifa.stats import group_rows
 
 log = logging.getLogger(__name__)
 
@@ -255,13 +255,9 @@ def count_slogans(
     counts = matcher.count_many(list(corpus.docs["text"]), n_jobs=n_jobs)
     docvars = corpus.docvars
     by_cols = [by] if isinstance(by, str) else list(by)
-    keys = group_keys(docvars, by_cols)
-    if keys.isna().any():
-        log.warning("%d documents without %s are left out of the slogan counts", int(keys.isna().sum()), "/".join(by_cols))
     table = lexicon_table(matcher)
     frames = []
-    for key in sorted(keys.dropna().unique()):
-        rows = np.flatnonzero((keys == key).fillna(False).to_numpy())
+    for rows in group_rows(docvars, by_cols, what="documents").values():
         first = docvars.reset_index().iloc[rows[0]]
         n_chars = int(docvars["n_chars"].iloc[rows].sum())
         frame = table.copy()

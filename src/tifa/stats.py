@@ -163,7 +163,7 @@ def textstat_frequency(x: DFM, *, by: str | Sequence[str] | None = None, n: int 
     documents (rows of ``x``) in the group with the term; ``dp`` Gries' DP over
     those documents (0 with a single document). Sorted by count, then term.
     """
-    groups = [(None, np.arange(x.shape[0]))] if by is None else list(_group_rows(x, by).items())
+    groups = [(None, np.arange(x.shape[0]))] if by is None else list(group_rows(x.docvars, by).items())
     tables = []
     for key, rows in groups:
         sub = x.matrix[rows]
@@ -190,14 +190,12 @@ def textstat_frequency(x: DFM, *, by: str | Sequence[str] | None = None, n: int 
     return pd.concat(tables, ignore_index=True)
 
 
-def _group_rows(x: DFM, by: str | Sequence[str]) -> dict[str, np.ndarray]:
-    keys = group_keys(x.docvars, by)
+def group_rows(docvars: pd.DataFrame, by: str | Sequence[str], *, what: str = "rows") -> dict[str, np.ndarray]:
+    """Row positions of each group (sorted by group label); rows missing a grouping value are left out and logged."""
+    keys = group_keys(docvars, by)
     if keys.isna().any():
-        log.warning("%d rows without %s are left out", int(keys.isna().sum()), by)
-    out: dict[str, np.ndarray] = {}
-    for key in sorted(keys.dropna().unique()):
-        out[str(key)] = np.flatnonzero((keys == key).fillna(False).to_numpy())
-    return out
+        log.warning("%d %s without %s are left out", int(keys.isna().sum()), what, "/".join(_as_list(by)))
+    return {str(key): np.flatnonzero((keys == key).fillna(False).to_numpy()) for key in sorted(keys.dropna().unique())}
 
 
 def keyness_table(target_counts: np.ndarray, reference_counts: np.ndarray) -> pd.DataFrame:

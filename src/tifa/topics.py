@@ -24,7 +24,7 @@ from scipy import sparse
 from tifa import config
 from tifa.corpus import Corpus
 from tifa.files import read_yaml
-from tifa.stats import group_keys
+from tifa.stats import group_rows
 from tifa.tokens import Segmenter, Tokens
 
 log = logging.getLogger(__name__)
@@ -270,15 +270,11 @@ def topic_prevalence(
     Columns: ``<by>…, topic, prevalence, ci_low, ci_high, n_units``. Groups'
     prevalences sum to 1 over topics.
     """
-    keys = group_keys(model.units.set_index("unit_id"), by)
-    if keys.isna().any():
-        log.warning("%d units without %s are left out of the prevalence", int(keys.isna().sum()), by)
     by_cols = [by] if isinstance(by, str) else list(by)
     rng = np.random.default_rng(random_state)
     alpha = (1 - level) / 2
     rows = []
-    for key in sorted(keys.dropna().unique()):
-        idx = np.flatnonzero((keys == key).fillna(False).to_numpy())
+    for idx in group_rows(model.units.set_index("unit_id"), by, what="units").values():
         shares = model.doc_topic[idx]
         boot = shares[rng.integers(0, len(idx), size=(n_boot, len(idx)))].mean(axis=1)
         low, high = np.quantile(boot, [alpha, 1 - alpha], axis=0)
