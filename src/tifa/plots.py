@@ -21,6 +21,7 @@ from matplotlib import font_manager
 
 from tifa import config
 from tifa.places import Lang, place_label
+from tifa.stats import sort_table
 
 FONT_ENV = "TIFA_FONT"
 
@@ -234,7 +235,7 @@ def plot_keyness(keyness: pd.DataFrame, *, n: int = 10, ax: plt.Axes | None = No
     """Diverging bars of signed G²: the ``n`` most over-used terms of the target (right) and most under-used (left)."""
     ax = _axes(ax, (3.4, 0.22 * 2 * n + 1.0))
     over = keyness[keyness["g2"] > 0].head(n)
-    under = keyness[keyness["g2"] < 0].sort_values("g2").head(n)
+    under = sort_table(keyness[keyness["g2"] < 0], ["g2", "term"]).head(n)
     rows = pd.concat([over, under.iloc[::-1]])
     colors = ["C1" if g > 0 else "C0" for g in rows["g2"]]
     ax.barh(range(len(rows)), rows["g2"], color=colors)
@@ -307,7 +308,8 @@ def plot_slogan_heatmap(counts: pd.DataFrame, *, by: str, lang: Lang = "en", lab
     """Slogans (rows) × groups (columns), cells annotated with counts; slogans never mentioned are left out."""
     table = counts.pivot_table(index="slogan", columns=by, values="count", aggfunc="sum", sort=False).fillna(0).astype(int)
     table = table[table.sum(axis=1) > 0]
-    table = table.loc[table.sum(axis=1).sort_values(ascending=False, kind="mergesort").index]
+    totals = table.sum(axis=1).rename("total").rename_axis("slogan").reset_index()
+    table = table.loc[sort_table(totals, ["total", "slogan"], ascending=[False, True])["slogan"]]
     ax = _axes(ax, (1.1 * table.shape[1] + 3.2, 0.28 * table.shape[0] + 1.4))
     ax.imshow(np.log1p(table.to_numpy()), cmap="Blues", aspect="auto", vmin=0)
     for (i, j), n in np.ndenumerate(table.to_numpy()):
@@ -327,8 +329,8 @@ def plot_slogan_timeline(counts: pd.DataFrame, lexicon: pd.DataFrame, *, lang: L
     mentioned are left out.
     """
     used = counts[counts["count"] > 0]
-    order = used.groupby("slogan")["year"].min().sort_values(kind="mergesort")
-    order = list(order.index)
+    first_year = used.groupby("slogan")["year"].min().rename("first").reset_index()
+    order = list(sort_table(first_year, ["first", "slogan"])["slogan"])
     ax = _axes(ax, (6.5, 0.26 * len(order) + 1.3))
     rows = {s: i for i, s in enumerate(order)}
     scale = 120 / max(used["per_10k_chars"].max(), 1e-9)
@@ -419,7 +421,7 @@ def plot_prevalence_by(prevalence: pd.DataFrame, labels: dict[int, str], *, by: 
     topics = sorted(prevalence["topic"].unique())
     fig, axes = _panel_grid(len(topics), ncols=ncols, panel=(2.3, 1.9))
     for ax, topic in zip(axes, topics):
-        rows = prevalence[prevalence["topic"] == topic].sort_values(by)
+        rows = sort_table(prevalence[prevalence["topic"] == topic], [by])
         x = rows[by].astype(float) if pd.api.types.is_numeric_dtype(rows[by]) else np.arange(len(rows))
         ax.errorbar(x, rows["prevalence"], yerr=[rows["prevalence"] - rows["ci_low"], rows["ci_high"] - rows["prevalence"]], fmt="o-", color=f"C{topic % 8}", capsize=2, markersize=3, linewidth=1)
         ax.set_ylim(0, 1)

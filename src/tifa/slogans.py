@@ -24,7 +24,7 @@ import pandas as pd
 from tifa.clean import split_sentences
 from tifa.corpus import Corpus
 from tifa.lexicon import Slogan, load_slogans
-from tifa.stats import group_rows
+from tifa.stats import group_rows, sort_table
 
 log = logging.getLogger(__name__)
 
@@ -340,6 +340,14 @@ def kwic(corpus: Corpus, pattern: str, *, window: int = 15, regex: bool = False,
     return hits.join(docvars, on="doc_id")[["doc_id", *docvars.columns, "paragraph_id", "left", "match", "right"]]
 
 
+def top_slogans(mentions: pd.DataFrame, n: int) -> list[str]:
+    """The ``n`` most mentioned slogans of :func:`slogan_mentions` (ties in the order of the slogans' names)."""
+    if n < 1:
+        raise ValueError(f"n must be at least 1, not {n}")
+    per = mentions.groupby("slogan").size().rename("count").reset_index()
+    return list(sort_table(per, ["count", "slogan"], ascending=[False, True])["slogan"].head(n))
+
+
 def slogan_cooccurrence(mentions: pd.DataFrame, *, unit: str = "sentence") -> pd.DataFrame:
     """Pairs of slogans in the same sentence or paragraph: ``slogan_a, slogan_b, n_a, n_b, n_ab, jaccard, pmi``.
 
@@ -361,7 +369,8 @@ def slogan_cooccurrence(mentions: pd.DataFrame, *, unit: str = "sentence") -> pd
     joint["n_b"] = joint["slogan_b"].map(per_slogan)
     joint["jaccard"] = joint["n_ab"] / (joint["n_a"] + joint["n_b"] - joint["n_ab"])
     joint["pmi"] = np.log2(joint["n_ab"] * n_units / (joint["n_a"] * joint["n_b"]))
-    return joint[["slogan_a", "slogan_b", "n_a", "n_b", "n_ab", "jaccard", "pmi"]].sort_values(["n_ab", "slogan_a", "slogan_b"], ascending=[False, True, True]).reset_index(drop=True)
+    columns = ["slogan_a", "slogan_b", "n_a", "n_b", "n_ab", "jaccard", "pmi"]
+    return sort_table(joint[columns], ["n_ab", "slogan_a", "slogan_b"], ascending=[False, True, True]).reset_index(drop=True)
 
 
 def cooccurrence_matrix(pairs: pd.DataFrame, *, value: str = "n_ab") -> pd.DataFrame:
@@ -432,7 +441,7 @@ def discover_slogans(
         rows.append((candidate, "+".join(sorted(kind)), sum(per_doc.values()), len(per_doc), ", ".join(sorted(per_doc))))
     table = _keep_maximal(pd.DataFrame(rows, columns=["candidate", "kind", "count", "n_docs", "docs"]))
     table = table[table["count"] >= min_count]
-    return table.sort_values(["count", "n_docs", "candidate"], ascending=[False, False, True]).head(top).reset_index(drop=True)
+    return sort_table(table, ["count", "n_docs", "candidate"], ascending=[False, False, True]).head(top).reset_index(drop=True)
 
 
 def _forms(match: str, kind: str) -> list[str]:

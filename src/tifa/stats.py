@@ -14,8 +14,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.stats import chi2 as chi2_dist
-from scipy.stats import false_discovery_control
 
 from tifa import config
 from tifa.tokens import Tokens
@@ -74,6 +72,20 @@ def _identity(tokens: list[str]) -> list[str]:
     return tokens
 
 
+def sort_table(table: pd.DataFrame, by: Sequence[str], ascending: bool | Sequence[bool] = True) -> pd.DataFrame:
+    """Rows in a total order that is the same on every CPU: a stable sort on ``by`` (end it with a unique tie-breaker).
+
+    Float keys are compared rounded to ``config.SORT_DECIMALS`` decimals: numpy's
+    SIMD paths (and BLAS kernels) differ by CPU in the last bits, which would
+    otherwise reorder rows whose statistics are equal (e.g. terms with the same counts).
+    """
+    return table.sort_values(list(by), ascending=ascending, kind="stable", key=_rounded)
+
+
+def _rounded(column: pd.Series) -> pd.Series:
+    return column.round(config.SORT_DECIMALS) if pd.api.types.is_float_dtype(column) else column
+
+
 def _as_list(by: str | Sequence[str]) -> list[str]:
     return [by] if isinstance(by, str) else list(by)
 
@@ -108,7 +120,7 @@ def dfm_group(x: DFM, by: str | Sequence[str], *, fill: bool = False) -> DFM:
         levels = [sorted(frame.loc[present, b].dropna().unique()) for b in by]
         combos = pd.DataFrame(list(itertools.product(*levels)), columns=by)
     else:
-        combos = frame.loc[present, by].drop_duplicates().sort_values(by).reset_index(drop=True)
+        combos = sort_table(frame.loc[present, by].drop_duplicates(), by).reset_index(drop=True)
     combo_keys = group_keys(combos, by).to_numpy()
     position = {k: i for i, k in enumerate(combo_keys)}
     rows = np.flatnonzero(present)
@@ -178,7 +190,7 @@ def textstat_frequency(x: DFM, *, by: str | Sequence[str] | None = None, n: int 
                 "docfreq": np.asarray((sub[:, present] > 0).sum(axis=0)).ravel(),
                 "dp": dispersion_dp(sub[:, present]),
             }
-        ).sort_values(["count", "term"], ascending=[False, True], kind="mergesort")
+        ).pipe(sort_table, ["count", "term"], ascending=[False, True])
         table.insert(2, "rank", table["count"].rank(method="min", ascending=False).astype(int))
         if n is not None:
             table = table.head(n)
@@ -206,6 +218,7 @@ def keyness_table(target_counts: np.ndarray, reference_counts: np.ndarray) -> pd
     feature less than the reference. ``p`` from χ²(1) of G². ``log_ratio``: Hardie's
     binary log of the ratio of relative frequencies, with 0.5 for a zero count.
     """
+    from scipy.stats import chi2 as chi2_dist
     a = np.asarray(target_counts, dtype=np.float64)
     b = np.asarray(reference_counts, dtype=np.float64)
     t1, t2 = a.sum(), b.sum()
@@ -244,6 +257,8 @@ def textstat_keyness(
     (``correction``: ``"bh"`` Benjamini–Hochberg, ``"by"`` Benjamini–Yekutieli or
     ``None``). Sorted by signed G² (strongest over-use first), then log ratio, then term.
     """
+    from scipy.stats import false_discovery_control
+
     keys = group_keys(x.docvars, by)
     target_key = str(target)
     if target_key not in set(keys.dropna()):
@@ -266,7 +281,7 @@ def textstat_keyness(
     stats = stats[(a + b) >= max(min_count, 1)].reset_index(drop=True)
     stats["p_adj"] = false_discovery_control(stats["p"], method=correction) if correction and len(stats) else stats["p"]
     stats["direction"] = np.where(stats["g2"] >= 0, "over", "under")
-    stats = stats.sort_values(["g2", "log_ratio", "term"], ascending=[False, False, True], kind="mergesort")
+    stats = sort_table(stats, ["g2", "log_ratio", "term"], ascending=[False, False, True])
     return stats[["term", "target_count", "reference_count", "g2", "p", "log_ratio", "chi2", "p_adj", "direction"]].reset_index(drop=True)
 
 

@@ -24,7 +24,7 @@ from scipy import sparse
 from tifa import config
 from tifa.corpus import Corpus
 from tifa.files import read_yaml
-from tifa.stats import group_rows
+from tifa.stats import group_rows, sort_table
 from tifa.tokens import Segmenter, Tokens
 
 log = logging.getLogger(__name__)
@@ -249,7 +249,7 @@ def choose_k(selection: pd.DataFrame, *, min_stability: float = config.TOPIC_MIN
     """The rule: highest NPMI among the K whose stability is at least ``min_stability`` (all K if none); ties → smaller K."""
     eligible = selection[selection["stability"] >= min_stability]
     pool = eligible if not eligible.empty else selection
-    best = pool.sort_values(["npmi", "k"], ascending=[False, True], kind="mergesort")
+    best = sort_table(pool, ["npmi", "k"], ascending=[False, True])
     return int(best["k"].iloc[0])
 
 
