@@ -112,6 +112,27 @@ def user_dictionary(slogans_path: str | Path = config.SLOGANS_YAML, terms_path: 
     return tuple(sorted(words.items()))
 
 
+@lru_cache(maxsize=2)
+def place_names(terms_path: str | Path = config.DOMAIN_TERMS, regions_path: str | Path = config.REGIONS_CSV) -> frozenset[str]:
+    """Place names without a part-of-speech tagger: jieba's dictionary words tagged ``ns``, the domain terms
+    tagged ``ns`` and the gazetteer's full and short names (``湖南省``, ``湖南``)."""
+    import csv
+
+    import jieba
+
+    names = set()
+    with (Path(jieba.__file__).parent / "dict.txt").open(encoding="utf-8") as handle:
+        for line in handle:
+            parts = line.split()
+            if len(parts) == 3 and parts[2] == "ns":
+                names.add(parts[0])
+    names |= {word for word, tag in load_domain_terms(terms_path) if tag == "ns"}
+    with Path(regions_path).open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            names |= {row["name_zh"], row["short_zh"]} - {""}
+    return frozenset(names)
+
+
 @lru_cache(maxsize=8)
 def load_stopwords(extra_path: str | Path = config.STOPWORDS_EXTRA) -> frozenset[str]:
     """The stopwords-iso Chinese list (package ``stopwordsiso``) plus the project's additions file."""

@@ -2,11 +2,13 @@
 
 Two backends give the same words where it is claimed:
 
-- ``jieba`` (default): the reference implementation;
-- ``rjieba``: jieba-rs, about twenty times faster (bench/segment.py); with ``hmm=False`` its tokens are
-  identical to jieba's (tested on the seeds and the national reports). With
-  ``hmm=True`` or part-of-speech tags the two differ in places (e.g. ``2011-2020``,
-  tags of numbers), so no identity is claimed there.
+- ``rjieba`` (default, with ``hmm=False``): jieba-rs, 13–20 times faster than jieba
+  (bench/segment.py), with tokens identical to jieba's without HMM (tested on the
+  seeds and the national reports); on the SIGHAN 2005 gold sets HMM off also scores
+  higher F1 than HMM on (README, bench/segment_f1.py);
+- ``jieba``: the reference implementation. With ``hmm=True`` or part-of-speech tags
+  the two differ in places (e.g. ``2011-2020``, tags of numbers), so no identity is
+  claimed there.
 
 Both load jieba's dictionary plus the user dictionary (every slogan form in
 ``slogans.yaml`` and the terms in ``domain_terms.txt``), each word added with the
@@ -51,12 +53,13 @@ def _quiet_jieba():
 class Segmenter:
     """Word segmenter with its own dictionary state.
 
-    ``backend``: ``"jieba"`` or ``"rjieba"``; ``hmm``: jieba's HMM for words not in
-    the dictionary (on by default, as in jieba; off for the identical fast path);
+    ``backend``: ``"rjieba"`` (default) or ``"jieba"``; ``hmm``: jieba's HMM for words
+    not in the dictionary (off by default: more accurate on gold standards, and the
+    two backends then give identical tokens);
     ``user_words``: ``(word, tag)`` pairs kept whole (default: the project lexicons).
     """
 
-    def __init__(self, backend: str = "jieba", *, hmm: bool = True, user_words: Iterable[tuple[str, str]] | None = None):
+    def __init__(self, backend: str = "rjieba", *, hmm: bool = False, user_words: Iterable[tuple[str, str]] | None = None):
         if backend not in BACKENDS:
             raise ValueError(f"backend must be one of {BACKENDS}, not {backend!r}")
         self.backend = backend
@@ -143,6 +146,7 @@ class TokenFilter:
     remove_numbers: bool = True
     min_chars: int = config.MIN_TOKEN_CHARS
     pos: Sequence[str] | None = None  # jieba tag prefixes to keep; "content" = config.CONTENT_POS
+    vocabulary: frozenset[str] | None = field(default=None, repr=False)  # keep only these words (e.g. place names)
     lowercase: bool = True
     stopwords: frozenset[str] = field(default_factory=load_stopwords, repr=False)
 
@@ -160,6 +164,8 @@ class TokenFilter:
         if self.remove_numbers and _NUMBER.match(token):
             return False
         if self.remove_stopwords and token in self.stopwords:
+            return False
+        if self.vocabulary is not None and token not in self.vocabulary:
             return False
         prefixes = self.pos_prefixes
         return prefixes is None or (tag is not None and tag.startswith(prefixes))
