@@ -73,3 +73,17 @@ def gov_reports_path():
 @pytest.fixture(scope="session")
 def gov_reports(gov_reports_path):
     return load_corpus(gov_reports_path, text_field="content", progress=False)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Notebooks (nbval) first: the figure-regression tests compare the figures their run wrote."""
+    items.sort(key=lambda item: 0 if str(item.fspath).endswith(".ipynb") else 1)
+
+
+@pytest.fixture(scope="session")
+def nbval_ran_all_notebooks(request) -> bool:
+    """Whether this session executes every notebook under nbval first (make test), writing figures to ``config.FIGURES_DIR``."""
+    from tifa.study import NOTEBOOKS
+
+    ran = {item.fspath.purebasename for item in request.session.items if str(item.fspath).endswith(".ipynb")}
+    return set(NOTEBOOKS) <= ran and config.FIGURES_DIR != config.PROJECT_ROOT / "figures"

@@ -3,12 +3,13 @@
 import json
 import os
 import shutil
+import subprocess
 
 import pytest
 from matplotlib.testing.compare import compare_images
 
 from tifa import config
-from tifa.study import Study, expected_files, load_registry, provenance, run_study, write_report
+from tifa.study import NOTEBOOKS, Study, expected_files, load_registry, provenance, run_study, write_index, write_provenance, write_report
 
 FIGURES = config.PROJECT_ROOT / "figures"
 
@@ -61,28 +62,32 @@ def test_a_corpus_without_provinces_is_grouped_by_decade(tmp_path, capsys):
     assert "skipped documents_by_province_and_year: no province docvar" in capsys.readouterr().out
 
 
-# --- regenerate everything once, compare with what is committed ------------------------------
+# --- the study's outputs regenerated in this session, compared with what is committed ---------------
 
 
 @pytest.fixture(scope="module")
-def rebuilt(tmp_path_factory):
-    out = tmp_path_factory.mktemp("study")
-    run_study(out=out)
-    return out
+def rebuilt(nbval_ran_all_notebooks, tmp_path_factory):
+    """Figures folder of a fresh run: nbval's, when this session executed every notebook (make test), else run_study's."""
+    if nbval_ran_all_notebooks:
+        study = Study.from_parameters()
+        write_index(config.FIGURES_DIR, group=study.group, docs=study.docs)
+        write_provenance(config.FIGURES_DIR)
+        return config.FIGURES_DIR
+    return run_study(out=tmp_path_factory.mktemp("study"))
 
 
-def test_figures_regenerate_like_the_committed_ones(rebuilt):
-    fresh = rebuilt / "figures"
-    for png in sorted(FIGURES.glob("*.png")):
-        result = compare_images(str(png), str(fresh / png.name), tol=config.PNG_TOLERANCE)
-        assert result is None, f"{png.name} differs from the committed figure: {result}"
-
-
-def test_pdfs_tables_and_provenance_are_byte_stable(rebuilt):
-    fresh = rebuilt / "figures"
-    for path in sorted(FIGURES.rglob("*")):
-        if path.is_file() and path.suffix in (".pdf", ".csv", ".tex", ".json"):
-            assert path.read_bytes() == (fresh / path.relative_to(FIGURES)).read_bytes(), path.name
+def test_regenerated_outputs_are_byte_identical_to_the_committed_ones(rebuilt):
+    """make figures must leave git status clean on any machine: every file, PNGs included, the same bytes."""
+    committed = {str(p.relative_to(FIGURES)) for p in FIGURES.rglob("*") if p.is_file()}
+    fresh = {str(p.relative_to(rebuilt)) for p in rebuilt.rglob("*") if p.is_file()}
+    assert fresh == committed, f"only committed: {sorted(committed - fresh)}; only regenerated: {sorted(fresh - committed)}"
+    differ = []
+    for name in sorted(committed):
+        old, new = FIGURES / name, rebuilt / name
+        if old.read_bytes() != new.read_bytes():
+            detail = compare_images(str(old), str(new), tol=0) if name.endswith(".png") else ""
+            differ.append(f"{name} {detail or ''}".strip())
+    assert not differ, f"outputs differ from the committed ones (run make figures after a deliberate change): {differ}"
 
 
 def test_regression_check_catches_a_colour_change(tmp_path):
@@ -96,14 +101,60 @@ def test_regression_check_catches_a_colour_change(tmp_path):
         ax.bar([0, 1], [1, 2], color=colour)
         save_figure(fig, "bars_in_colour", out_dir=tmp_path / folder)
         plt.close(fig)
-    assert compare_images(str(tmp_path / "a" / "bars_in_colour.png"), str(tmp_path / "b" / "bars_in_colour.png"), tol=config.PNG_TOLERANCE) is not None
+    a, b = (tmp_path / d / "bars_in_colour.png" for d in "ab")
+    assert a.read_bytes() != b.read_bytes()
+    assert compare_images(str(a), str(b), tol=config.PNG_TOLERANCE) is not None
 
 
-def test_study_leaves_version_controlled_files_alone(rebuilt):
-    for name in ("00_corpus", "01_terms", "02_slogans", "03_topics"):
-        executed = (rebuilt / "notebooks" / f"{name}.ipynb").read_text(encoding="utf-8")
-        assert '"papermill"' in executed, "executed copies carry papermill's record"
-        assert '"papermill"' not in (config.NOTEBOOKS_DIR / f"{name}.ipynb").read_text(encoding="utf-8")
+def test_what_make_figures_writes_outside_figures_is_ignored_by_git():
+    """Executed notebooks, the processed corpus and caches go to paths git ignores, so git status stays clean."""
+    if shutil.which("git") is None or not (config.PROJECT_ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    paths = ["build/notebooks/00_corpus.ipynb", "build/study/processed/corpus.parquet", "data/processed/token_cache/ab/x.json", "data/processed/corpus.parquet"]
+    result = subprocess.run(["git", "check-ignore", *paths], cwd=config.PROJECT_ROOT, capture_output=True, text=True)
+    assert result.stdout.split() == paths
+
+
+# --- the study on corpora of other shapes ------------------------------------------------------------
+
+SHAPES = {
+    # name: docvars of four documents; the texts are paragraphs of the seeds
+    "no_province": [{"year": 1995}, {"year": 2004}, {"year": 2016}, {"year": 2018}],
+    "one_province_one_decade": [{"province": "湖南省", "year": y} for y in (2012, 2014, 2016, 2018)],
+    "single_year": [{"province": p, "year": 2016} for p in ("湖南省", "河北省", "青海省", "陕西省")],
+    "no_year": [{"province": p} for p in ("湖南省", "河北省", "湖南省", "河北省")],
+}
+EXPECTED_GROUP = {"no_province": "decade", "one_province_one_decade": "doc_id", "single_year": "province", "no_year": "province"}
+EXPECTED_SKIPS = {
+    "no_province": {"documents_by_province_and_year", "keyness_provincial_vs_prefecture"},
+    "one_province_one_decade": {"documents_by_province_and_year", "keyness_provincial_vs_prefecture"},
+    "single_year": {"documents_by_province_and_year", "keyness_provincial_vs_prefecture", "slogan_timeline_by_year", "topic_prevalence_by_year"},
+    "no_year": {"documents_by_province_and_year", "keyness_provincial_vs_prefecture", "slogan_timeline_by_year", "topic_prevalence_by_year"},
+}
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_the_study_runs_on_corpora_of_other_shapes(shape, seeds, tmp_path):
+    texts = ["\n\n".join(t.split("\n\n")[:14]) for t in seeds.docs["text"]]
+    path = tmp_path / f"{shape}.jsonl"
+    rows = [{"id": f"{shape}-{i}", "content": texts[i], **docvars} for i, docvars in enumerate(SHAPES[shape])]
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    figures = run_study(path, text_field="content", id_field="id", out=tmp_path / "out")
+    study = Study.from_parameters(str(path), "content", str(figures), id_field="id")
+    assert study.group == EXPECTED_GROUP[shape]
+    written = {p.stem for p in figures.glob("*.pdf")}
+    printed = "".join(
+        "".join(o.get("text", "")) for name in NOTEBOOKS for c in json.loads((tmp_path / "out" / "notebooks" / f"{name}.ipynb").read_text(encoding="utf-8"))["cells"] for o in c.get("outputs", [])
+    )
+    skipped = {line.split(":")[0].removeprefix("skipped ") for line in printed.splitlines() if line.startswith("skipped ")}
+    expected = {o.filename(study.group, study.docs) for o in load_registry() if o.kind == "figure"}
+    assert EXPECTED_SKIPS[shape] <= skipped
+    assert written == expected - skipped, "every registered figure is written or skipped with a reason"
+    assert json.loads((figures / "provenance.json").read_text(encoding="utf-8"))["corpus_fields"] == {"text_field": "content", "id_field": "id"}
+    index = (figures / "README.md").read_text(encoding="utf-8")
+    assert all(f"## {name}" in index for name in written)
+    for name in NOTEBOOKS:
+        assert '"papermill"' not in (config.NOTEBOOKS_DIR / f"{name}.ipynb").read_text(encoding="utf-8"), "tracked notebooks are read, not rewritten"
 
 
 # --- the HTML report in a real browser ----------------------------------------------------------
@@ -111,14 +162,14 @@ def test_study_leaves_version_controlled_files_alone(rebuilt):
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def test_report_renders_in_chromium_with_chinese_text_and_all_images(rebuilt, tmp_path):
+def test_report_renders_in_chromium_with_chinese_text_and_all_images(tmp_path):
     if CHROMIUM is None:
         if os.environ.get("CI"):
             pytest.fail("CI must have Debian's chromium (installed by .ci/run)")
         pytest.skip("chromium is not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
-    html = write_report(rebuilt / "notebooks", tmp_path / "report.html")
+    html = write_report(config.NOTEBOOKS_DIR, tmp_path / "report.html")  # the committed notebooks: nbval checks their outputs
     args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=args)

@@ -17,6 +17,7 @@ DATA_DIR = PROJECT_ROOT / "data"
 RAW_DIR = DATA_DIR / "raw"
 METADATA_CSV = DATA_DIR / "metadata.csv"
 PROCESSED_DIR = DATA_DIR / "processed"
+CACHE_DIR = Path(os.environ.get("TIFA_CACHE_DIR") or PROCESSED_DIR).resolve()  # token cache (and later caches)
 FIGURES_DIR = Path(os.environ.get("TIFA_FIGURES_DIR") or PROJECT_ROOT / "figures").resolve()
 SHARED_DIR = PROJECT_ROOT.parent / "shared"
 GOV_REPORTS_JSONL = SHARED_DIR / "corpus" / "gov-work-reports" / "government_work_reports.jsonl"
@@ -41,12 +42,15 @@ DOMAIN_TERMS = LEXICON_DIR / "domain_terms.txt"
 STOPWORDS_EXTRA = LEXICON_DIR / "stopwords_extra.txt"
 
 # Tokens.
-TOKEN_CACHE_DIR = PROCESSED_DIR / "token_cache"
+TOKEN_CACHE_DIR = CACHE_DIR / "token_cache"
 MIN_TOKEN_CHARS = 2  # single characters (的, 要, 党 …) are dropped by default
 CONTENT_POS = ("n", "v", "a", "i", "l", "j")  # jieba tag prefixes kept by pos="content"
 KEYNESS_MIN_COUNT = 1  # keep every term; five short documents leave few counts above 1
 TOP_TERMS = 20
 RANDOM_STATE = 20161  # every random process (word clouds, later topic models)
+# Orderings: floats are compared rounded to this many decimals, so that last-bit differences between
+# CPUs (SIMD paths of log/exp, BLAS kernels) cannot reorder tied rows; ties then go to the next key.
+SORT_DECIMALS = 9
 
 # Topic models (notebook 03, tifa topics).
 TOPIC_LABELS_YAML = LEXICON_DIR / "topic_labels.yaml"
@@ -58,6 +62,7 @@ TOPIC_MAX_DF = 0.95
 TOPIC_LDA_ITER = 50
 TOPIC_NMF_ITER = 1000
 TOPIC_K_GRID = (3, 4, 5, 6, 7, 8)
+TOPIC_METHODS = ("nmf",)  # compared over the K grid in notebook 03; LDA (batch VB) takes ~1 min per fit on 5,000 paragraphs
 TOPIC_SEEDS = (RANDOM_STATE, RANDOM_STATE + 1, RANDOM_STATE + 2)
 TOPIC_TOP_N = 10
 TOPIC_MIN_STABILITY = 0.5
@@ -68,4 +73,5 @@ NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 FIGURE_REGISTRY = NOTEBOOKS_DIR / "figures.yaml"
 BUILD_DIR = PROJECT_ROOT / "build"
 REPORT_HTML = BUILD_DIR / "report" / "tifa_study.html"
+TABLE_DECIMALS = 2  # floats in written tables (rates, G², shares); p-values in scientific notation
 PNG_TOLERANCE = 2.0  # RMS difference (0-255 scale) allowed by the figure regression test

@@ -337,10 +337,10 @@ def load_corpus(
         log.info("%s: %s", p["where"], p["problem"])
     if problems:
         log.warning("%d of %d documents have no year or date; they are kept (see corpus.problems)", len(problems), len(table))
-    return Corpus(docs=table, audit=audit, problems=problems_table, source=_display_path(path))
+    return Corpus(docs=table, audit=audit, problems=problems_table, source=display_path(path))
 
 
-def _display_path(path: Path) -> str:
+def display_path(path: Path) -> str:
     """The path relative to the project when inside it (no machine paths in outputs)."""
     try:
         return str(path.resolve().relative_to(config.PROJECT_ROOT))
@@ -375,7 +375,7 @@ def read_processed(out_dir: str | Path = config.PROCESSED_DIR) -> Corpus:
     docs = pd.read_parquet(out_dir / "corpus.parquet")
     audit = pd.read_csv(out_dir / "audit.csv", dtype={"line": "Int64"}, keep_default_na=False)
     problems = pd.read_csv(out_dir / "problems.csv", keep_default_na=False)
-    return Corpus(docs=docs, audit=audit, problems=problems, source=_display_path(out_dir))
+    return Corpus(docs=docs, audit=audit, problems=problems, source=display_path(out_dir))
 
 
 def _safe_name(doc_id: str) -> str:

@@ -21,13 +21,15 @@ from pathlib import Path
 import pandas as pd
 
 from tifa import config
-from tifa.corpus import Corpus, load_corpus
+from tifa.corpus import Corpus, display_path, load_corpus, read_processed, write_processed
 from tifa.files import read_yaml
 
 log = logging.getLogger(__name__)
 
 NOTEBOOKS = ("00_corpus", "01_terms", "02_slogans", "03_topics")
+NOTEBOOK_COST = {"01_terms": 3, "03_topics": 2, "02_slogans": 1, "00_corpus": 0}  # relative run time, for scheduling
 FEW_DOCUMENTS = 12  # up to this many documents, figures show each document; beyond, groups
+MIN_PERIODS = 3  # distinct years (or other periods) a time-series figure needs
 KEY_LIBRARIES = ("jieba", "rjieba", "matplotlib", "numpy", "opencc", "pandas", "scikit-learn", "scipy", "wordcloud", "pyahocorasick", "mpl-font")
 
 
@@ -115,16 +117,57 @@ class Study:
     skipped: list[str] = field(default_factory=list)
 
     @classmethod
-    def from_parameters(cls, corpus: str | None = None, text_field: str = "text", figures_dir: str | None = None) -> Study:
-        """Load the corpus named by the notebook's parameters (``None``: the embedded corpus)."""
-        loaded = load_corpus(corpus, text_field=text_field)
-        if "year" in loaded.docs and loaded.docs["year"].notna().any():
-            loaded.docs["decade"] = (loaded.docs["year"] // 10 * 10).astype("Int64")
-        return cls(loaded, Path(figures_dir) if figures_dir else config.FIGURES_DIR, _grouping(loaded))
+    def from_parameters(
+        cls,
+        corpus: str | None = None,
+        text_field: str = "text",
+        figures_dir: str | None = None,
+        *,
+        id_field: str = "doc_id",
+        processed: str | None = None,
+    ) -> Study:
+        """Load the corpus named by the notebook's parameters (``None``: the embedded corpus).
+
+        ``processed``: the folder where ``tifa study`` wrote the cleaned corpus once
+        for all notebooks; it is read instead of cleaning ``corpus`` again.
+        """
+        if processed:
+            loaded = read_processed(processed)
+            loaded.source = display_path(Path(corpus) if corpus else config.DATA_DIR)
+        else:
+            loaded = load_corpus(corpus, text_field=text_field, id_field=id_field)
+        return cls(_with_decade(loaded), Path(figures_dir) if figures_dir else config.FIGURES_DIR, _grouping(loaded))
+
+    @property
+    def groups(self) -> list:
+        """The values of the grouping docvar, sorted (documents' ids when the study groups by document)."""
+        values = self.corpus.docs[self.group].dropna().unique()
+        return sorted(values.tolist())
 
     def has(self, *docvars: str) -> bool:
         """Whether the corpus has these docvars with at least one value."""
-        return all(d in self.corpus.docs and self.corpus.docs[d].notna().any() for d in docvars)
+        return not self.missing(*docvars)
+
+    def missing(self, *docvars: str) -> list[str]:
+        """The docvars of ``docvars`` that the corpus lacks (absent, or without any value)."""
+        return [d for d in docvars if d not in self.corpus.docs or not self.corpus.docs[d].notna().any()]
+
+    def lacks(self, name: str, *docvars: str) -> bool:
+        """Skip ``name`` (saying which docvars are missing) unless the corpus has all ``docvars``; True when skipped."""
+        missing = self.missing(*docvars)
+        if missing:
+            self.skip(name, f"the corpus has no {', '.join(missing)} docvar" + ("s" if len(missing) > 1 else ""))
+        return bool(missing)
+
+    def lacks_time(self, name: str, docvar: str = "year", *, min_periods: int = MIN_PERIODS) -> bool:
+        """Skip a time-series output unless ``docvar`` has at least ``min_periods`` distinct values; True when skipped."""
+        if self.lacks(name, docvar):
+            return True
+        n = self.corpus.docs[docvar].nunique()
+        if n < min_periods:
+            self.skip(name, f"{docvar} has {n} distinct value{'s' if n != 1 else ''}; a time axis needs at least {min_periods}")
+            return True
+        return False
 
     @property
     def few_documents(self) -> bool:
@@ -151,9 +194,11 @@ class Study:
 
         return [p.name for p in save_figure(fig, self.name(name), out_dir=self.figures_dir)]
 
-    def save_table(self, table: pd.DataFrame, name: str, *, caption: str = "", float_format: str = "{:.2f}") -> list[str]:
-        """Write a registered table as ``tables/<name>.csv`` and ``tables/<name>.tex`` (booktabs)."""
-        return [p.name for p in save_table(table, self.name(name), out_dir=self.figures_dir / "tables", caption=caption, float_format=float_format)]
+    def save_table(self, table: pd.DataFrame, name: str, *, caption: str | None = None, decimals: int = config.TABLE_DECIMALS) -> list[str]:
+        """Write a registered table as ``tables/<name>.csv`` and ``tables/<name>.tex`` (caption from the registry)."""
+        if caption is None:
+            caption = next((o.caption for o in load_registry() if o.name == name), "")
+        return [p.name for p in save_table(table, self.name(name), out_dir=self.figures_dir / "tables", caption=caption, decimals=decimals)]
 
 
 def _grouping(corpus: Corpus) -> str:
@@ -167,14 +212,34 @@ def _grouping(corpus: Corpus) -> str:
     return "doc_id"
 
 
-def save_table(table: pd.DataFrame, name: str, *, out_dir: str | Path, caption: str = "", float_format: str = "{:.2f}") -> list[Path]:
-    """CSV and LaTeX (booktabs rules, no index) versions of a table."""
+P_VALUE_COLUMNS = ("p", "p_adj", "p_value")
+
+
+def format_table(table: pd.DataFrame, *, decimals: int = config.TABLE_DECIMALS) -> pd.DataFrame:
+    """A table as it is written: floats rounded to ``decimals``, p-values as ``1.23e-04``, integers as integers.
+
+    Rounding also makes the files the same on every CPU (the last bits of logs and
+    BLAS sums differ between SIMD paths).
+    """
+    out = table.copy()
+    for col in out.columns:
+        if not pd.api.types.is_float_dtype(out[col]):
+            continue
+        if col in P_VALUE_COLUMNS:
+            out[col] = [f"{v:.2e}" if pd.notna(v) else "" for v in out[col]]
+        else:
+            out[col] = [f"{v:.{decimals}f}" if pd.notna(v) else "" for v in out[col]]
+    return out
+
+
+def save_table(table: pd.DataFrame, name: str, *, out_dir: str | Path, caption: str = "", decimals: int = config.TABLE_DECIMALS) -> list[Path]:
+    """CSV and LaTeX (booktabs rules, caption and label, no index) versions of a table, formatted by :func:`format_table`."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     csv_path, tex_path = out_dir / f"{name}.csv", out_dir / f"{name}.tex"
-    table.to_csv(csv_path, index=False, lineterminator="\n")
-    floats = table.select_dtypes("float").columns.tolist()
-    styler = table.style.hide(axis="index").format(na_rep="", escape="latex").format(float_format, subset=floats, na_rep="")
+    formatted = format_table(table, decimals=decimals)
+    formatted.to_csv(csv_path, index=False, lineterminator="\n")
+    styler = formatted.style.hide(axis="index").format(na_rep="", escape="latex")
     styler = styler.format_index(escape="latex", axis=1)
     tex_path.write_text(styler.to_latex(hrules=True, caption=caption or None, label=f"tab:{name}"), encoding="utf-8")
     return [csv_path, tex_path]
@@ -196,7 +261,7 @@ def corpus_files(corpus_path: str | Path | None = None) -> list[Path]:
     return [path]
 
 
-def provenance(corpus_path: str | Path | None = None) -> dict:
+def provenance(corpus_path: str | Path | None = None, *, text_field: str = "text", id_field: str = "doc_id") -> dict:
     """Everything that decides the figures: versions, checksums of corpus, lexicons and user dictionary, random seeds.
 
     No timestamps and no machine paths: the same inputs give the same record.
@@ -219,17 +284,18 @@ def provenance(corpus_path: str | Path | None = None) -> dict:
         "python": platform.python_version(),
         "libraries": {name: version(name) for name in KEY_LIBRARIES},
         "corpus": {rel(p): _sha256(p) for p in corpus_files(corpus_path)},
+        "corpus_fields": {"text_field": text_field, "id_field": id_field},
         "lexicons": {p.name: _sha256(p) for p in lexicons},
         "user_dictionary": {"words": len(user_dictionary()), "sha256": hashlib.sha256(words).hexdigest()},
         "random_seeds": {"random_state": config.RANDOM_STATE, "topic_seeds": list(config.TOPIC_SEEDS), "bootstrap_draws": config.TOPIC_BOOTSTRAP},
     }
 
 
-def write_provenance(out_dir: str | Path = config.FIGURES_DIR, corpus_path: str | Path | None = None) -> Path:
-    """Write ``provenance.json`` (sorted keys, byte-stable)."""
+def write_provenance(out_dir: str | Path = config.FIGURES_DIR, corpus_path: str | Path | None = None, **fields: str) -> Path:
+    """Write ``provenance.json`` (sorted keys, byte-stable); ``fields``: ``text_field``, ``id_field``."""
     path = Path(out_dir) / "provenance.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(provenance(corpus_path), ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(provenance(corpus_path, **fields), ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return path
 
 
@@ -240,35 +306,66 @@ def run_study(
     corpus: str | Path | None = None,
     *,
     text_field: str = "text",
+    id_field: str = "doc_id",
     out: str | Path | None = None,
     notebooks: tuple[str, ...] = NOTEBOOKS,
+    n_jobs: int = 2,
 ) -> Path:
     """Execute every notebook with papermill on ``corpus``; figures, tables, index and provenance go to ``out``.
 
-    Without ``out``: figures into ``figures/``, executed notebooks into
-    ``build/notebooks/``. With ``out``: ``<out>/figures/`` and ``<out>/notebooks/``.
-    Files under version control are never edited (the notebooks are read, not rewritten).
+    The corpus is loaded, cleaned and segmented once: the cleaned corpus is written
+    to ``<out>/processed/`` (default ``build/study/processed/``) and the tokens to the
+    token cache, and every notebook reads those. Notebooks run in ``n_jobs``
+    processes; their outputs do not depend on it. Without ``out``: figures into
+    ``figures/``, executed notebooks into ``build/notebooks/``. With ``out``:
+    ``<out>/figures/`` and ``<out>/notebooks/``. Files under version control are
+    never edited (the notebooks are read, not rewritten).
     """
-    import papermill
+    from concurrent.futures import ProcessPoolExecutor
+
+    from tifa.tokens import Segmenter, tokens
 
     figures_dir = Path(out) / "figures" if out else config.FIGURES_DIR
-    executed_dir = Path(out) / "notebooks" if out else config.PROJECT_ROOT / "build" / "notebooks"
+    executed_dir = Path(out) / "notebooks" if out else config.BUILD_DIR / "notebooks"
+    processed_dir = Path(out) / "processed" if out else config.BUILD_DIR / "study" / "processed"
     executed_dir.mkdir(parents=True, exist_ok=True)
     corpus_arg = str(Path(corpus).resolve()) if corpus is not None else None
-    parameters = {"CORPUS": corpus_arg, "TEXT_FIELD": text_field, "FIGURES_DIR": str(figures_dir.resolve())}
-    for name in notebooks:
-        log.info("executing %s", name)
-        papermill.execute_notebook(
-            config.NOTEBOOKS_DIR / f"{name}.ipynb",
-            executed_dir / f"{name}.ipynb",
-            parameters=parameters,
-            cwd=str(config.NOTEBOOKS_DIR),
-            progress_bar=False,
-        )
-    study = Study.from_parameters(corpus_arg, text_field, str(figures_dir))
+    loaded = load_corpus(corpus_arg, text_field=text_field, id_field=id_field)
+    write_processed(loaded, processed_dir)
+    tokens(loaded, Segmenter())  # fills the token cache the notebooks read
+    parameters = {
+        "CORPUS": corpus_arg,
+        "TEXT_FIELD": text_field,
+        "ID_FIELD": id_field,
+        "FIGURES_DIR": str(figures_dir.resolve()),
+        "PROCESSED": str(processed_dir.resolve()),
+    }
+    # the longest notebooks first, so that two processes finish together
+    ordered = sorted(notebooks, key=lambda name: NOTEBOOK_COST.get(name, 0), reverse=True)
+    jobs = [(config.NOTEBOOKS_DIR / f"{name}.ipynb", executed_dir / f"{name}.ipynb", parameters) for name in ordered]
+    if n_jobs > 1 and len(jobs) > 1:
+        with ProcessPoolExecutor(min(n_jobs, len(jobs))) as pool:
+            list(pool.map(_execute_notebook, *zip(*jobs)))
+    else:
+        for job in jobs:
+            _execute_notebook(*job)
+    study = Study(loaded, figures_dir, _grouping(_with_decade(loaded)))
     write_index(figures_dir, group=study.group, docs=study.docs)
-    write_provenance(figures_dir, corpus_arg)
+    write_provenance(figures_dir, corpus_arg, text_field=text_field, id_field=id_field)
     return figures_dir
+
+
+def _execute_notebook(source: Path, target: Path, parameters: dict) -> None:
+    import papermill
+
+    log.info("executing %s", source.name)
+    papermill.execute_notebook(source, target, parameters=parameters, cwd=str(config.NOTEBOOKS_DIR), progress_bar=False)
+
+
+def _with_decade(corpus: Corpus) -> Corpus:
+    if "year" in corpus.docs and corpus.docs["year"].notna().any() and "decade" not in corpus.docs:
+        corpus.docs["decade"] = (corpus.docs["year"] // 10 * 10).astype("Int64")
+    return corpus
 
 
 def write_report(executed_dir: str | Path, out_file: str | Path) -> Path:
