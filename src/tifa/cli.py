@@ -10,12 +10,14 @@ import argparse
 import logging
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 
 import pandas as pd
 
 from tifa import __version__, config
-from tifa.corpus import Corpus, CorpusError, load_corpus, write_processed
+from tifa.corpus import Corpus, load_corpus, write_processed
+from tifa.errors import TifaError
 
 log = logging.getLogger("tifa")
 
@@ -194,7 +196,7 @@ def _command(sub, name: str, func, help: str, *, segment: bool = False, table: b
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tifa", description="Comparative discourse analysis of Chinese government texts.")
     parser.add_argument("--version", action="version", version=f"tifa {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress and details")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress and details; on an error also print its traceback")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = _command(sub, "corpus", cmd_corpus, "one row per document: docvars, size, what cleaning did")
@@ -258,12 +260,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         return args.func(args)
-    except (CorpusError, ValueError) as exc:
+    except TifaError as exc:  # bad input: the message says what and where; anything else is a bug and keeps its traceback
+        if args.verbose:
+            traceback.print_exc(file=sys.stderr)
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into head & co.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:  # a path the system refuses (missing, unreadable, read-only)
+        if args.verbose:
+            traceback.print_exc(file=sys.stderr)
+        where = exc.filename if exc.filename is not None else "a file"
+        print(f"error: {where}: {exc.strerror or exc}. Check that the path exists and that you may read or write it (-v shows the traceback).", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

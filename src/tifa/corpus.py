@@ -20,15 +20,12 @@ from tqdm import tqdm
 
 from tifa import config
 from tifa.clean import Step, clean_text, count_han, default_pipeline, split_paragraphs, split_sentences
+from tifa.errors import CorpusError
 
 log = logging.getLogger(__name__)
 
 TEXT_SUFFIXES = (".txt",)
 AUDIT_COLUMNS = ["doc_id", "step", "kind", "line", "rule", "before", "after"]
-
-
-class CorpusError(ValueError):
-    """Bad input: the message names the file (and line/row) and the fix."""
 
 
 # --- decoding ------------------------------------------------------------------

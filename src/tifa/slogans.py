@@ -23,6 +23,7 @@ import pandas as pd
 
 from tifa.clean import split_sentences
 from tifa.corpus import Corpus
+from tifa.errors import InputError
 from tifa.lexicon import Slogan, load_slogans
 from tifa.stats import group_rows
 
@@ -269,7 +270,7 @@ def count_slogans(
     result = pd.concat(frames, ignore_index=True).drop(columns=["first_used"])
     if category is not None:
         if category not in set(table["category"]):
-            raise ValueError(f"no slogan category {category!r}; categories: {sorted(set(table['category']))}")
+            raise InputError(f"no slogan category {category!r}; categories: {sorted(set(table['category']))}")
         result = result[result["category"] == category]
     if drop_zero:
         result = result[result["count"] > 0]
@@ -348,7 +349,7 @@ def slogan_cooccurrence(mentions: pd.DataFrame, *, unit: str = "sentence") -> pd
     with N the number of units holding any slogan. Only pairs that co-occur are listed.
     """
     if unit not in ("sentence", "paragraph"):
-        raise ValueError(f"unit must be 'sentence' or 'paragraph', not {unit!r}")
+        raise InputError(f"unit must be 'sentence' or 'paragraph', not {unit!r}")
     keys = mentions["paragraph_id"] + (":" + mentions["sentence"].astype(str) if unit == "sentence" else "")
     units = pd.DataFrame({"unit": keys, "slogan": mentions["slogan"]}).drop_duplicates()
     n_units = units["unit"].nunique()

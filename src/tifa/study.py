@@ -22,6 +22,7 @@ import pandas as pd
 
 from tifa import config
 from tifa.corpus import Corpus, load_corpus
+from tifa.errors import InputError
 from tifa.files import read_yaml
 
 log = logging.getLogger(__name__)
@@ -56,9 +57,9 @@ def load_registry(path: str | Path = config.FIGURE_REGISTRY) -> tuple[Output, ..
         for i, entry in enumerate(spec.get(f"{kind}s") or [], start=1):
             missing = {"name", "notebook", "caption"} - set(entry)
             if missing:
-                raise ValueError(f"{path}: {kind} {i} lacks {sorted(missing)}")
+                raise InputError(f"{path}: {kind} {i} lacks {sorted(missing)}")
             if entry["name"] in seen:
-                raise ValueError(f"{path}: {entry['name']!r} is declared twice")
+                raise InputError(f"{path}: {entry['name']!r} is declared twice")
             seen.add(entry["name"])
             outputs.append(Output(entry["name"], kind, entry["notebook"], " ".join(entry["caption"].split()), tuple(entry.get("docvars") or ())))
     return tuple(outputs)

@@ -34,6 +34,7 @@ from tqdm import tqdm
 from tifa import config
 from tifa.clean import split_paragraphs
 from tifa.corpus import Corpus
+from tifa.errors import InputError
 from tifa.lexicon import load_stopwords, user_dictionary
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ class Segmenter:
 
     def __init__(self, backend: str = "jieba", *, hmm: bool = True, user_words: Iterable[tuple[str, str]] | None = None):
         if backend not in BACKENDS:
-            raise ValueError(f"backend must be one of {BACKENDS}, not {backend!r}")
+            raise InputError(f"backend must be one of {BACKENDS}, not {backend!r}")
         self.backend = backend
         self.hmm = hmm
         self.user_words = tuple(user_dictionary() if user_words is None else user_words)

@@ -23,6 +23,7 @@ from scipy import sparse
 
 from tifa import config
 from tifa.corpus import Corpus
+from tifa.errors import InputError
 from tifa.files import read_yaml
 from tifa.stats import group_rows
 from tifa.tokens import Segmenter, Tokens
@@ -51,7 +52,7 @@ def topic_units(
     how many is logged and kept in ``units.attrs["n_dropped"]``.
     """
     if unit not in UNITS:
-        raise ValueError(f"unit must be one of {UNITS}, not {unit!r}")
+        raise InputError(f"unit must be one of {UNITS}, not {unit!r}")
     if unit == "paragraph":
         units = tokens.units.rename(columns={"paragraph_id": "unit_id"}).copy()
         units["position"] = units["unit_id"].str.rsplit(":p", n=1).str[1].astype(int)
@@ -145,7 +146,7 @@ def fit_topics(
     from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
     if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, not {method!r}")
+        raise InputError(f"method must be one of {METHODS}, not {method!r}")
     vectorizer = CountVectorizer(analyzer=_identity, lowercase=False, min_df=min_df, max_df=max_df)
     counts = vectorizer.fit_transform(list(units["tokens"])).tocsr()
     nonempty = np.asarray(counts.sum(axis=1)).ravel() > 0
@@ -153,7 +154,7 @@ def fit_topics(
         log.info("%d units have no term of the trimmed vocabulary and are left out", int((~nonempty).sum()))
         units, counts = units[nonempty].reset_index(drop=True), counts[nonempty]
     if k < 2 or k >= counts.shape[0]:
-        raise ValueError(f"k={k}: need 2 ≤ k < number of units ({counts.shape[0]})")
+        raise InputError(f"k={k}: need 2 ≤ k < number of units ({counts.shape[0]})")
     features = vectorizer.get_feature_names_out()
     perplexity = float("nan")
     if method == "lda":
