@@ -76,3 +76,74 @@ def test_unknown_docvar_and_group_are_input_errors(capsys):
     assert code == 2 and "county" in err
     code, _, err = run(capsys, "keyness", "--by", "province", "--target", "广东省")
     assert code == 2 and "no group '广东省'" in err
+
+
+# --- 4. CSV rows with too many or too few fields; real line numbers ---------------------
+
+MULTILINE = 'a,"第一段。\n第二段。\n第三段。",湖南省\n'  # one record on lines 2-4
+
+
+@pytest.mark.parametrize(
+    ("last_row", "message"),
+    [
+        (f"b,{BODY},河北省,多余\n", r"c\.csv, line 5: 4 fields, but the header has 3\. Quote fields that contain commas"),
+        (f"b,{BODY}\n", r"c\.csv, line 5: 2 fields, but the header has 3\."),
+        ('b,"不完整\n', r"c\.csv, line 5: .*Fix the quoting"),
+    ],
+    ids=["more", "fewer", "unterminated-quote"],
+)
+def test_csv_row_with_wrong_number_of_fields(tmp_path, last_row, message):
+    path = _write(tmp_path / "c.csv", "doc_id,text,province\n" + MULTILINE + last_row)
+    with pytest.raises(CorpusError, match=message):
+        load_corpus(path)
+
+
+def test_metadata_row_with_extra_field_names_its_line(tmp_path):
+    _write(tmp_path / "a.txt", BODY)
+    _write(tmp_path / "metadata.csv", 'doc_id,file,notes\na,a.txt,"两行\n备注"\nb,a.txt,x,y\n')
+    with pytest.raises(CorpusError, match=r"metadata\.csv, line 4: 4 fields, but the header has 3"):
+        load_corpus(tmp_path)
+
+
+@pytest.mark.parametrize(("header", "message"), [("doc_id,text,\n", "column 3 of the header has no name"), ("doc_id,text,text\n", "column 'text' appears twice")])
+def test_csv_header_problems(tmp_path, header, message):
+    path = _write(tmp_path / "c.csv", header + f"a,{BODY},x\n")
+    with pytest.raises(CorpusError, match=rf"c\.csv, line 1: {message}"):
+        load_corpus(path)
+
+
+def test_csv_rows_are_numbered_by_the_line_they_start_on(tmp_path):
+    path = _write(tmp_path / "c.csv", "\ufefftext,province\n" + MULTILINE[2:] + f"{BODY},河北省\n")
+    assert load_corpus(path).doc_ids == ["c-0002", "c-0005"]
+
+
+def test_long_csv_field(tmp_path):
+    text = BODY * 8000  # ~ 300,000 characters, over the csv module's default field limit
+    path = _write(tmp_path / "c.csv", f"doc_id,text\na,{text}\n")
+    assert load_corpus(path).docs.loc[0, "n_chars"] > 200_000
+
+
+# --- 5. bytes that are not UTF-8 in JSONL, CSV and metadata.csv --------------------------
+
+GBK_LINE = "湖南省".encode("gbk")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("c.jsonl", b'{"text": "' + BODY.encode() + b'"}\n{"text": "' + GBK_LINE + b'"}\n', r"c\.jsonl, line 2: bytes that are not UTF-8"),
+        ("c.csv", b"doc_id,text,province\n" + MULTILINE.encode() + b"b,x," + GBK_LINE + b"\n", r"c\.csv, line 5: bytes that are not UTF-8"),
+    ],
+)
+def test_undecodable_data_files_name_the_line(tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(CorpusError, match=message + r".*Re-save the file as UTF-8"):
+        load_corpus(path)
+
+
+def test_undecodable_metadata_names_the_line(tmp_path):
+    _write(tmp_path / "a.txt", BODY)
+    (tmp_path / "metadata.csv").write_bytes(b"doc_id,file,province\na,a.txt," + GBK_LINE + b"\n")
+    with pytest.raises(CorpusError, match=r"metadata\.csv, line 2: bytes that are not UTF-8.*Re-save the file as UTF-8"):
+        load_corpus(tmp_path)

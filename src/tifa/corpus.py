@@ -7,7 +7,9 @@ table. Every problem names the file and the line or row, and says what to do.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import logging
 import re
@@ -62,6 +64,57 @@ def read_text_file(path: Path) -> tuple[str, str]:
 
 def sha256_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _read_utf8(path: Path) -> str:
+    """Text of a data file (JSONL, CSV, metadata.csv) in UTF-8, BOM allowed; other bytes are an error naming the line."""
+    data = path.read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise CorpusError(
+            f"{path}, line {line}: bytes that are not UTF-8 ({data[exc.start : exc.start + 4]!r}). "
+            "Re-save the file as UTF-8 (e.g. from GBK in a text editor, or with iconv -f GB18030 -t UTF-8)."
+        ) from exc
+
+
+def _read_csv_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """Header and rows of a CSV file, each row with the line where it starts (quoted fields may span lines).
+
+    A row with more or fewer fields than the header, a header with an empty or
+    repeated name and broken quoting are errors that name the line.
+    """
+    reader = csv.reader(io.StringIO(_read_utf8(path), newline=""), strict=True)
+    start = 1
+    limit = csv.field_size_limit(2**31 - 1)  # a document's text is one field: no 128 KiB cap
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise CorpusError(f"{path}: the file is empty. It needs a header line (e.g. doc_id,text) and one line per document.")
+        for i, name in enumerate(header, start=1):
+            if not name.strip():
+                raise CorpusError(f"{path}, line 1: column {i} of the header has no name. Name it, or remove the trailing comma.")
+            if header.index(name) != i - 1:
+                raise CorpusError(f"{path}, line 1: column {name!r} appears twice in the header. Rename or remove one.")
+        rows = []
+        start = reader.line_num + 1
+        for fields in reader:
+            if fields:  # blank lines are skipped
+                if len(fields) != len(header):
+                    raise CorpusError(
+                        f"{path}, line {start}: {len(fields)} fields, but the header has {len(header)}. "
+                        "Quote fields that contain commas (\"a, b\") and fill in empty fields with nothing between commas."
+                    )
+                rows.append((start, dict(zip(header, fields))))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise CorpusError(f"{path}, line {start}: {exc}. Fix the quoting: a quoted field must end with a quote followed by a comma or the end of the line.") from exc
+    finally:
+        csv.field_size_limit(limit)
+    return header, rows
 
 
 # --- the corpus object ---------------------------------------------------------
@@ -164,14 +217,14 @@ def _read_folder(folder: Path, text_field: str) -> list[_Record]:
     meta_path = folder / "metadata.csv"
     if not meta_path.is_file():
         raise CorpusError(f"{folder}: no metadata.csv. A corpus folder needs metadata.csv with columns doc_id, file (and optional docvars).")
-    meta = pd.read_csv(meta_path, dtype=str, keep_default_na=False, encoding="utf-8")
+    columns, rows = _read_csv_rows(meta_path)
     for col in ("doc_id", "file"):
-        if col not in meta.columns:
-            raise CorpusError(f"{meta_path}: column {col!r} is missing (found {list(meta.columns)}). Add it.")
+        if col not in columns:
+            raise CorpusError(f"{meta_path}: column {col!r} is missing (found {columns}). Add it.")
     records: list[_Record] = []
     listed: set[Path] = set()
-    for row, entry in enumerate(meta.to_dict("records"), start=2):  # line 1 is the header
-        where = f"{meta_path}, line {row}"
+    for line, entry in rows:
+        where = f"{meta_path}, line {line}"
         if not entry["file"]:
             raise CorpusError(f"{where}: document {entry['doc_id']!r} has no file. Fill in the 'file' column.")
         path = (folder / entry["file"]).resolve()
@@ -194,7 +247,7 @@ def _read_folder(folder: Path, text_field: str) -> list[_Record]:
 
 def _read_jsonl(path: Path, text_field: str, id_field: str) -> list[_Record]:
     records = []
-    with path.open(encoding="utf-8") as handle:
+    with io.StringIO(_read_utf8(path), newline=None) as handle:
         for line_no, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
@@ -208,18 +261,20 @@ def _read_jsonl(path: Path, text_field: str, id_field: str) -> list[_Record]:
 
 
 def _read_table(path: Path, text_field: str, id_field: str) -> list[_Record]:
-    if path.suffix == ".parquet":
-        table = pd.read_parquet(path)
-        unit = "row"
-        first = 1
+    if path.suffix.lower() == ".parquet":
+        rows = [(f"row {i}", i, obj) for i, obj in enumerate(_read_parquet(path).to_dict("records"), start=1)]
     else:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-        unit, first = "line", 2  # CSV line numbers count the header
-    records = []
-    for i, obj in enumerate(table.to_dict("records")):
-        where = f"{path}, {unit} {first + i}"
-        records.append(_record_from_mapping(obj, where, text_field, id_field, default_id=f"{path.stem}-{first + i:04d}"))
-    return records
+        rows = [(f"line {line}", line, obj) for line, obj in _read_csv_rows(path)[1]]
+    return [_record_from_mapping(obj, f"{path}, {where}", text_field, id_field, default_id=f"{path.stem}-{n:04d}") for where, n, obj in rows]
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    import pyarrow
+
+    try:
+        return pd.read_parquet(path)
+    except (OSError, ValueError, pyarrow.ArrowException) as exc:
+        raise CorpusError(f"{path}: cannot read the file as Parquet ({exc}). Check that it is a complete Parquet file.") from exc
 
 
 def _record_from_mapping(obj: dict, where: str, text_field: str, id_field: str, default_id: str) -> _Record:
