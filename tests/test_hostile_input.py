@@ -1,5 +1,8 @@
 """Hostile and broken input: a clear error that names the file, line and fix, or an audited repair; never a traceback."""
 
+import json
+
+import pandas as pd
 import pytest
 
 import tifa
@@ -9,6 +12,7 @@ from tifa.cli import main
 from tifa.files import read_yaml
 from tifa.lexicon import load_slogans
 from tifa.places import place_label
+from tifa.slogans import kwic
 from tifa.study import load_registry
 from tifa.tokens import Segmenter
 
@@ -147,3 +151,103 @@ def test_undecodable_metadata_names_the_line(tmp_path):
     (tmp_path / "metadata.csv").write_bytes(b"doc_id,file,province\na,a.txt," + GBK_LINE + b"\n")
     with pytest.raises(CorpusError, match=r"metadata\.csv, line 2: bytes that are not UTF-8.*Re-save the file as UTF-8"):
         load_corpus(tmp_path)
+
+
+# --- 2. empty or null doc_id: numbered <file stem>-<line/row>, never shared ---------------
+
+
+def _jsonl(path, *rows):
+    path.write_text("\n".join(r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_jsonl_rows_without_id_are_numbered(tmp_path):
+    path = _jsonl(tmp_path / "c.jsonl", {"doc_id": None, "text": BODY}, {"doc_id": "", "text": BODY}, {"doc_id": " \t", "text": BODY}, {"text": BODY}, {"doc_id": "x", "text": BODY}, {"doc_id": 7, "text": BODY})
+    corpus = load_corpus(path)
+    assert corpus.doc_ids == ["c-0001", "c-0002", "c-0003", "c-0004", "x", "7"]
+    hits = kwic(corpus, "党政同责")
+    assert hits["doc_id"].tolist() == corpus.doc_ids, "one hit per document, none joined or counted twice"
+
+
+def test_csv_rows_without_id_are_numbered(tmp_path):
+    path = _write(tmp_path / "c.csv", f"doc_id,text\na,{BODY}\n,{BODY}\n  ,{BODY}\n")
+    assert load_corpus(path).doc_ids == ["a", "c-0003", "c-0004"]
+
+
+def test_parquet_null_and_nan_ids_are_numbered(tmp_path):
+    pd.DataFrame({"doc_id": ["a", None, " "], "text": [BODY] * 3}).to_parquet(tmp_path / "s.parquet")
+    assert load_corpus(tmp_path / "s.parquet").doc_ids == ["a", "s-0002", "s-0003"]
+    pd.DataFrame({"doc_id": [1.0, float("nan")], "text": [BODY] * 2}).to_parquet(tmp_path / "f.parquet")
+    assert load_corpus(tmp_path / "f.parquet").doc_ids == ["1", "f-0002"]
+    pd.DataFrame({"doc_id": pd.array(["a", pd.NA], dtype="string"), "text": [BODY] * 2}).to_parquet(tmp_path / "n.parquet")
+    assert load_corpus(tmp_path / "n.parquet").doc_ids == ["a", "n-0002"]
+
+
+def test_generated_id_colliding_with_a_real_id_is_refused(tmp_path):
+    path = _jsonl(tmp_path / "c.jsonl", {"doc_id": "c-0002", "text": BODY}, {"text": BODY})
+    with pytest.raises(CorpusError, match=r"c\.jsonl, line 2: duplicate doc_id 'c-0002' \(first at .*c\.jsonl, line 1\).*numbered <file stem>-<line or row>"):
+        load_corpus(path)
+
+
+def test_metadata_row_without_id_is_refused(tmp_path):
+    _write(tmp_path / "a.txt", BODY)
+    _write(tmp_path / "b.txt", BODY)
+    _write(tmp_path / "metadata.csv", "doc_id,file\na,a.txt\n ,b.txt\n")
+    with pytest.raises(CorpusError, match=r"metadata\.csv, line 3: the doc_id is empty"):
+        load_corpus(tmp_path)
+
+
+# --- 10. ids with control characters; docvars named like the columns tifa writes ----------
+
+
+@pytest.mark.parametrize("doc_id", ["a\x1b[31mred", "two\nlines", "bidi\u202etxt.exe"])
+def test_ids_with_control_characters_are_refused(tmp_path, doc_id):
+    path = _jsonl(tmp_path / "c.jsonl", {"doc_id": doc_id, "text": BODY})
+    with pytest.raises(CorpusError, match=r"c\.jsonl, line 1: doc_id .* contains control or invisible characters \(U\+") as info:
+        load_corpus(path)
+    assert repr(doc_id) in str(info.value) and doc_id not in str(info.value), "the id is shown escaped"
+
+
+@pytest.mark.parametrize("name", ["text", "n_chars", "decade", "encoding"])
+def test_reserved_docvar_names_are_refused(tmp_path, name):
+    path = _jsonl(tmp_path / "c.jsonl", {"content": BODY, name: "1"})
+    with pytest.raises(CorpusError, match=rf"c\.jsonl, line 1: field '{name}' is a name tifa writes itself"):
+        load_corpus(path, text_field="content")
+    path = _write(tmp_path / "c.csv", f"doc_id,content,{name}\na,{BODY},1\n")
+    with pytest.raises(CorpusError, match=rf"c\.csv, line 1: column '{name}' is a name tifa writes itself"):
+        load_corpus(path, text_field="content")
+    pd.DataFrame({"content": [BODY], name: ["1"]}).to_parquet(tmp_path / "c.parquet")
+    with pytest.raises(CorpusError, match=rf"c\.parquet: column '{name}' is a name tifa writes itself"):
+        load_corpus(tmp_path / "c.parquet", text_field="content")
+
+
+def test_reserved_column_in_metadata_is_refused(tmp_path):
+    _write(tmp_path / "a.txt", BODY)
+    _write(tmp_path / "metadata.csv", "doc_id,file,encoding\na,a.txt,gbk\n")
+    with pytest.raises(CorpusError, match=r"metadata\.csv, line 1: column 'encoding' is a name tifa writes itself"):
+        load_corpus(tmp_path)
+
+
+def test_id_field_other_than_doc_id_with_a_doc_id_column(tmp_path):
+    path = _jsonl(tmp_path / "c.jsonl", {"id": "a", "doc_id": "b", "text": BODY})
+    with pytest.raises(CorpusError, match=r"line 1: field 'doc_id' is a name tifa writes itself"):
+        load_corpus(path, id_field="id")
+
+
+# --- 6. JSONL lines that are not objects ---------------------------------------------------
+
+
+@pytest.mark.parametrize(("line", "kind"), [("null", "null"), ("42", "number"), ('"a string"', "string"), ("[1, 2]", "list"), ("true", "boolean")])
+def test_jsonl_line_that_is_not_an_object(tmp_path, line, kind):
+    path = _jsonl(tmp_path / "c.jsonl", {"text": BODY}, line)
+    with pytest.raises(CorpusError, match=rf"c\.jsonl, line 2: a JSON {kind}, not an object\. Each line must hold one JSON object"):
+        load_corpus(path)
+
+
+def test_jsonl_lone_surrogate_and_deep_nesting(tmp_path):
+    path = _jsonl(tmp_path / "c.jsonl", '{"text": "\\ud800' + BODY + '"}')
+    with pytest.raises(CorpusError, match=r"c\.jsonl, line 1: an escape .*lone surrogate"):
+        load_corpus(path)
+    path = _jsonl(tmp_path / "c.jsonl", {"text": BODY}, "[" * 100_000 + "]" * 100_000)
+    with pytest.raises(CorpusError, match=r"c\.jsonl, line 2: "):
+        load_corpus(path)

@@ -12,7 +12,10 @@ import hashlib
 import io
 import json
 import logging
+import math
+import numbers
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -211,6 +214,41 @@ class _Record:
     text: str
     docvars: dict
     where: str
+    numbered: bool = False  # the id was generated (<file stem>-<line/row>): the source had none
+
+
+RESERVED_DOCVARS = ("doc_id", "text", "n_chars", "decade", "encoding")  # columns tifa writes itself
+
+
+def _is_missing(value: object) -> bool:
+    """Whether a docvar value is absent: None, NaN, pd.NA, NaT, an empty or whitespace-only string."""
+    if isinstance(value, str):
+        return not value.strip()
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def _check_names(names: Sequence[object], where: str, what: str) -> None:
+    """Refuse docvar names that tifa writes itself (``text``, ``n_chars`` …): they would be overwritten."""
+    clash = [str(n) for n in names if n in RESERVED_DOCVARS]
+    if clash:
+        raise CorpusError(f"{where}: {what} {clash[0]!r} is a name tifa writes itself ({', '.join(RESERVED_DOCVARS)}). Rename it in the file.")
+
+
+def _id_string(value: object, where: str) -> str | None:
+    """A record's ``doc_id`` as text; ``None`` when it is missing (the record is then numbered)."""
+    if _is_missing(value):
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, numbers.Real)):
+        raise CorpusError(f"{where}: doc_id {value!r} is a {type(value).__name__}; an id must be a string or a whole number. Fix the record.")
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        if not float(value).is_integer():
+            raise CorpusError(f"{where}: doc_id {value!r} is not a whole number. Use a string or a whole number as id.")
+        return str(int(value))  # 7.0 from a Parquet column with nulls is 7
+    return value
 
 
 def _read_folder(folder: Path, text_field: str) -> list[_Record]:
@@ -223,8 +261,11 @@ def _read_folder(folder: Path, text_field: str) -> list[_Record]:
             raise CorpusError(f"{meta_path}: column {col!r} is missing (found {columns}). Add it.")
     records: list[_Record] = []
     listed: set[Path] = set()
+    _check_names([c for c in columns if c not in ("doc_id", "file", "sha256")], f"{meta_path}, line 1", "column")
     for line, entry in rows:
         where = f"{meta_path}, line {line}"
+        if not entry["doc_id"].strip():
+            raise CorpusError(f"{where}: the doc_id is empty. Fill it in (every row of metadata.csv names its document).")
         if not entry["file"]:
             raise CorpusError(f"{where}: document {entry['doc_id']!r} has no file. Fill in the 'file' column.")
         path = (folder / entry["file"]).resolve()
@@ -256,15 +297,37 @@ def _read_jsonl(path: Path, text_field: str, id_field: str) -> list[_Record]:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise CorpusError(f"{where}: not valid JSON ({exc.msg}). Each line must hold one JSON object.") from exc
+            except RecursionError as exc:
+                raise CorpusError(f"{where}: JSON nested too deeply. Each line must hold one flat JSON object.") from exc
+            if not isinstance(obj, dict):
+                raise CorpusError(f"{where}: a JSON {_JSON_KINDS.get(type(obj), type(obj).__name__)}, not an object. Each line must hold one JSON object such as {{\"{text_field}\": \"…\"}}.")
+            if _SURROGATE.search(line) and _has_lone_surrogate(obj):
+                raise CorpusError(f"{where}: an escape \\ud800-\\udfff that is half of a character (a lone surrogate). Fix the text of the record.")
             records.append(_record_from_mapping(obj, where, text_field, id_field, default_id=f"{path.stem}-{line_no:04d}"))
     return records
 
 
+_JSON_KINDS = {type(None): "null", bool: "boolean", int: "number", float: "number", str: "string", list: "list"}
+_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _has_lone_surrogate(obj: dict) -> bool:
+    try:
+        json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def _read_table(path: Path, text_field: str, id_field: str) -> list[_Record]:
     if path.suffix.lower() == ".parquet":
-        rows = [(f"row {i}", i, obj) for i, obj in enumerate(_read_parquet(path).to_dict("records"), start=1)]
+        table = _read_parquet(path)
+        _check_names([c for c in table.columns if c not in (text_field, id_field)], str(path), "column")
+        rows = [(f"row {i}", i, obj) for i, obj in enumerate(table.to_dict("records"), start=1)]
     else:
-        rows = [(f"line {line}", line, obj) for line, obj in _read_csv_rows(path)[1]]
+        columns, lines = _read_csv_rows(path)
+        _check_names([c for c in columns if c not in (text_field, id_field)], f"{path}, line 1", "column")
+        rows = [(f"line {line}", line, obj) for line, obj in lines]
     return [_record_from_mapping(obj, f"{path}, {where}", text_field, id_field, default_id=f"{path.stem}-{n:04d}") for where, n, obj in rows]
 
 
@@ -278,12 +341,17 @@ def _read_parquet(path: Path) -> pd.DataFrame:
 
 
 def _record_from_mapping(obj: dict, where: str, text_field: str, id_field: str, default_id: str) -> _Record:
+    """A record of a JSONL line or table row; without an id (absent, null, NaN, blank) it is numbered ``default_id``."""
     if text_field not in obj:
-        raise CorpusError(f"{where}: no text field {text_field!r} (fields: {sorted(obj)}). Pass --text-field NAME.")
+        raise CorpusError(f"{where}: no text field {text_field!r} (fields: {sorted(map(str, obj))}). Pass --text-field NAME.")
     text = obj.pop(text_field)
     if not isinstance(text, str):
-        raise CorpusError(f"{where}: text field {text_field!r} is {type(text).__name__}, not a string. Fix the record.")
-    doc_id = str(obj.pop(id_field)) if obj.get(id_field) not in (None, "") else default_id
+        what = "empty (null)" if _is_missing(text) else f"{type(text).__name__}, not a string"
+        raise CorpusError(f"{where}: text field {text_field!r} is {what}. Fix the record.")
+    doc_id = _id_string(obj.pop(id_field, None), where)
+    _check_names(list(obj), where, "field")
+    if doc_id is None:
+        return _Record(default_id, text, obj, where, numbered=True)
     return _Record(doc_id, text, obj, where)
 
 
@@ -292,15 +360,26 @@ def _record_from_mapping(obj: dict, where: str, text_field: str, id_field: str, 
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 
+def _check_id(rec: _Record) -> None:
+    """Refuse ids with control, invisible or separator characters (they would corrupt messages and tables)."""
+    bad = [c for c in rec.doc_id if unicodedata.category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp")]
+    if bad:
+        codes = ", ".join(f"U+{ord(c):04X}" for c in dict.fromkeys(bad))
+        raise CorpusError(f"{rec.where}: doc_id {rec.doc_id!r} contains control or invisible characters ({codes}). Remove them from the id.")
+
+
 def _normalise_docvars(records: Sequence[_Record]) -> tuple[pd.DataFrame, list[dict]]:
     """Docvars table (``date`` ISO string, ``year`` Int64 derived from ``date`` when absent)."""
     problems: list[dict] = []
     rows = []
-    seen: dict[str, str] = {}
+    seen: dict[str, _Record] = {}
     for rec in records:
+        _check_id(rec)
         if rec.doc_id in seen:
-            raise CorpusError(f"{rec.where}: duplicate doc_id {rec.doc_id!r} (first at {seen[rec.doc_id]}). doc_ids must be unique.")
-        seen[rec.doc_id] = rec.where
+            first = seen[rec.doc_id]
+            numbered = " (rows without an id are numbered <file stem>-<line or row>; give the rows distinct ids)" if rec.numbered or first.numbered else ""
+            raise CorpusError(f"{rec.where}: duplicate doc_id {rec.doc_id!r} (first at {first.where}). doc_ids must be unique{numbered}.")
+        seen[rec.doc_id] = rec
         dv = {k: (None if v == "" else v) for k, v in rec.docvars.items()}
         date = dv.get("date")
         date_year = None
