@@ -251,3 +251,104 @@ def test_jsonl_lone_surrogate_and_deep_nesting(tmp_path):
     path = _jsonl(tmp_path / "c.jsonl", {"text": BODY}, "[" * 100_000 + "]" * 100_000)
     with pytest.raises(CorpusError, match=r"c\.jsonl, line 2: "):
         load_corpus(path)
+
+
+# --- 3. metadata.csv may only name files inside the corpus folder --------------------------
+
+
+@pytest.mark.parametrize("file", ["../outside.txt", "sub/../../outside.txt", "ABSOLUTE"])
+def test_metadata_file_outside_the_folder_is_refused(tmp_path, file):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    outside = _write(tmp_path / "outside.txt", BODY)
+    file = str(outside) if file == "ABSOLUTE" else file
+    _write(folder / "metadata.csv", f"doc_id,file\na,{file}\n")
+    with pytest.raises(CorpusError, match=r"metadata\.csv, line 2: file .* is outside the corpus folder"):
+        load_corpus(folder)
+
+
+# --- 6. years and dates: whole numbers in a plausible range, or refused --------------------
+
+
+@pytest.mark.parametrize(
+    ("year", "message"),
+    [
+        (float("inf"), "is not a whole number"),
+        (float("-inf"), "is not a whole number"),
+        (2016.7, "is not a whole number"),
+        (1e20, r"is outside 1000–2999 \(config\.YEAR_RANGE\)"),
+        (True, "is a boolean"),
+        ("0000", r"is outside 1000–2999"),
+        (0, r"is outside 1000–2999"),
+        ("2016.7", "is not a year"),
+        ("1e20", "is not a year"),
+        ("nan", "is not a year"),
+        ("2016年", "is not a year"),
+        ([2016], "is not a year"),
+    ],
+)
+def test_bad_years_are_refused(tmp_path, year, message):
+    path = _jsonl(tmp_path / "c.jsonl", {"text": BODY, "year": 2016}, {"text": BODY, "year": year})
+    with pytest.raises(CorpusError, match=rf"c\.jsonl, line 2: year .* {message}.*Correct it or leave it empty"):
+        load_corpus(path)
+
+
+def test_year_in_json_as_nan_literal_is_missing(tmp_path):
+    path = _jsonl(tmp_path / "c.jsonl", '{"text": "' + BODY + '", "year": NaN}')
+    corpus = load_corpus(path)
+    assert corpus.docs["year"].isna().all() and corpus.problems["doc_id"].tolist() == ["c-0001"]
+
+
+@pytest.mark.parametrize(("year", "expected"), [("２０１６", 2016), ("2016.0", 2016), (2016.0, 2016), (" 2016 ", 2016), (1000, 1000), (2999, 2999)])
+def test_years_that_are_whole_numbers_are_accepted(tmp_path, year, expected):
+    path = _jsonl(tmp_path / "c.jsonl", {"text": BODY, "year": year})
+    assert load_corpus(path).docs["year"].tolist() == [expected]
+
+
+@pytest.mark.parametrize(
+    ("date", "message"),
+    [("0000-01-01", r"'0000-01-01' is outside 1000–2999"), ("2016-13", "does not exist"), ("2016-02-30", "does not exist"), ("2016/08/31", "is not an ISO date"), (True, "is not an ISO date")],
+)
+def test_bad_dates_are_refused(tmp_path, date, message):
+    path = _jsonl(tmp_path / "c.jsonl", {"text": BODY, "date": date})
+    with pytest.raises(CorpusError, match=rf"c\.jsonl, line 1: date .*{message}"):
+        load_corpus(path)
+
+
+def test_full_width_date_is_normalised(tmp_path):
+    path = _jsonl(tmp_path / "c.jsonl", {"text": BODY, "date": "２０１６-０８-３１"})
+    assert load_corpus(path).docs[["date", "year"]].values.tolist() == [["2016-08-31", 2016]]
+
+
+# --- 7. Parquet nulls in date and year ------------------------------------------------------
+
+
+def test_parquet_nulls_in_date_and_year_keep_the_document(tmp_path):
+    table = pd.DataFrame(
+        {
+            "doc_id": ["a", "b", "c", "d"],
+            "text": [BODY] * 4,
+            "date": ["2016-08-31", None, None, None],
+            "year": [2016.0, 2017.0, float("nan"), float("nan")],  # a float column: nulls make it float
+        }
+    )
+    table.to_parquet(tmp_path / "c.parquet")
+    corpus = load_corpus(tmp_path / "c.parquet")
+    assert corpus.docs["year"].tolist()[:2] == [2016, 2017] and corpus.docs["year"].isna().tolist() == [False, False, True, True]
+    assert corpus.problems["doc_id"].tolist() == ["c", "d"] and corpus.problems["where"].tolist()[0].endswith("c.parquet, row 3")
+
+
+def test_parquet_nullable_and_date_types(tmp_path):
+    table = pd.DataFrame(
+        {
+            "text": [BODY] * 3,
+            "year": pd.array([2016, pd.NA, pd.NA], dtype="Int64"),
+            "date": pd.to_datetime(["2016-08-31", None, "2018-01-02"]),
+            "region": pd.array(["甲", pd.NA, "乙"], dtype="string"),
+        }
+    )
+    table.to_parquet(tmp_path / "c.parquet")
+    corpus = load_corpus(tmp_path / "c.parquet")
+    assert corpus.docs["year"].tolist()[0] == 2016 and pd.isna(corpus.docs["year"].tolist()[1]) and corpus.docs["year"].tolist()[2] == 2018
+    assert corpus.docs["date"].tolist()[0] == "2016-08-31" and corpus.docs["date"].tolist()[2] == "2018-01-02"
+    assert corpus.problems["doc_id"].tolist() == ["c-0002"]

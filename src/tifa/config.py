@@ -29,6 +29,9 @@ STYLE_SHEET = RESOURCES_DIR / "tifa.mplstyle"
 TRADITIONAL_SHARE = 0.05  # convert when >= 5 % of Han characters change under t2s
 MIN_DUPLICATE_PARAGRAPH_CHARS = 15  # shorter repeated lines ("同志们:") are kept
 
+# Corpus input.
+YEAR_RANGE = (1000, 2999)  # a year or date outside is a typo (0000, 20016, 1e20) and is refused
+
 # Figures.
 FIGURE_FORMATS = ("pdf", "png")
 FIGURE_DPI = 300

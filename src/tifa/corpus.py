@@ -8,6 +8,7 @@ table. Every problem names the file and the line or row, and says what to do.
 from __future__ import annotations
 
 import csv
+import datetime
 import hashlib
 import io
 import json
@@ -268,7 +269,10 @@ def _read_folder(folder: Path, text_field: str) -> list[_Record]:
             raise CorpusError(f"{where}: the doc_id is empty. Fill it in (every row of metadata.csv names its document).")
         if not entry["file"]:
             raise CorpusError(f"{where}: document {entry['doc_id']!r} has no file. Fill in the 'file' column.")
-        path = (folder / entry["file"]).resolve()
+        relative = Path(entry["file"])
+        if relative.is_absolute() or ".." in relative.parts:
+            raise CorpusError(f"{where}: file {entry['file']!r} is outside the corpus folder {folder}. Give a path inside the folder, relative to it and without '..' (copy the file in if needed).")
+        path = (folder / relative).resolve()
         if not path.is_file():
             raise CorpusError(f"{where}: file {entry['file']!r} does not exist. Fix the path (relative to {folder}) or remove the row.")
         expected = entry.pop("sha256", "")
@@ -357,7 +361,57 @@ def _record_from_mapping(obj: dict, where: str, text_field: str, id_field: str, 
 
 # --- docvars -------------------------------------------------------------------
 
-_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_DATE = re.compile(r"^([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?$")
+_YEAR = re.compile(r"^([0-9]+)(?:\.0*)?$")
+
+
+def _year_in_range(year: int, value: object, where: str, what: str = "year") -> int:
+    low, high = config.YEAR_RANGE
+    if not low <= year <= high:
+        raise CorpusError(f"{where}: {what} {value!r} is outside {low}–{high} (config.YEAR_RANGE). Correct it or leave it empty.")
+    return year
+
+
+def _parse_year(value: object, where: str) -> int | None:
+    """A ``year`` docvar as an integer: whole numbers (``2016``, ``2016.0``, ``"２０１６"``) within ``config.YEAR_RANGE``."""
+    if _is_missing(value):
+        return None
+    if isinstance(value, bool):
+        raise CorpusError(f"{where}: year {value!r} is a boolean, not a year. Correct it or leave it empty.")
+    if isinstance(value, numbers.Integral):
+        return _year_in_range(int(value), value, where)
+    if isinstance(value, numbers.Real):
+        if not math.isfinite(value) or not float(value).is_integer():
+            raise CorpusError(f"{where}: year {value!r} is not a whole number. Correct it or leave it empty.")
+        return _year_in_range(int(value), value, where)
+    match = _YEAR.match(unicodedata.normalize("NFKC", value).strip()) if isinstance(value, str) else None
+    if match is None:
+        raise CorpusError(f"{where}: year {value!r} is not a year (a whole number such as 2016). Correct it or leave it empty.")
+    return _year_in_range(int(match.group(1)), value, where)
+
+
+def _parse_date(value: object, where: str) -> str | None:
+    """A ``date`` docvar as an ISO string (``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY``) of a day that exists."""
+    if _is_missing(value):
+        return None
+    if isinstance(value, datetime.datetime):  # also pd.Timestamp: a Parquet timestamp column
+        date = value.date().isoformat()
+    elif isinstance(value, datetime.date):  # a Parquet date column
+        date = value.isoformat()
+    elif isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value) and float(value).is_integer():
+        date = str(int(value))  # a year given as date
+    else:
+        date = unicodedata.normalize("NFKC", str(value)).strip()  # full-width digits to ASCII
+    match = _DATE.match(date)
+    if match is None:
+        raise CorpusError(f"{where}: date {value!r} is not an ISO date (YYYY-MM-DD, YYYY-MM or YYYY). Correct it.")
+    year, month, day = (int(part) if part else 1 for part in match.groups())
+    _year_in_range(year, value, where, "date")
+    try:
+        datetime.date(year, month, day)
+    except ValueError as exc:
+        raise CorpusError(f"{where}: date {date!r} does not exist ({exc}). Correct it.") from exc
+    return date
 
 
 def _check_id(rec: _Record) -> None:
@@ -380,25 +434,14 @@ def _normalise_docvars(records: Sequence[_Record]) -> tuple[pd.DataFrame, list[d
             numbered = " (rows without an id are numbered <file stem>-<line or row>; give the rows distinct ids)" if rec.numbered or first.numbered else ""
             raise CorpusError(f"{rec.where}: duplicate doc_id {rec.doc_id!r} (first at {first.where}). doc_ids must be unique{numbered}.")
         seen[rec.doc_id] = rec
-        dv = {k: (None if v == "" else v) for k, v in rec.docvars.items()}
-        date = dv.get("date")
+        dv = {k: (None if _is_missing(v) else v) for k, v in rec.docvars.items()}
+        date = _parse_date(dv.get("date"), rec.where)
         date_year = None
         if date is not None:
-            date = str(date)
-            if not _DATE.match(date):
-                raise CorpusError(f"{rec.where}: date {date!r} is not an ISO date (YYYY-MM-DD, YYYY-MM or YYYY). Correct it.")
-            try:
-                pd.Timestamp(date)
-            except ValueError as exc:
-                raise CorpusError(f"{rec.where}: date {date!r} does not exist ({exc}). Correct it.") from exc
             date_year = int(date[:4])
             dv["date"] = date
-        year = dv.get("year")
+        year = _parse_year(dv.get("year"), rec.where)
         if year is not None:
-            try:
-                year = int(float(year))
-            except (TypeError, ValueError) as exc:
-                raise CorpusError(f"{rec.where}: year {dv['year']!r} is not a number. Correct it or leave it empty.") from exc
             if date_year is not None and year != date_year:
                 raise CorpusError(f"{rec.where}: year {year} contradicts date {date}. Make them agree (year is the event year).")
         else:
