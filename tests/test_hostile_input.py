@@ -1,14 +1,18 @@
 """Hostile and broken input: a clear error that names the file, line and fix, or an audited repair; never a traceback."""
 
+import fcntl
+import hashlib
 import json
+import os
 
 import pandas as pd
 import pytest
 
 import tifa
-from tifa import CorpusError, InputError, TifaError, load_corpus
+from tifa import CorpusError, InputError, TifaError, config, load_corpus, read_processed, write_processed
 from tifa.clean import load_boilerplate_rules
 from tifa.cli import main
+from tifa.errors import OutputError
 from tifa.files import read_yaml
 from tifa.lexicon import load_slogans
 from tifa.places import place_label
@@ -352,3 +356,101 @@ def test_parquet_nullable_and_date_types(tmp_path):
     assert corpus.docs["year"].tolist()[0] == 2016 and pd.isna(corpus.docs["year"].tolist()[1]) and corpus.docs["year"].tolist()[2] == 2018
     assert corpus.docs["date"].tolist()[0] == "2016-08-31" and corpus.docs["date"].tolist()[2] == "2018-01-02"
     assert corpus.problems["doc_id"].tolist() == ["c-0002"]
+
+
+# --- 9. write_processed: one file per id, atomic, locked, never over the corpus -----------
+
+
+def _small_corpus(tmp_path, ids, name="c.jsonl"):
+    folder = tmp_path / "src"
+    folder.mkdir(exist_ok=True)
+    return load_corpus(_jsonl(folder / name, *({"doc_id": i, "text": f"{BODY}第{n}篇。"} for n, i in enumerate(ids))))
+
+
+def test_ids_that_look_alike_get_their_own_files(tmp_path):
+    corpus = _small_corpus(tmp_path, ["x/y", "x_y", "x?y", ".hidden"])
+    written = write_processed(corpus, tmp_path / "out")
+    digest = lambda s: hashlib.sha256(s.encode()).hexdigest()[:16]  # noqa: E731
+    assert [p.name for p in written[3:]] == [f"x_y~{digest('x/y')}.txt", "x_y.txt", f"x_y~{digest('x?y')}.txt", f"hidden~{digest('.hidden')}.txt"]
+    assert [p.read_text(encoding="utf-8").strip()[-4:] for p in written[3:]] == ["第0篇。", "第1篇。", "第2篇。", "第3篇。"]
+
+
+def test_very_long_id_gets_a_short_file_name(tmp_path):
+    long_id = "甲" * 100  # 300 bytes in UTF-8: more than a file name may have
+    written = write_processed(_small_corpus(tmp_path, [long_id, "乙"]), tmp_path / "out")
+    assert written[3].name == "甲" * 40 + "~" + hashlib.sha256(long_id.encode()).hexdigest()[:16] + ".txt"
+    assert written[4].name == "乙.txt"
+    assert read_processed(tmp_path / "out").doc_ids == [long_id, "乙"]
+
+
+def test_rebuild_removes_stale_texts_and_keeps_the_token_cache(tmp_path):
+    out = tmp_path / "out"
+    write_processed(_small_corpus(tmp_path, ["a", "b"]), out)
+    (out / "token_cache").mkdir()
+    (out / "token_cache" / "k.json").write_text("[]", encoding="utf-8")
+    write_processed(_small_corpus(tmp_path, ["a"]), out)
+    assert sorted(p.name for p in (out / "texts").iterdir()) == ["a.txt"]
+    assert (out / "token_cache" / "k.json").read_text(encoding="utf-8") == "[]"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.lock", "out", "src"], "no temporary folder is left"
+
+
+def test_failed_build_leaves_the_previous_output(tmp_path):
+    out = tmp_path / "out"
+    written = write_processed(_small_corpus(tmp_path, ["a", "b"]), out)
+    before = {p.name: p.read_bytes() for p in written}
+    mixed = load_corpus(_jsonl(tmp_path / "m.jsonl", {"text": BODY, "region": 1}, {"text": BODY, "region": "甲"}))
+    with pytest.raises(CorpusError, match=r"cannot write corpus\.parquet .* mixes kinds of values"):
+        write_processed(mixed, out)
+    assert {p.name: p.read_bytes() for p in written} == before
+    assert sorted(p.name for p in (out / "texts").iterdir()) == ["a.txt", "b.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.lock", "m.jsonl", "out", "src"]
+
+
+def test_a_second_build_of_the_same_folder_is_refused(tmp_path):
+    out = tmp_path / "out"
+    with open(tmp_path / ".out.lock", "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(OutputError, match=r"out: another tifa build is writing this folder"):
+            write_processed(_small_corpus(tmp_path, ["a"]), out)
+    assert not out.exists()
+
+
+def test_output_folder_must_not_touch_the_corpus(tmp_path, monkeypatch):
+    monkeypatch.setattr(config, "RAW_DIR", tmp_path / "project" / "data" / "raw")
+    config.RAW_DIR.mkdir(parents=True)
+    corpus = _small_corpus(tmp_path, ["a"])
+    for out in (config.RAW_DIR, config.RAW_DIR / "sub", config.RAW_DIR.parent):
+        with pytest.raises(OutputError, match=r"would overwrite the raw texts in .*raw\. Choose another --out folder"):
+            write_processed(corpus, out)
+    for out in (tmp_path / "src", tmp_path):
+        with pytest.raises(OutputError, match=r"would replace the corpus .*c\.jsonl"):
+            write_processed(corpus, out)
+    folder = tmp_path / "folder"
+    _write((folder / "texts").mkdir(parents=True) or folder / "texts" / "a.txt", BODY)
+    _write(folder / "metadata.csv", "doc_id,file\na,texts/a.txt\n")
+    with pytest.raises(OutputError, match=r"would overwrite the raw texts in .*texts"):
+        write_processed(load_corpus(folder), folder / "texts")
+    write_processed(load_corpus(folder), folder / "processed")  # beside the texts, as data/processed beside data/raw
+    other = tmp_path / "documents"
+    _write(other.mkdir() or other / "thesis.tex", "x")
+    with pytest.raises(OutputError, match=r"documents: the folder holds files that tifa build did not write \(thesis\.tex\)"):
+        write_processed(corpus, other)
+    assert (other / "thesis.tex").read_text() == "x"
+
+
+def test_cli_build_into_an_unwritable_place(capsys, tmp_path):
+    blocker = _write(tmp_path / "a_file", "x")
+    code, _, err = run(capsys, "build", "--out", str(blocker / "out"))
+    assert code == 2 and f"error: {blocker / 'out'}: cannot create the folder" in err and "Choose a writable --out folder" in err
+    code, _, err = run(capsys, "build", "--out", str(config.RAW_DIR))
+    assert code == 2 and f"error: {config.RAW_DIR}: the output folder would overwrite the raw texts" in err
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write into read-only folders")
+def test_cli_build_into_a_read_only_folder(capsys, tmp_path):
+    tmp_path.chmod(0o555)
+    try:
+        code, _, err = run(capsys, "build", "--out", str(tmp_path / "out"))
+    finally:
+        tmp_path.chmod(0o755)
+    assert code == 2 and "Choose a writable --out folder" in err

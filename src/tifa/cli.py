@@ -175,7 +175,7 @@ def cmd_corpus(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     corpus = _load(args)
-    written = write_processed(corpus, args.out)
+    written = write_processed(corpus, args.out, corpus_path=args.corpus or config.DATA_DIR)
     removed = int(corpus.summary()["n_lines_removed"].sum())
     print(f"cleaned {len(corpus)} documents ({removed} lines removed, audit: {len(corpus.audit)} edits); wrote {len(written)} files to {args.out}", file=sys.stderr)
     return 0

@@ -15,9 +15,13 @@ import json
 import logging
 import math
 import numbers
+import os
 import re
+import shutil
+import tempfile
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +30,7 @@ from tqdm import tqdm
 
 from tifa import config
 from tifa.clean import Step, clean_text, count_han, default_pipeline, split_paragraphs, split_sentences
-from tifa.errors import CorpusError
+from tifa.errors import CorpusError, MissingFileError, OutputError
 
 log = logging.getLogger(__name__)
 
@@ -522,30 +526,140 @@ def _display_path(path: Path) -> str:
         return str(path)
 
 
-def write_processed(corpus: Corpus, out_dir: str | Path = config.PROCESSED_DIR) -> list[Path]:
+OUTPUT_ENTRIES = ("corpus.parquet", "audit.csv", "problems.csv", "texts")  # what write_processed writes
+MAX_NAME_BYTES = 120  # text file names stay well below the 255-byte limit of file systems
+_UNSAFE = re.compile(r"[^\w.-]+")
+
+
+def write_processed(corpus: Corpus, out_dir: str | Path = config.PROCESSED_DIR, *, corpus_path: str | Path | None = None) -> list[Path]:
     """Write the cleaned corpus: ``corpus.parquet`` (docvars + text), ``audit.csv``, ``problems.csv`` and ``texts/<doc_id>.txt``.
 
     Output is a deterministic function of the input (same corpus → same bytes).
+    It is written into a temporary sibling folder that replaces ``out_dir`` only
+    after success, under a lock file beside it, so two builds never mix and a
+    failed build leaves the previous output; other entries (``token_cache/``)
+    are kept, stale texts are not. ``out_dir`` must not be, hold or lie in the
+    corpus (``corpus_path``, default: from ``corpus.source``) or ``data/raw``.
     """
-    out_dir = Path(out_dir)
-    texts_dir = out_dir / "texts"
-    texts_dir.mkdir(parents=True, exist_ok=True)
-    for stale in texts_dir.glob("*.txt"):
-        stale.unlink()
-    written = [out_dir / "corpus.parquet", out_dir / "audit.csv", out_dir / "problems.csv"]
-    corpus.docs.to_parquet(written[0], index=False)
+    out = Path(out_dir).resolve()
+    _check_out_dir(out, corpus, Path(corpus_path) if corpus_path is not None else _source_path(corpus.source))
+    names = [_safe_name(doc_id) for doc_id in corpus.docs["doc_id"]]
+    if len(set(names)) < len(names):
+        raise CorpusError(f"{out}: two doc_ids give the same text file name; make the doc_ids differ in more than punctuation.")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot create the folder ({exc.strerror or exc}). Choose a writable --out folder.") from exc
+    with _output_lock(out):
+        try:
+            tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+        except OSError as exc:
+            raise OutputError(f"{out}: cannot write into {out.parent} ({exc.strerror or exc}). Choose a writable --out folder.") from exc
+        try:
+            written = _write_outputs(corpus, names, tmp)
+            _replace_folder(tmp, out)
+        except OSError as exc:
+            raise OutputError(f"{out}: writing failed ({exc}); the previous output is unchanged. Free space or choose a writable --out folder.") from exc
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp)
+    return [out / path.relative_to(tmp) for path in written]
+
+
+def _write_outputs(corpus: Corpus, names: Sequence[str], folder: Path) -> list[Path]:
+    import pyarrow
+
+    texts_dir = folder / "texts"
+    texts_dir.mkdir()
+    written = [folder / "corpus.parquet", folder / "audit.csv", folder / "problems.csv"]
+    try:
+        corpus.docs.to_parquet(written[0], index=False)
+    except pyarrow.ArrowException as exc:
+        raise CorpusError(f"{corpus.source}: cannot write corpus.parquet ({exc}). A docvar mixes kinds of values (e.g. numbers and text): make each docvar one kind in the source.") from exc
     corpus.audit.to_csv(written[1], index=False, lineterminator="\n")
     corpus.problems.to_csv(written[2], index=False, lineterminator="\n")
-    for doc_id, text in zip(corpus.docs["doc_id"], corpus.docs["text"]):
-        path = texts_dir / f"{_safe_name(doc_id)}.txt"
+    for name, text in zip(names, corpus.docs["text"]):
+        path = texts_dir / f"{name}.txt"
         path.write_text(text + "\n", encoding="utf-8")
         written.append(path)
     return written
 
 
+def _replace_folder(new: Path, out: Path) -> None:
+    """Put the finished folder ``new`` in the place of ``out``; entries of ``out`` that tifa does not write move over."""
+    kept = sorted(e.name for e in out.iterdir() if e.name not in OUTPUT_ENTRIES) if out.is_dir() else []
+    moved: list[str] = []
+    old = out.parent / f".{out.name}.old-{os.getpid()}"
+    try:
+        for name in kept:
+            (out / name).rename(new / name)
+            moved.append(name)
+        if out.is_dir():
+            out.rename(old)
+        new.rename(out)
+    except OSError:
+        if old.is_dir() and not out.exists():
+            old.rename(out)
+        for name in moved:
+            (new / name).rename(out / name)
+        raise
+    if old.is_dir():
+        shutil.rmtree(old)
+
+
+@contextmanager
+def _output_lock(out: Path) -> Iterator[None]:
+    """Hold ``.<out>.lock`` beside ``out`` (POSIX ``flock``); a second build fails at once with a message."""
+    import fcntl
+
+    lock_path = out.parent / f".{out.name}.lock"
+    try:
+        handle = lock_path.open("a")
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot write into {out.parent} ({exc.strerror or exc}). Choose a writable --out folder.") from exc
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise OutputError(f"{out}: another tifa build is writing this folder (lock file {lock_path}). Wait until it has finished, then run again.") from exc
+        for stale in out.parent.iterdir():  # left by a build that was killed: nobody else holds the lock
+            if stale.name.startswith((f".{out.name}.tmp-", f".{out.name}.old-")) and stale.is_dir():
+                shutil.rmtree(stale)
+        yield
+
+
+def _check_out_dir(out: Path, corpus: Corpus, corpus_path: Path | None) -> None:
+    """Refuse an output folder that would replace or overwrite the corpus or the raw data, or that holds other files."""
+    guarded = {config.RAW_DIR.resolve()}
+    if corpus_path is not None:
+        source = corpus_path.resolve()
+        if out == source or source.is_relative_to(out):
+            raise OutputError(f"{out}: the output folder would replace the corpus ({source}). Choose an --out folder outside it (default: data/processed).")
+        if source.is_dir() and "file" in corpus.docs:
+            guarded |= {(source / file).resolve().parent for file in corpus.docs["file"].dropna()}
+    for folder in sorted(guarded):
+        if out == folder or out.is_relative_to(folder) or folder.is_relative_to(out):
+            raise OutputError(f"{out}: the output folder would overwrite the raw texts in {folder}. Choose another --out folder (default: data/processed).")
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out}: a file, not a folder. Choose a folder for --out.")
+    entries = {e.name for e in out.iterdir()} if out.is_dir() else set()
+    if entries and "corpus.parquet" not in entries and not entries <= {*OUTPUT_ENTRIES, "token_cache"}:
+        raise OutputError(f"{out}: the folder holds files that tifa build did not write ({', '.join(sorted(entries)[:3])}). Choose a new or empty --out folder, or a previous output of tifa build.")
+
+
+def _source_path(source: str) -> Path | None:
+    """The corpus path behind ``Corpus.source`` (relative to the project, or as given), when it exists."""
+    path = Path(source)
+    if not path.is_absolute() and (config.PROJECT_ROOT / path).exists():
+        return config.PROJECT_ROOT / path
+    return path if path.exists() else None
+
+
 def read_processed(out_dir: str | Path = config.PROCESSED_DIR) -> Corpus:
     """Read a corpus written by :func:`write_processed`."""
     out_dir = Path(out_dir)
+    if not (out_dir / "corpus.parquet").is_file():
+        raise MissingFileError(f"{out_dir}: no corpus.parquet. Write the processed corpus first (tifa build --out {out_dir}).")
     docs = pd.read_parquet(out_dir / "corpus.parquet")
     audit = pd.read_csv(out_dir / "audit.csv", dtype={"line": "Int64"}, keep_default_na=False)
     problems = pd.read_csv(out_dir / "problems.csv", keep_default_na=False)
@@ -553,4 +667,13 @@ def read_processed(out_dir: str | Path = config.PROCESSED_DIR) -> Corpus:
 
 
 def _safe_name(doc_id: str) -> str:
-    return re.sub(r"[^\w.-]+", "_", doc_id)
+    """File name (without ``.txt``) of a document: the id when it is a safe, short name; else its safe part, ``~`` and a hash.
+
+    No unchanged id contains ``~``, so two ids never share a file (``x/y`` → ``x_y~<hash>``, ``x_y`` → ``x_y``).
+    """
+    safe = _UNSAFE.sub("_", doc_id)
+    if safe == doc_id and not doc_id.startswith(".") and len(doc_id.encode("utf-8")) <= MAX_NAME_BYTES:
+        return doc_id
+    digest = hashlib.sha256(doc_id.encode("utf-8", errors="surrogatepass")).hexdigest()[:16]
+    stem = safe.encode("utf-8", errors="surrogatepass")[:MAX_NAME_BYTES].decode("utf-8", errors="ignore").lstrip(".")
+    return f"{stem}~{digest}"
