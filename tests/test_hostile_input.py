@@ -454,3 +454,70 @@ def test_cli_build_into_a_read_only_folder(capsys, tmp_path):
     finally:
         tmp_path.chmod(0o755)
     assert code == 2 and "Choose a writable --out folder" in err
+
+
+# --- 6. commands that used to end in a traceback ------------------------------------------
+
+
+def test_kwic_with_an_invalid_regex(capsys):
+    code, _, err = run(capsys, "kwic", "(", "--regex")
+    assert code == 2 and "error: invalid regular expression '('" in err and "without --regex" in err
+    code, out, _ = run(capsys, "kwic", "(", "--format", "csv")
+    assert code == 0, "without --regex the pattern is a literal string"
+
+
+def test_report_without_executed_notebooks(capsys, tmp_path):
+    code, _, err = run(capsys, "report", "--out", str(tmp_path))
+    assert code == 2 and f"error: {tmp_path / 'notebooks' / '00_corpus.ipynb'}: no executed notebook; run `make figures`" in err
+
+
+def test_provenance_of_a_missing_corpus(capsys, tmp_path):
+    code, out, err = run(capsys, "provenance", "--corpus", str(tmp_path / "missing.jsonl"))
+    assert code == 2 and out == "" and f"error: {tmp_path / 'missing.jsonl'}: no such file or folder" in err
+
+
+def test_study_on_a_missing_corpus(capsys, tmp_path):
+    code, _, err = run(capsys, "study", "--corpus", str(tmp_path / "missing.jsonl"), "--out", str(tmp_path / "out"))
+    assert code == 2 and f"error: {tmp_path / 'missing.jsonl'}: no such file or folder" in err
+    assert not (tmp_path / "out").exists(), "nothing runs before the corpus is found"
+
+
+def test_study_notebook_failure_is_a_message(capsys, tmp_path, monkeypatch):
+    papermill = pytest.importorskip("papermill")
+    from papermill.exceptions import PapermillExecutionError
+
+    def fail(source, target, **kwargs):
+        raise PapermillExecutionError(3, 3, "study = Study.from_parameters(...)", "CorpusError", "c.jsonl, line 2: not valid JSON", [])
+
+    monkeypatch.setattr(papermill, "execute_notebook", fail)
+    path = _jsonl(tmp_path / "c.jsonl", {"text": BODY})
+    code, _, err = run(capsys, "study", "--corpus", str(path), "--out", str(tmp_path / "out"))
+    assert code == 2
+    assert f"error: {tmp_path / 'out' / 'notebooks' / '00_corpus.ipynb'}: notebook 00_corpus failed (CorpusError: c.jsonl, line 2: not valid JSON)" in err
+
+
+# --- 10. numbers on the command line ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["freq", "--top", "-1"],
+        ["freq", "--top", "0"],
+        ["keyness", "--by", "province", "--target", "湖南省", "--top", "-5"],
+        ["keyness", "--by", "province", "--target", "湖南省", "--min-count", "-1"],
+        ["kwic", "党政同责", "--window", "-3"],
+        ["discover", "--top", "-1"],
+        ["discover", "--min-count", "-2"],
+        ["topics", "--k", "-4"],
+        ["topics", "--k", "5", "--seed", "-1"],
+        ["topics", "--k", "5", "--seed", str(2**32)],
+        ["freq", "--top", "many"],
+    ],
+)
+def test_negative_numbers_are_refused_by_the_parser(capsys, argv):
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument {argv[-2]}" in err and any(what in err for what in ("positive whole number", "non-negative whole number", "a seed"))

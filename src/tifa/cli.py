@@ -22,6 +22,31 @@ from tifa.errors import TifaError
 log = logging.getLogger("tifa")
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number ≥ 1."""
+    return _whole_number(text, 1, "a positive whole number")
+
+
+def non_negative_int(text: str) -> int:
+    """An argparse type: a whole number ≥ 0."""
+    return _whole_number(text, 0, "a non-negative whole number")
+
+
+def seed_int(text: str) -> int:
+    """An argparse type: a random seed, 0 ≤ seed < 2³² (what numpy accepts)."""
+    return _whole_number(text, 0, "a seed (a whole number from 0 to 4294967295)", high=2**32 - 1)
+
+
+def _whole_number(text: str, low: int, what: str, high: int | None = None) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or value < low or (high is not None and value > high):
+        raise argparse.ArgumentTypeError(f"{text!r} is not {what}")
+    return value
+
+
 def _corpus_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--corpus", default=None, help="corpus folder (with metadata.csv), .jsonl, .csv or .parquet (default: the embedded corpus in data/)")
     parser.add_argument("--text-field", default="text", help="name of the text field in JSONL/CSV/Parquet (default: text)")
@@ -203,14 +228,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _command(sub, "freq", cmd_freq, "term frequencies (count, per 10,000 tokens, document frequency, Gries' DP), optionally by a docvar", segment=True)
     p.add_argument("--by", default=None, help="docvar to group by (e.g. province, year, level)")
-    p.add_argument("--top", type=int, default=config.TOP_TERMS, help=f"terms per group (default: {config.TOP_TERMS})")
+    p.add_argument("--top", type=positive_int, default=config.TOP_TERMS, help=f"terms per group (default: {config.TOP_TERMS})")
 
     p = _command(sub, "keyness", cmd_keyness, "key terms of one group against the rest (G², log ratio, corrected p)", segment=True)
     p.add_argument("--by", required=True, help="docvar that defines the groups")
     p.add_argument("--target", required=True, help="the group to characterise (e.g. 湖南省, 2025)")
     p.add_argument("--reference", default=None, help="compare with this group instead of all others")
-    p.add_argument("--min-count", type=int, default=config.KEYNESS_MIN_COUNT, help="leave out terms rarer than this in target + reference")
-    p.add_argument("--top", type=int, default=30, help="rows to print (default: 30)")
+    p.add_argument("--min-count", type=non_negative_int, default=config.KEYNESS_MIN_COUNT, help="leave out terms rarer than this in target + reference")
+    p.add_argument("--top", type=positive_int, default=30, help="rows to print (default: 30)")
 
     p = _command(sub, "slogans", cmd_slogans, "slogan counts and rates per 10,000 characters by document or docvar (long format)")
     p.add_argument("--by", default="doc_id", help="doc_id or a docvar (province, year, level …); default: doc_id")
@@ -219,21 +244,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _command(sub, "kwic", cmd_kwic, "keywords in context: a lexicon entry (all its variants), a string or a regex")
     p.add_argument("pattern", help="slogan (zh or id), literal string, or regex with --regex")
-    p.add_argument("--window", type=int, default=15, help="characters of context on each side (default: 15)")
+    p.add_argument("--window", type=non_negative_int, default=15, help="characters of context on each side (default: 15)")
     p.add_argument("--regex", action="store_true", help="treat PATTERN as a regular expression")
 
     p = _command(sub, "discover", cmd_discover, "candidate slogans missing from the lexicon (numbered formulae, quoted phrases)")
-    p.add_argument("--top", type=int, default=30, help="candidates to print (default: 30)")
-    p.add_argument("--min-count", type=int, default=2, help="minimum occurrences (default: 2)")
+    p.add_argument("--top", type=positive_int, default=30, help="candidates to print (default: 30)")
+    p.add_argument("--min-count", type=non_negative_int, default=2, help="minimum occurrences (default: 2)")
 
     _command(sub, "anachronisms", cmd_anachronisms, "slogan mentions in documents dated before the slogan's first official use")
 
     p = _command(sub, "topics", cmd_topics, "topic model (NMF or LDA) on paragraphs: top terms, or prevalence by a docvar with bootstrap intervals", segment=True)
-    p.add_argument("--k", type=int, required=True, help="number of topics")
+    p.add_argument("--k", type=positive_int, required=True, help="number of topics")
     p.add_argument("--method", choices=("nmf", "lda"), default="nmf", help="nmf (tf-idf) or lda (counts); default: nmf")
     p.add_argument("--by", default=None, help="print prevalence by this docvar (province, year, level …)")
     p.add_argument("--unit", choices=("paragraph", "sentences", "document"), default=config.TOPIC_UNIT, help="modelling unit (default: paragraph)")
-    p.add_argument("--seed", type=int, default=config.RANDOM_STATE, help=f"random state (default: {config.RANDOM_STATE})")
+    p.add_argument("--seed", type=seed_int, default=config.RANDOM_STATE, help=f"random state (default: {config.RANDOM_STATE})")
 
     p = sub.add_parser("study", help="run every notebook (papermill) on a corpus; write figures, tables, index and provenance")
     _corpus_options(p)

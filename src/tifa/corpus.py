@@ -258,8 +258,6 @@ def _id_string(value: object, where: str) -> str | None:
 
 def _read_folder(folder: Path, text_field: str) -> list[_Record]:
     meta_path = folder / "metadata.csv"
-    if not meta_path.is_file():
-        raise CorpusError(f"{folder}: no metadata.csv. A corpus folder needs metadata.csv with columns doc_id, file (and optional docvars).")
     columns, rows = _read_csv_rows(meta_path)
     for col in ("doc_id", "file"):
         if col not in columns:
@@ -463,19 +461,28 @@ def _normalise_docvars(records: Sequence[_Record]) -> tuple[pd.DataFrame, list[d
 # --- public entry points ---------------------------------------------------------
 
 
-def read_records(path: str | Path, *, text_field: str = "text", id_field: str = "doc_id") -> list[_Record]:
-    """Raw documents of a source, undecoded problems raised as :class:`CorpusError`."""
+def check_source(path: str | Path) -> Path:
+    """A corpus path that exists and is of a supported kind (not yet read); else :class:`CorpusError`."""
     path = Path(path)
     if path.is_dir():
-        return _read_folder(path, text_field)
+        if not (path / "metadata.csv").is_file():
+            raise CorpusError(f"{path}: no metadata.csv. A corpus folder needs metadata.csv with columns doc_id, file (and optional docvars).")
+        return path
     if not path.exists():
         raise CorpusError(f"{path}: no such file or folder. Pass a corpus folder (with metadata.csv), a .jsonl, .csv or .parquet file.")
-    suffix = path.suffix.lower()
-    if suffix in (".jsonl", ".ndjson"):
+    if path.suffix.lower() not in (".jsonl", ".ndjson", ".csv", ".parquet"):
+        raise CorpusError(f"{path}: unsupported corpus format {path.suffix.lower()!r}. Use a folder with metadata.csv, .jsonl, .csv or .parquet.")
+    return path
+
+
+def read_records(path: str | Path, *, text_field: str = "text", id_field: str = "doc_id") -> list[_Record]:
+    """Raw documents of a source, undecoded problems raised as :class:`CorpusError`."""
+    path = check_source(path)
+    if path.is_dir():
+        return _read_folder(path, text_field)
+    if path.suffix.lower() in (".jsonl", ".ndjson"):
         return _read_jsonl(path, text_field, id_field)
-    if suffix in (".csv", ".parquet"):
-        return _read_table(path, text_field, id_field)
-    raise CorpusError(f"{path}: unsupported corpus format {suffix!r}. Use a folder with metadata.csv, .jsonl, .csv or .parquet.")
+    return _read_table(path, text_field, id_field)
 
 
 def load_corpus(

@@ -25,3 +25,7 @@ class MissingFileError(TifaError, FileNotFoundError):
 
 class OutputError(TifaError, OSError):
     """An output folder that cannot be written, or that must not be written (raw data, the corpus itself)."""
+
+
+class StudyError(TifaError):
+    """A notebook of the study failed; the message names it and its executed copy (which shows the traceback)."""

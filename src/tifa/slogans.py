@@ -329,7 +329,10 @@ def kwic(corpus: Corpus, pattern: str, *, window: int = 15, regex: bool = False,
         single = SloganMatcher([matcher.slogans[entry]])
         finder = lambda text: [(m.start, m.end) for m in single.find(text)]  # noqa: E731
     else:
-        compiled = re.compile(pattern if regex else re.escape(pattern))
+        try:
+            compiled = re.compile(pattern if regex else re.escape(pattern))
+        except re.error as exc:
+            raise InputError(f"invalid regular expression {pattern!r} ({exc}). Escape special characters such as ( [ * with a backslash, or search for the literal string without --regex.") from exc
         finder = lambda text: [(m.start(), m.end()) for m in compiled.finditer(text) if m.end() > m.start()]  # noqa: E731
     paragraphs = corpus.paragraphs()
     rows = []

@@ -21,8 +21,8 @@ from pathlib import Path
 import pandas as pd
 
 from tifa import config
-from tifa.corpus import Corpus, load_corpus
-from tifa.errors import InputError
+from tifa.corpus import Corpus, check_source, load_corpus
+from tifa.errors import InputError, MissingFileError, StudyError
 from tifa.files import read_yaml
 
 log = logging.getLogger(__name__)
@@ -190,7 +190,7 @@ def _sha256(path: Path) -> str:
 
 def corpus_files(corpus_path: str | Path | None = None) -> list[Path]:
     """The input files of a corpus: metadata.csv and the texts it lists, or the one JSONL/CSV/Parquet file."""
-    path = Path(corpus_path) if corpus_path is not None else config.DATA_DIR
+    path = check_source(corpus_path if corpus_path is not None else config.DATA_DIR)
     if path.is_dir():
         meta = pd.read_csv(path / "metadata.csv", dtype=str, keep_default_na=False)
         return [path / "metadata.csv", *sorted(path / f for f in meta["file"])]
@@ -250,7 +250,9 @@ def run_study(
     ``build/notebooks/``. With ``out``: ``<out>/figures/`` and ``<out>/notebooks/``.
     Files under version control are never edited (the notebooks are read, not rewritten).
     """
+    check_source(corpus if corpus is not None else config.DATA_DIR)
     import papermill
+    from papermill.exceptions import PapermillExecutionError
 
     figures_dir = Path(out) / "figures" if out else config.FIGURES_DIR
     executed_dir = Path(out) / "notebooks" if out else config.PROJECT_ROOT / "build" / "notebooks"
@@ -259,13 +261,16 @@ def run_study(
     parameters = {"CORPUS": corpus_arg, "TEXT_FIELD": text_field, "FIGURES_DIR": str(figures_dir.resolve())}
     for name in notebooks:
         log.info("executing %s", name)
-        papermill.execute_notebook(
-            config.NOTEBOOKS_DIR / f"{name}.ipynb",
-            executed_dir / f"{name}.ipynb",
-            parameters=parameters,
-            cwd=str(config.NOTEBOOKS_DIR),
-            progress_bar=False,
-        )
+        try:
+            papermill.execute_notebook(
+                config.NOTEBOOKS_DIR / f"{name}.ipynb",
+                executed_dir / f"{name}.ipynb",
+                parameters=parameters,
+                cwd=str(config.NOTEBOOKS_DIR),
+                progress_bar=False,
+            )
+        except PapermillExecutionError as exc:
+            raise StudyError(f"{executed_dir / name}.ipynb: notebook {name} failed ({exc.ename}: {exc.evalue}). The executed copy shows where; fix the input and run again.") from exc
     study = Study.from_parameters(corpus_arg, text_field, str(figures_dir))
     write_index(figures_dir, group=study.group, docs=study.docs)
     write_provenance(figures_dir, corpus_arg)
@@ -283,7 +288,7 @@ def write_report(executed_dir: str | Path, out_file: str | Path) -> Path:
     for name in NOTEBOOKS:
         path = executed_dir / f"{name}.ipynb"
         if not path.is_file():
-            raise FileNotFoundError(f"{path}: no executed notebook; run `make figures` first")
+            raise MissingFileError(f"{path}: no executed notebook; run `make figures` (or tifa study) first")
         body, _ = exporter.from_notebook_node(nbformat.read(path, as_version=4))
         parts.append(body)
     first, rest = parts[0], parts[1:]
