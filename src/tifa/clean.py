@@ -22,7 +22,9 @@ from tifa import config
 from tifa.errors import InputError
 from tifa.files import read_yaml
 
-HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# Han ideographs, for every regex of the package: CJK Unified Ideographs and Extension A,
+# compatibility ideographs, Extensions B-I and the compatibility supplement, Extensions G-H.
+HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f\U00030000-\U000323af"
 HAN_RE = re.compile(f"[{HAN}]")
 
 

@@ -21,7 +21,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from tifa.clean import split_sentences
+from tifa.clean import HAN, split_sentences
 from tifa.corpus import Corpus
 from tifa.errors import InputError
 from tifa.lexicon import Slogan, load_slogans
@@ -380,7 +380,6 @@ def cooccurrence_matrix(pairs: pd.DataFrame, *, value: str = "n_ab") -> pd.DataF
 # --- discovery ----------------------------------------------------------------------------
 
 _NUM = "一二两三四五六七八九十百"
-HAN = "\u4e00-\u9fff"
 DISCOVERY_PATTERNS = {
     # 四个意识, 两个确保, 三个对照, 十个聚焦, 五大发展理念, 八项规定, 三大攻坚战 (not inside a longer numeral)
     "numbered": re.compile(rf"(?<![{_NUM}])(?=([{_NUM}]+[个大项条种](?![{_NUM}])[{HAN}]{{2,5}}))"),
