@@ -521,3 +521,15 @@ def test_negative_numbers_are_refused_by_the_parser(capsys, argv):
     assert info.value.code == 2
     err = capsys.readouterr().err
     assert f"argument {argv[-2]}" in err and any(what in err for what in ("positive whole number", "non-negative whole number", "a seed"))
+
+
+def test_missing_text_column_is_named_before_other_columns(tmp_path):
+    path = _write(tmp_path / "c.csv", f"doc_id,text\na,{BODY}\n")
+    with pytest.raises(CorpusError, match=r"c\.csv, line 1: no text column 'content' \(columns: \['doc_id', 'text'\]\)\. Pass --text-field NAME"):
+        load_corpus(path, text_field="content")
+
+
+def test_topic_model_of_a_tiny_corpus(capsys, tmp_path):
+    path = _write(tmp_path / "c.csv", f"doc_id,text\na,{BODY}\n")
+    code, _, err = run(capsys, "topics", "--k", "3", "--corpus", str(path))
+    assert code == 2 and "error: no vocabulary for a topic model of" in err and "the corpus is too small" in err

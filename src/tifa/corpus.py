@@ -355,12 +355,15 @@ def _has_lone_surrogate(obj: dict) -> bool:
 def _read_table(path: Path, text_field: str, id_field: str) -> list[_Record]:
     if path.suffix.lower() == ".parquet":
         table = _read_parquet(path)
-        _check_names([c for c in table.columns if c not in (text_field, id_field)], str(path), "column")
+        columns, header = list(table.columns), str(path)
         rows = [(f"row {i}", i, obj) for i, obj in enumerate(table.to_dict("records"), start=1)]
     else:
         columns, lines = _read_csv_rows(path)
-        _check_names([c for c in columns if c not in (text_field, id_field)], f"{path}, line 1", "column")
+        header = f"{path}, line 1"
         rows = [(f"line {line}", line, obj) for line, obj in lines]
+    if text_field not in columns:
+        raise CorpusError(f"{header}: no text column {text_field!r} (columns: {[str(c) for c in columns]}). Pass --text-field NAME.")
+    _check_names([c for c in columns if c not in (text_field, id_field)], header, "column")
     return [_record_from_mapping(obj, f"{path}, {where}", text_field, id_field, default_id=f"{path.stem}-{n:04d}") for where, n, obj in rows]
 
 

@@ -148,7 +148,10 @@ def fit_topics(
     if method not in METHODS:
         raise InputError(f"method must be one of {METHODS}, not {method!r}")
     vectorizer = CountVectorizer(analyzer=_identity, lowercase=False, min_df=min_df, max_df=max_df)
-    counts = vectorizer.fit_transform(list(units["tokens"])).tocsr()
+    try:
+        counts = vectorizer.fit_transform(list(units["tokens"])).tocsr()
+    except ValueError as exc:  # no term in min_df units: sklearn's "empty vocabulary"
+        raise InputError(f"no vocabulary for a topic model of {len(units)} units ({exc}): the corpus is too small, or min_df/max_df too strict.") from exc
     nonempty = np.asarray(counts.sum(axis=1)).ravel() > 0
     if not nonempty.all():
         log.info("%d units have no term of the trimmed vocabulary and are left out", int((~nonempty).sum()))
