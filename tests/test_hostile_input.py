@@ -79,6 +79,15 @@ def test_cli_lets_bugs_raise(monkeypatch):
         main(["corpus"])
 
 
+def test_cli_turns_a_refused_path_into_a_message(capsys, monkeypatch):
+    def refused(args):
+        raise PermissionError(13, "Permission denied", "/srv/corpus/metadata.csv")
+
+    monkeypatch.setattr("tifa.cli.cmd_corpus", refused)
+    code, _, err = run(capsys, "corpus")
+    assert code == 2 and err.startswith("error: /srv/corpus/metadata.csv: Permission denied. Check that the path exists") and "Traceback" not in err
+
+
 def test_unknown_docvar_and_group_are_input_errors(capsys):
     code, _, err = run(capsys, "slogans", "--by", "county")
     assert code == 2 and "county" in err

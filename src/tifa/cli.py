@@ -296,8 +296,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:  # a path the system refuses (missing, unreadable, read-only)
         if args.verbose:
             traceback.print_exc(file=sys.stderr)
-        where = exc.filename if exc.filename is not None else "a file"
-        print(f"error: {where}: {exc.strerror or exc}. Check that the path exists and that you may read or write it (-v shows the traceback).", file=sys.stderr)
+        what = f"{exc.filename}: {exc.strerror}" if exc.filename is not None and exc.strerror else str(exc)
+        print(f"error: {what}. Check that the path exists and that you may read or write it (-v shows the traceback).", file=sys.stderr)
         return 2
 
 
