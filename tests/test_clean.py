@@ -72,6 +72,24 @@ def test_remove_invisible_records_code_points():
     assert [e.before for e in edits] == ["U+200B", "U+FEFF"]
 
 
+@pytest.mark.parametrize(
+    "char",
+    ["\u3400", "\u4e00", "\uf900", "\U00020000", "\U0002a700", "\U0002b740", "\U0002b820", "\U0002ceb0", "\U0002ebf0", "\U0002f800", "\U00030000", "\U00031350"],
+    ids=["ext-a", "uro", "compat", "ext-b", "ext-c", "ext-d", "ext-e", "ext-f", "ext-i", "compat-supplement", "ext-g", "ext-h"],
+)
+def test_every_han_block_counts(char):
+    assert count_han(f"a{char}，1") == 1
+    assert tidy_whitespace(f"{char} {char}") == char * 2, "spaces between Han characters go, whatever the block"
+
+
+def test_one_han_class_for_the_package():
+    from tifa import slogans
+
+    assert slogans.HAN is clean.HAN
+    assert count_han("〇ー々ＡA１") == 0
+    assert slogans.DISCOVERY_PATTERNS["quoted"].search("要防止“𠮷𠀀两张皮”现象").group(1) == "𠮷𠀀两张皮"
+
+
 def test_normalize_newlines():
     assert normalize_newlines("甲\r\n乙\r丙") == "甲\n乙\n丙"
 

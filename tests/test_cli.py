@@ -7,8 +7,10 @@ import sys
 import pandas as pd
 import pytest
 
-from tifa import config
+from tifa import config, load_corpus
 from tifa.cli import main
+from tifa.stats import build_dfm, textstat_keyness
+from tifa.tokens import tokens
 
 from .conftest import GANZHOU, HENGSHUI, HUNAN, QINGHAI, SHANGLUO
 
@@ -82,7 +84,10 @@ def test_keyness_for_hunan(capsys):
     table = pd.read_csv(io.StringIO(out))
     assert list(table.columns[:6]) == ["term", "target_count", "reference_count", "g2", "p", "log_ratio"]
     assert len(table) == 30 and table["g2"].is_monotonic_decreasing
-    assert table.iloc[0]["term"] == "刘尧臣", "the party secretary's name is the strongest marker of the Hunan text"
+    api = textstat_keyness(build_dfm(tokens(load_corpus())), "湖南省", by="province").head(30)
+    assert table["term"].tolist() == api["term"].tolist() and table["target_count"].tolist() == api["target_count"].tolist()
+    top = table.iloc[0]
+    assert top["reference_count"] == 0 and top["target_count"] == table["target_count"][table["reference_count"] == 0].max(), "the strongest marker: the most frequent term no other province uses"
 
 
 def test_keyness_unknown_group_is_a_clear_error(capsys):

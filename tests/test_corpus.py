@@ -61,6 +61,18 @@ def test_decoding_detects_chinese_encodings(raw_texts, encoding):
     assert text == raw
 
 
+@pytest.mark.parametrize("text", ["环保", "党政同责", "绿水青山", "河长制", "落实", "督察组", "整改", "我们", "生态文明建设", "中央环保督察组进驻"])
+def test_short_gbk_texts_are_not_read_as_big5(text):
+    assert decode_bytes(text.encode("gbk"), "x.txt") == (text, "gb18030")
+
+
+def test_big5_traditional_text_is_decoded():
+    text = "中央環境保護督察組進駐以來，省委省政府高度重視，堅持黨政同責、一崗雙責，全面落實整改任務。"
+    assert len(text) >= 30
+    assert decode_bytes(text.encode("big5"), "x.txt") == (text, "big5")
+    assert decode_bytes("環境保護督察".encode("big5"), "x.txt") == ("環境保護督察", "big5")
+
+
 def test_undecodable_bytes_name_the_file():
     with pytest.raises(CorpusError, match=r"bad\.txt: cannot decode"):
         decode_bytes(bytes(range(128, 256)) * 4, "bad.txt")

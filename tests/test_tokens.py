@@ -1,5 +1,7 @@
 """Segmentation: user dictionary, backends, cache, filters, quiet jieba."""
 
+import json
+
 import pytest
 
 from tifa import load_corpus
@@ -89,3 +91,61 @@ def test_stopwords_from_the_published_list_and_additions():
 def test_bad_backend():
     with pytest.raises(ValueError, match="backend must be one of"):
         Segmenter("thulac")
+
+
+# --- the cache: bad files are discarded, options are part of the key ---------------------
+
+def _corrupt(kind, path, text):
+    data = path.read_bytes()
+    if kind == "truncated":
+        path.write_bytes(data[: len(data) // 2])
+    elif kind == "not-utf8":
+        path.write_bytes(b"\xff\xfe" + data)
+    elif kind == "null":
+        path.write_text("null", encoding="utf-8")
+    elif kind == "one-paragraph-missing":
+        path.write_text(json.dumps(json.loads(data)[1:], ensure_ascii=False), encoding="utf-8")
+    elif kind == "other-words":  # right shape, wrong tokens
+        paragraphs = json.loads(data)
+        paragraphs[0] = paragraphs[0][::-1]
+        path.write_text(json.dumps(paragraphs, ensure_ascii=False), encoding="utf-8")
+    elif kind == "numbers":
+        path.write_text(json.dumps([[1, 2]] * text.count("\n\n") + [[3]]), encoding="utf-8")
+
+
+@pytest.mark.parametrize("kind", ["truncated", "not-utf8", "null", "one-paragraph-missing", "other-words", "numbers"])
+def test_bad_cache_files_are_discarded_and_recomputed(tmp_path, caplog, seeds, kind):
+    first = tokens(seeds, Segmenter(hmm=False), cache_dir=tmp_path)
+    files = sorted(tmp_path.rglob("*.json"))
+    assert len(files) == 5
+    for path, text in zip(files, seeds.docs["text"]):
+        _corrupt(kind, path, text)
+    with caplog.at_level("WARNING", logger="tifa.tokens"):
+        again = tokens(seeds, Segmenter(hmm=False), cache_dir=tmp_path)
+    assert (again.n_segmented, again.n_cached) == (5, 0)
+    assert again.units.equals(first.units), "never wrong tokens"
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 5 and all("token cache file" in w and "discarded, the document is segmented again" in w for w in warnings)
+    third = tokens(seeds, Segmenter(hmm=False), cache_dir=tmp_path)
+    assert (third.n_segmented, third.n_cached) == (0, 5), "the discarded files were written again"
+
+
+def test_pos_tags_are_part_of_the_cache_key(tmp_path, caplog, seeds):
+    plain, tagged = TokenFilter(), TokenFilter(pos="content")
+    with caplog.at_level("WARNING", logger="tifa.tokens"):
+        runs = [tokens(seeds, Segmenter(hmm=False), token_filter=f, cache_dir=tmp_path) for f in (plain, tagged, plain, tagged)]
+    assert [(r.n_segmented, r.n_cached) for r in runs] == [(5, 0), (5, 0), (0, 5), (0, 5)]
+    assert not caplog.records, "a plain run and a tagged run never read each other's cache files"
+    assert len(list(tmp_path.rglob("*.json"))) == 10
+    assert runs[3].units.equals(runs[1].units) and not runs[1].units.equals(runs[0].units)
+
+
+def test_unwritable_cache_warns_once_and_continues(tmp_path, caplog, seeds):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x", encoding="utf-8")
+    with caplog.at_level("WARNING", logger="tifa.tokens"):
+        toks = tokens(seeds, Segmenter(hmm=False), cache_dir=blocker / "cache")
+    assert (toks.n_segmented, toks.n_cached) == (5, 0)
+    assert toks.units.equals(tokens(seeds, Segmenter(hmm=False), cache_dir=None).units)
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and "cannot write the token cache" in warnings[0] and "continuing without caching" in warnings[0]

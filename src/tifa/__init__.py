@@ -8,13 +8,16 @@ except PackageNotFoundError:  # running from a source tree without installation
     __version__ = "0.0.0"
 
 from tifa.clean import Edit, Step, clean_text, default_pipeline, make_pipeline  # noqa: E402
-from tifa.corpus import Corpus, CorpusError, load_corpus, read_processed, write_processed  # noqa: E402
+from tifa.corpus import Corpus, load_corpus, read_processed, write_processed  # noqa: E402
+from tifa.errors import CorpusError, InputError, TifaError  # noqa: E402
 
 __all__ = [
     "Corpus",
     "CorpusError",
     "Edit",
+    "InputError",
     "Step",
+    "TifaError",
     "__version__",
     "clean_text",
     "default_pipeline",

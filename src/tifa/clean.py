@@ -19,9 +19,12 @@ from pathlib import Path
 import numpy as np
 
 from tifa import config
+from tifa.errors import InputError
 from tifa.files import read_yaml
 
-HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# Han ideographs, for every regex of the package: CJK Unified Ideographs and Extension A,
+# compatibility ideographs, Extensions B-I and the compatibility supplement, Extensions G-H.
+HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f\U00030000-\U000323af"
 HAN_RE = re.compile(f"[{HAN}]")
 
 
@@ -191,16 +194,18 @@ def load_boilerplate_rules(path: str | Path = config.BOILERPLATE_YAML) -> tuple[
     path = Path(path)
     spec = read_yaml(path, "boilerplate rules")
     rules = []
-    for i, entry in enumerate(spec.get("rules", []), start=1):
+    for i, entry in enumerate(spec.get("rules") or [], start=1):
+        if not isinstance(entry, dict):
+            raise InputError(f"{path}: rule {i} is not a mapping ({entry!r}); see the schema at the top of the file")
         missing = {"id", "kind", "pattern", "description"} - set(entry)
         if missing:
-            raise ValueError(f"{path}: rule {i} lacks {sorted(missing)}; see the schema at the top of the file")
+            raise InputError(f"{path}: rule {i} lacks {sorted(missing)}; see the schema at the top of the file")
         if entry["kind"] not in {"line", "tail"}:
-            raise ValueError(f"{path}: rule {entry['id']!r} has kind {entry['kind']!r}; use 'line' or 'tail'")
+            raise InputError(f"{path}: rule {entry['id']!r} has kind {entry['kind']!r}; use 'line' or 'tail'")
         try:
             pattern = re.compile(entry["pattern"])
         except re.error as exc:
-            raise ValueError(f"{path}: rule {entry['id']!r} has an invalid pattern ({exc})") from exc
+            raise InputError(f"{path}: rule {entry['id']!r} has an invalid pattern ({exc})") from exc
         rules.append(
             BoilerplateRule(
                 id=entry["id"],

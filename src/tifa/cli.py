@@ -10,14 +10,41 @@ import argparse
 import logging
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 
 import pandas as pd
 
 from tifa import __version__, config
-from tifa.corpus import Corpus, CorpusError, load_corpus, write_processed
+from tifa.corpus import Corpus, load_corpus, write_processed
+from tifa.errors import TifaError
 
 log = logging.getLogger("tifa")
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number ≥ 1."""
+    return _whole_number(text, 1, "a positive whole number")
+
+
+def non_negative_int(text: str) -> int:
+    """An argparse type: a whole number ≥ 0."""
+    return _whole_number(text, 0, "a non-negative whole number")
+
+
+def seed_int(text: str) -> int:
+    """An argparse type: a random seed, 0 ≤ seed < 2³² (what numpy accepts)."""
+    return _whole_number(text, 0, "a seed (a whole number from 0 to 4294967295)", high=2**32 - 1)
+
+
+def _whole_number(text: str, low: int, what: str, high: int | None = None) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or value < low or (high is not None and value > high):
+        raise argparse.ArgumentTypeError(f"{text!r} is not {what}")
+    return value
 
 
 def _corpus_options(parser: argparse.ArgumentParser) -> None:
@@ -174,7 +201,7 @@ def cmd_corpus(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     corpus = _load(args)
-    written = write_processed(corpus, args.out)
+    written = write_processed(corpus, args.out, corpus_path=args.corpus or config.DATA_DIR)
     removed = int(corpus.summary()["n_lines_removed"].sum())
     print(f"cleaned {len(corpus)} documents ({removed} lines removed, audit: {len(corpus.audit)} edits); wrote {len(written)} files to {args.out}", file=sys.stderr)
     return 0
@@ -195,21 +222,21 @@ def _command(sub, name: str, func, help: str, *, segment: bool = False, table: b
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tifa", description="Comparative discourse analysis of Chinese government texts.")
     parser.add_argument("--version", action="version", version=f"tifa {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress and details")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress and details; on an error also print its traceback")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = _command(sub, "corpus", cmd_corpus, "one row per document: docvars, size, what cleaning did")
 
     p = _command(sub, "freq", cmd_freq, "term frequencies (count, per 10,000 tokens, document frequency, Gries' DP), optionally by a docvar", segment=True)
     p.add_argument("--by", default=None, help="docvar to group by (e.g. province, year, level)")
-    p.add_argument("--top", type=int, default=config.TOP_TERMS, help=f"terms per group (default: {config.TOP_TERMS})")
+    p.add_argument("--top", type=positive_int, default=config.TOP_TERMS, help=f"terms per group (default: {config.TOP_TERMS})")
 
     p = _command(sub, "keyness", cmd_keyness, "key terms of one group against the rest (G², log ratio, corrected p)", segment=True)
     p.add_argument("--by", required=True, help="docvar that defines the groups")
     p.add_argument("--target", required=True, help="the group to characterise (e.g. 湖南省, 2025)")
     p.add_argument("--reference", default=None, help="compare with this group instead of all others")
-    p.add_argument("--min-count", type=int, default=config.KEYNESS_MIN_COUNT, help="leave out terms rarer than this in target + reference")
-    p.add_argument("--top", type=int, default=30, help="rows to print (default: 30)")
+    p.add_argument("--min-count", type=non_negative_int, default=config.KEYNESS_MIN_COUNT, help="leave out terms rarer than this in target + reference")
+    p.add_argument("--top", type=positive_int, default=30, help="rows to print (default: 30)")
 
     p = _command(sub, "slogans", cmd_slogans, "slogan counts and rates per 10,000 characters by document or docvar (long format)")
     p.add_argument("--by", default="doc_id", help="doc_id or a docvar (province, year, level …); default: doc_id")
@@ -218,21 +245,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _command(sub, "kwic", cmd_kwic, "keywords in context: a lexicon entry (all its variants), a string or a regex")
     p.add_argument("pattern", help="slogan (zh or id), literal string, or regex with --regex")
-    p.add_argument("--window", type=int, default=15, help="characters of context on each side (default: 15)")
+    p.add_argument("--window", type=non_negative_int, default=15, help="characters of context on each side (default: 15)")
     p.add_argument("--regex", action="store_true", help="treat PATTERN as a regular expression")
 
     p = _command(sub, "discover", cmd_discover, "candidate slogans missing from the lexicon (numbered formulae, quoted phrases)")
-    p.add_argument("--top", type=int, default=30, help="candidates to print (default: 30)")
-    p.add_argument("--min-count", type=int, default=2, help="minimum occurrences (default: 2)")
+    p.add_argument("--top", type=positive_int, default=30, help="candidates to print (default: 30)")
+    p.add_argument("--min-count", type=non_negative_int, default=2, help="minimum occurrences (default: 2)")
 
     _command(sub, "anachronisms", cmd_anachronisms, "slogan mentions in documents dated before the slogan's first official use")
 
     p = _command(sub, "topics", cmd_topics, "topic model (NMF or LDA) on paragraphs: top terms, or prevalence by a docvar with bootstrap intervals", segment=True)
-    p.add_argument("--k", type=int, required=True, help="number of topics")
+    p.add_argument("--k", type=positive_int, required=True, help="number of topics")
     p.add_argument("--method", choices=("nmf", "lda"), default="nmf", help="nmf (tf-idf) or lda (counts); default: nmf")
     p.add_argument("--by", default=None, help="print prevalence by this docvar (province, year, level …)")
     p.add_argument("--unit", choices=("paragraph", "sentences", "document"), default=config.TOPIC_UNIT, help="modelling unit (default: paragraph)")
-    p.add_argument("--seed", type=int, default=config.RANDOM_STATE, help=f"random state (default: {config.RANDOM_STATE})")
+    p.add_argument("--seed", type=seed_int, default=config.RANDOM_STATE, help=f"random state (default: {config.RANDOM_STATE})")
 
     p = sub.add_parser("study", help="run every notebook (papermill) on a corpus; write figures, tables, index and provenance")
     _corpus_options(p)
@@ -260,12 +287,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         return args.func(args)
-    except (CorpusError, ValueError) as exc:
+    except TifaError as exc:  # bad input: the message says what and where; anything else is a bug and keeps its traceback
+        if args.verbose:
+            traceback.print_exc(file=sys.stderr)
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into head & co.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:  # a path the system refuses (missing, unreadable, read-only)
+        if args.verbose:
+            traceback.print_exc(file=sys.stderr)
+        what = f"{exc.filename}: {exc.strerror}" if exc.filename is not None and exc.strerror else str(exc)
+        print(f"error: {what}. Check that the path exists and that you may read or write it (-v shows the traceback).", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

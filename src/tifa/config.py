@@ -30,6 +30,10 @@ STYLE_SHEET = RESOURCES_DIR / "tifa.mplstyle"
 TRADITIONAL_SHARE = 0.05  # convert when >= 5 % of Han characters change under t2s
 MIN_DUPLICATE_PARAGRAPH_CHARS = 15  # shorter repeated lines ("同志们:") are kept
 
+# Corpus input.
+YEAR_RANGE = (1000, 2999)  # a year or date outside is a typo (0000, 20016, 1e20) and is refused
+BIG5_MARGIN = 0.25  # Big5 over GB18030 only when its share of common characters is this much higher
+
 # Figures.
 FIGURE_FORMATS = ("pdf", "png")
 FIGURE_DPI = 300

@@ -7,11 +7,21 @@ table. Every problem names the file and the line or row, and says what to do.
 
 from __future__ import annotations
 
+import csv
+import datetime
 import hashlib
+import io
 import json
 import logging
+import math
+import numbers
+import os
 import re
-from collections.abc import Sequence
+import shutil
+import tempfile
+import unicodedata
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,16 +29,13 @@ import pandas as pd
 from tqdm import tqdm
 
 from tifa import config
-from tifa.clean import Step, clean_text, count_han, default_pipeline, split_paragraphs, split_sentences
+from tifa.clean import HAN_RE, Step, clean_text, count_han, default_pipeline, split_paragraphs, split_sentences
+from tifa.errors import CorpusError, MissingFileError, OutputError
 
 log = logging.getLogger(__name__)
 
 TEXT_SUFFIXES = (".txt",)
 AUDIT_COLUMNS = ["doc_id", "step", "kind", "line", "rule", "before", "after"]
-
-
-class CorpusError(ValueError):
-    """Bad input: the message names the file (and line/row) and the fix."""
 
 
 # --- decoding ------------------------------------------------------------------
@@ -39,7 +46,10 @@ def decode_bytes(data: bytes, source: str | Path) -> tuple[str, str]:
 
     UTF-8 (with or without BOM) is tried first; otherwise charset-normalizer
     detects among the Chinese encodings GB18030 (a superset of GBK/GB2312) and
-    Big5. Bytes that fit none of them raise :class:`CorpusError`.
+    Big5. Short GBK texts are often valid Big5 too (环保 reads 遠悵): when the
+    bytes are valid GB18030, a Big5 guess is kept only if its share of common
+    characters beats GB18030's by ``config.BIG5_MARGIN``. Bytes that fit none
+    of them raise :class:`CorpusError`.
     """
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="strict"), "utf_8_sig"
@@ -55,7 +65,31 @@ def decode_bytes(data: bytes, source: str | Path) -> tuple[str, str]:
             f"{source}: cannot decode the file as UTF-8, GB18030/GBK or Big5. "
             "Check that it is a text file and re-save it as UTF-8."
         )
+    if best.encoding == "big5":
+        try:
+            gb = data.decode("gb18030")
+        except UnicodeDecodeError:
+            gb = None
+        if gb is not None and _common_share(str(best), "big5") - _common_share(gb, "gb2312") < config.BIG5_MARGIN:
+            return gb, "gb18030"
     return str(best), best.encoding
+
+
+_COMMON = {"gb2312": (0xB0A1, 0xD7FE), "big5": (0xA440, 0xC67E)}  # GB2312 level 1; Big5's frequently used characters
+
+
+def _common_share(text: str, codec: str, sample: int = 2000) -> float:
+    """Share of the (first ``sample``) Han characters of ``text`` that are among the common characters of ``codec``."""
+    low, high = _COMMON[codec]
+    han = HAN_RE.findall(text)[:sample]
+    common = 0
+    for char in han:
+        try:
+            code = int.from_bytes(char.encode(codec), "big")
+        except UnicodeEncodeError:
+            continue
+        common += low <= code <= high
+    return common / len(han) if han else 0.0
 
 
 def read_text_file(path: Path) -> tuple[str, str]:
@@ -65,6 +99,57 @@ def read_text_file(path: Path) -> tuple[str, str]:
 
 def sha256_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _read_utf8(path: Path) -> str:
+    """Text of a data file (JSONL, CSV, metadata.csv) in UTF-8, BOM allowed; other bytes are an error naming the line."""
+    data = path.read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise CorpusError(
+            f"{path}, line {line}: bytes that are not UTF-8 ({data[exc.start : exc.start + 4]!r}). "
+            "Re-save the file as UTF-8 (e.g. from GBK in a text editor, or with iconv -f GB18030 -t UTF-8)."
+        ) from exc
+
+
+def _read_csv_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """Header and rows of a CSV file, each row with the line where it starts (quoted fields may span lines).
+
+    A row with more or fewer fields than the header, a header with an empty or
+    repeated name and broken quoting are errors that name the line.
+    """
+    reader = csv.reader(io.StringIO(_read_utf8(path), newline=""), strict=True)
+    start = 1
+    limit = csv.field_size_limit(2**31 - 1)  # a document's text is one field: no 128 KiB cap
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise CorpusError(f"{path}: the file is empty. It needs a header line (e.g. doc_id,text) and one line per document.")
+        for i, name in enumerate(header, start=1):
+            if not name.strip():
+                raise CorpusError(f"{path}, line 1: column {i} of the header has no name. Name it, or remove the trailing comma.")
+            if header.index(name) != i - 1:
+                raise CorpusError(f"{path}, line 1: column {name!r} appears twice in the header. Rename or remove one.")
+        rows = []
+        start = reader.line_num + 1
+        for fields in reader:
+            if fields:  # blank lines are skipped
+                if len(fields) != len(header):
+                    raise CorpusError(
+                        f"{path}, line {start}: {len(fields)} fields, but the header has {len(header)}. "
+                        "Quote fields that contain commas (\"a, b\") and fill in empty fields with nothing between commas."
+                    )
+                rows.append((start, dict(zip(header, fields))))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise CorpusError(f"{path}, line {start}: {exc}. Fix the quoting: a quoted field must end with a quote followed by a comma or the end of the line.") from exc
+    finally:
+        csv.field_size_limit(limit)
+    return header, rows
 
 
 # --- the corpus object ---------------------------------------------------------
@@ -161,23 +246,62 @@ class _Record:
     text: str
     docvars: dict
     where: str
+    numbered: bool = False  # the id was generated (<file stem>-<line/row>): the source had none
+
+
+RESERVED_DOCVARS = ("doc_id", "text", "n_chars", "decade", "encoding")  # columns tifa writes itself
+
+
+def _is_missing(value: object) -> bool:
+    """Whether a docvar value is absent: None, NaN, pd.NA, NaT, an empty or whitespace-only string."""
+    if isinstance(value, str):
+        return not value.strip()
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def _check_names(names: Sequence[object], where: str, what: str) -> None:
+    """Refuse docvar names that tifa writes itself (``text``, ``n_chars`` …): they would be overwritten."""
+    clash = [str(n) for n in names if n in RESERVED_DOCVARS]
+    if clash:
+        raise CorpusError(f"{where}: {what} {clash[0]!r} is a name tifa writes itself ({', '.join(RESERVED_DOCVARS)}). Rename it in the file.")
+
+
+def _id_string(value: object, where: str) -> str | None:
+    """A record's ``doc_id`` as text; ``None`` when it is missing (the record is then numbered)."""
+    if _is_missing(value):
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, numbers.Real)):
+        raise CorpusError(f"{where}: doc_id {value!r} is a {type(value).__name__}; an id must be a string or a whole number. Fix the record.")
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        if not float(value).is_integer():
+            raise CorpusError(f"{where}: doc_id {value!r} is not a whole number. Use a string or a whole number as id.")
+        return str(int(value))  # 7.0 from a Parquet column with nulls is 7
+    return value
 
 
 def _read_folder(folder: Path, text_field: str) -> list[_Record]:
     meta_path = folder / "metadata.csv"
-    if not meta_path.is_file():
-        raise CorpusError(f"{folder}: no metadata.csv. A corpus folder needs metadata.csv with columns doc_id, file (and optional docvars).")
-    meta = pd.read_csv(meta_path, dtype=str, keep_default_na=False, encoding="utf-8")
+    columns, rows = _read_csv_rows(meta_path)
     for col in ("doc_id", "file"):
-        if col not in meta.columns:
-            raise CorpusError(f"{meta_path}: column {col!r} is missing (found {list(meta.columns)}). Add it.")
+        if col not in columns:
+            raise CorpusError(f"{meta_path}: column {col!r} is missing (found {columns}). Add it.")
     records: list[_Record] = []
     listed: set[Path] = set()
-    for row, entry in enumerate(meta.to_dict("records"), start=2):  # line 1 is the header
-        where = f"{meta_path}, line {row}"
+    _check_names([c for c in columns if c not in ("doc_id", "file", "sha256")], f"{meta_path}, line 1", "column")
+    for line, entry in rows:
+        where = f"{meta_path}, line {line}"
+        if not entry["doc_id"].strip():
+            raise CorpusError(f"{where}: the doc_id is empty. Fill it in (every row of metadata.csv names its document).")
         if not entry["file"]:
             raise CorpusError(f"{where}: document {entry['doc_id']!r} has no file. Fill in the 'file' column.")
-        path = (folder / entry["file"]).resolve()
+        relative = Path(entry["file"])
+        if relative.is_absolute() or ".." in relative.parts:
+            raise CorpusError(f"{where}: file {entry['file']!r} is outside the corpus folder {folder}. Give a path inside the folder, relative to it and without '..' (copy the file in if needed).")
+        path = (folder / relative).resolve()
         if not path.is_file():
             raise CorpusError(f"{where}: file {entry['file']!r} does not exist. Fix the path (relative to {folder}) or remove the row.")
         expected = entry.pop("sha256", "")
@@ -197,7 +321,7 @@ def _read_folder(folder: Path, text_field: str) -> list[_Record]:
 
 def _read_jsonl(path: Path, text_field: str, id_field: str) -> list[_Record]:
     records = []
-    with path.open(encoding="utf-8") as handle:
+    with io.StringIO(_read_utf8(path), newline=None) as handle:
         for line_no, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
@@ -206,68 +330,150 @@ def _read_jsonl(path: Path, text_field: str, id_field: str) -> list[_Record]:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise CorpusError(f"{where}: not valid JSON ({exc.msg}). Each line must hold one JSON object.") from exc
+            except RecursionError as exc:
+                raise CorpusError(f"{where}: JSON nested too deeply. Each line must hold one flat JSON object.") from exc
+            if not isinstance(obj, dict):
+                raise CorpusError(f"{where}: a JSON {_JSON_KINDS.get(type(obj), type(obj).__name__)}, not an object. Each line must hold one JSON object such as {{\"{text_field}\": \"…\"}}.")
+            if _SURROGATE.search(line) and _has_lone_surrogate(obj):
+                raise CorpusError(f"{where}: an escape \\ud800-\\udfff that is half of a character (a lone surrogate). Fix the text of the record.")
             records.append(_record_from_mapping(obj, where, text_field, id_field, default_id=f"{path.stem}-{line_no:04d}"))
     return records
 
 
+_JSON_KINDS = {type(None): "null", bool: "boolean", int: "number", float: "number", str: "string", list: "list"}
+_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _has_lone_surrogate(obj: dict) -> bool:
+    try:
+        json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def _read_table(path: Path, text_field: str, id_field: str) -> list[_Record]:
-    if path.suffix == ".parquet":
-        table = pd.read_parquet(path)
-        unit = "row"
-        first = 1
+    if path.suffix.lower() == ".parquet":
+        table = _read_parquet(path)
+        columns, header = list(table.columns), str(path)
+        rows = [(f"row {i}", i, obj) for i, obj in enumerate(table.to_dict("records"), start=1)]
     else:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-        unit, first = "line", 2  # CSV line numbers count the header
-    records = []
-    for i, obj in enumerate(table.to_dict("records")):
-        where = f"{path}, {unit} {first + i}"
-        records.append(_record_from_mapping(obj, where, text_field, id_field, default_id=f"{path.stem}-{first + i:04d}"))
-    return records
+        columns, lines = _read_csv_rows(path)
+        header = f"{path}, line 1"
+        rows = [(f"line {line}", line, obj) for line, obj in lines]
+    if text_field not in columns:
+        raise CorpusError(f"{header}: no text column {text_field!r} (columns: {[str(c) for c in columns]}). Pass --text-field NAME.")
+    _check_names([c for c in columns if c not in (text_field, id_field)], header, "column")
+    return [_record_from_mapping(obj, f"{path}, {where}", text_field, id_field, default_id=f"{path.stem}-{n:04d}") for where, n, obj in rows]
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    import pyarrow
+
+    try:
+        return pd.read_parquet(path)
+    except (OSError, ValueError, pyarrow.ArrowException) as exc:
+        raise CorpusError(f"{path}: cannot read the file as Parquet ({exc}). Check that it is a complete Parquet file.") from exc
 
 
 def _record_from_mapping(obj: dict, where: str, text_field: str, id_field: str, default_id: str) -> _Record:
+    """A record of a JSONL line or table row; without an id (absent, null, NaN, blank) it is numbered ``default_id``."""
     if text_field not in obj:
-        raise CorpusError(f"{where}: no text field {text_field!r} (fields: {sorted(obj)}). Pass --text-field NAME.")
+        raise CorpusError(f"{where}: no text field {text_field!r} (fields: {sorted(map(str, obj))}). Pass --text-field NAME.")
     text = obj.pop(text_field)
     if not isinstance(text, str):
-        raise CorpusError(f"{where}: text field {text_field!r} is {type(text).__name__}, not a string. Fix the record.")
-    doc_id = str(obj.pop(id_field)) if obj.get(id_field) not in (None, "") else default_id
+        what = "empty (null)" if _is_missing(text) else f"{type(text).__name__}, not a string"
+        raise CorpusError(f"{where}: text field {text_field!r} is {what}. Fix the record.")
+    doc_id = _id_string(obj.pop(id_field, None), where)
+    _check_names(list(obj), where, "field")
+    if doc_id is None:
+        return _Record(default_id, text, obj, where, numbered=True)
     return _Record(doc_id, text, obj, where)
 
 
 # --- docvars -------------------------------------------------------------------
 
-_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_DATE = re.compile(r"^([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?$")
+_YEAR = re.compile(r"^([0-9]+)(?:\.0*)?$")
+
+
+def _year_in_range(year: int, value: object, where: str, what: str = "year") -> int:
+    low, high = config.YEAR_RANGE
+    if not low <= year <= high:
+        raise CorpusError(f"{where}: {what} {value!r} is outside {low}–{high} (config.YEAR_RANGE). Correct it or leave it empty.")
+    return year
+
+
+def _parse_year(value: object, where: str) -> int | None:
+    """A ``year`` docvar as an integer: whole numbers (``2016``, ``2016.0``, ``"２０１６"``) within ``config.YEAR_RANGE``."""
+    if _is_missing(value):
+        return None
+    if isinstance(value, bool):
+        raise CorpusError(f"{where}: year {value!r} is a boolean, not a year. Correct it or leave it empty.")
+    if isinstance(value, numbers.Integral):
+        return _year_in_range(int(value), value, where)
+    if isinstance(value, numbers.Real):
+        if not math.isfinite(value) or not float(value).is_integer():
+            raise CorpusError(f"{where}: year {value!r} is not a whole number. Correct it or leave it empty.")
+        return _year_in_range(int(value), value, where)
+    match = _YEAR.match(unicodedata.normalize("NFKC", value).strip()) if isinstance(value, str) else None
+    if match is None:
+        raise CorpusError(f"{where}: year {value!r} is not a year (a whole number such as 2016). Correct it or leave it empty.")
+    return _year_in_range(int(match.group(1)), value, where)
+
+
+def _parse_date(value: object, where: str) -> str | None:
+    """A ``date`` docvar as an ISO string (``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY``) of a day that exists."""
+    if _is_missing(value):
+        return None
+    if isinstance(value, datetime.datetime):  # also pd.Timestamp: a Parquet timestamp column
+        date = value.date().isoformat()
+    elif isinstance(value, datetime.date):  # a Parquet date column
+        date = value.isoformat()
+    elif isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value) and float(value).is_integer():
+        date = str(int(value))  # a year given as date
+    else:
+        date = unicodedata.normalize("NFKC", str(value)).strip()  # full-width digits to ASCII
+    match = _DATE.match(date)
+    if match is None:
+        raise CorpusError(f"{where}: date {value!r} is not an ISO date (YYYY-MM-DD, YYYY-MM or YYYY). Correct it.")
+    year, month, day = (int(part) if part else 1 for part in match.groups())
+    _year_in_range(year, value, where, "date")
+    try:
+        datetime.date(year, month, day)
+    except ValueError as exc:
+        raise CorpusError(f"{where}: date {date!r} does not exist ({exc}). Correct it.") from exc
+    return date
+
+
+def _check_id(rec: _Record) -> None:
+    """Refuse ids with control, invisible or separator characters (they would corrupt messages and tables)."""
+    bad = [c for c in rec.doc_id if unicodedata.category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp")]
+    if bad:
+        codes = ", ".join(f"U+{ord(c):04X}" for c in dict.fromkeys(bad))
+        raise CorpusError(f"{rec.where}: doc_id {rec.doc_id!r} contains control or invisible characters ({codes}). Remove them from the id.")
 
 
 def _normalise_docvars(records: Sequence[_Record]) -> tuple[pd.DataFrame, list[dict]]:
     """Docvars table (``date`` ISO string, ``year`` Int64 derived from ``date`` when absent)."""
     problems: list[dict] = []
     rows = []
-    seen: dict[str, str] = {}
+    seen: dict[str, _Record] = {}
     for rec in records:
+        _check_id(rec)
         if rec.doc_id in seen:
-            raise CorpusError(f"{rec.where}: duplicate doc_id {rec.doc_id!r} (first at {seen[rec.doc_id]}). doc_ids must be unique.")
-        seen[rec.doc_id] = rec.where
-        dv = {k: (None if v == "" else v) for k, v in rec.docvars.items()}
-        date = dv.get("date")
+            first = seen[rec.doc_id]
+            numbered = " (rows without an id are numbered <file stem>-<line or row>; give the rows distinct ids)" if rec.numbered or first.numbered else ""
+            raise CorpusError(f"{rec.where}: duplicate doc_id {rec.doc_id!r} (first at {first.where}). doc_ids must be unique{numbered}.")
+        seen[rec.doc_id] = rec
+        dv = {k: (None if _is_missing(v) else v) for k, v in rec.docvars.items()}
+        date = _parse_date(dv.get("date"), rec.where)
         date_year = None
         if date is not None:
-            date = str(date)
-            if not _DATE.match(date):
-                raise CorpusError(f"{rec.where}: date {date!r} is not an ISO date (YYYY-MM-DD, YYYY-MM or YYYY). Correct it.")
-            try:
-                pd.Timestamp(date)
-            except ValueError as exc:
-                raise CorpusError(f"{rec.where}: date {date!r} does not exist ({exc}). Correct it.") from exc
             date_year = int(date[:4])
             dv["date"] = date
-        year = dv.get("year")
+        year = _parse_year(dv.get("year"), rec.where)
         if year is not None:
-            try:
-                year = int(float(year))
-            except (TypeError, ValueError) as exc:
-                raise CorpusError(f"{rec.where}: year {dv['year']!r} is not a number. Correct it or leave it empty.") from exc
             if date_year is not None and year != date_year:
                 raise CorpusError(f"{rec.where}: year {year} contradicts date {date}. Make them agree (year is the event year).")
         else:
@@ -285,19 +491,28 @@ def _normalise_docvars(records: Sequence[_Record]) -> tuple[pd.DataFrame, list[d
 # --- public entry points ---------------------------------------------------------
 
 
-def read_records(path: str | Path, *, text_field: str = "text", id_field: str = "doc_id") -> list[_Record]:
-    """Raw documents of a source, undecoded problems raised as :class:`CorpusError`."""
+def check_source(path: str | Path) -> Path:
+    """A corpus path that exists and is of a supported kind (not yet read); else :class:`CorpusError`."""
     path = Path(path)
     if path.is_dir():
-        return _read_folder(path, text_field)
+        if not (path / "metadata.csv").is_file():
+            raise CorpusError(f"{path}: no metadata.csv. A corpus folder needs metadata.csv with columns doc_id, file (and optional docvars).")
+        return path
     if not path.exists():
         raise CorpusError(f"{path}: no such file or folder. Pass a corpus folder (with metadata.csv), a .jsonl, .csv or .parquet file.")
-    suffix = path.suffix.lower()
-    if suffix in (".jsonl", ".ndjson"):
+    if path.suffix.lower() not in (".jsonl", ".ndjson", ".csv", ".parquet"):
+        raise CorpusError(f"{path}: unsupported corpus format {path.suffix.lower()!r}. Use a folder with metadata.csv, .jsonl, .csv or .parquet.")
+    return path
+
+
+def read_records(path: str | Path, *, text_field: str = "text", id_field: str = "doc_id") -> list[_Record]:
+    """Raw documents of a source, undecoded problems raised as :class:`CorpusError`."""
+    path = check_source(path)
+    if path.is_dir():
+        return _read_folder(path, text_field)
+    if path.suffix.lower() in (".jsonl", ".ndjson"):
         return _read_jsonl(path, text_field, id_field)
-    if suffix in (".csv", ".parquet"):
-        return _read_table(path, text_field, id_field)
-    raise CorpusError(f"{path}: unsupported corpus format {suffix!r}. Use a folder with metadata.csv, .jsonl, .csv or .parquet.")
+    return _read_table(path, text_field, id_field)
 
 
 def load_corpus(
@@ -348,30 +563,140 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def write_processed(corpus: Corpus, out_dir: str | Path = config.PROCESSED_DIR) -> list[Path]:
+OUTPUT_ENTRIES = ("corpus.parquet", "audit.csv", "problems.csv", "texts")  # what write_processed writes
+MAX_NAME_BYTES = 120  # text file names stay well below the 255-byte limit of file systems
+_UNSAFE = re.compile(r"[^\w.-]+")
+
+
+def write_processed(corpus: Corpus, out_dir: str | Path = config.PROCESSED_DIR, *, corpus_path: str | Path | None = None) -> list[Path]:
     """Write the cleaned corpus: ``corpus.parquet`` (docvars + text), ``audit.csv``, ``problems.csv`` and ``texts/<doc_id>.txt``.
 
     Output is a deterministic function of the input (same corpus → same bytes).
+    It is written into a temporary sibling folder that replaces ``out_dir`` only
+    after success, under a lock file beside it, so two builds never mix and a
+    failed build leaves the previous output; other entries (``token_cache/``)
+    are kept, stale texts are not. ``out_dir`` must not be, hold or lie in the
+    corpus (``corpus_path``, default: from ``corpus.source``) or ``data/raw``.
     """
-    out_dir = Path(out_dir)
-    texts_dir = out_dir / "texts"
-    texts_dir.mkdir(parents=True, exist_ok=True)
-    for stale in texts_dir.glob("*.txt"):
-        stale.unlink()
-    written = [out_dir / "corpus.parquet", out_dir / "audit.csv", out_dir / "problems.csv"]
-    corpus.docs.to_parquet(written[0], index=False)
+    out = Path(out_dir).resolve()
+    _check_out_dir(out, corpus, Path(corpus_path) if corpus_path is not None else _source_path(corpus.source))
+    names = [_safe_name(doc_id) for doc_id in corpus.docs["doc_id"]]
+    if len(set(names)) < len(names):
+        raise CorpusError(f"{out}: two doc_ids give the same text file name; make the doc_ids differ in more than punctuation.")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot create the folder ({exc.strerror or exc}). Choose a writable --out folder.") from exc
+    with _output_lock(out):
+        try:
+            tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+        except OSError as exc:
+            raise OutputError(f"{out}: cannot write into {out.parent} ({exc.strerror or exc}). Choose a writable --out folder.") from exc
+        try:
+            written = _write_outputs(corpus, names, tmp)
+            _replace_folder(tmp, out)
+        except OSError as exc:
+            raise OutputError(f"{out}: writing failed ({exc}); the previous output is unchanged. Free space or choose a writable --out folder.") from exc
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp)
+    return [out / path.relative_to(tmp) for path in written]
+
+
+def _write_outputs(corpus: Corpus, names: Sequence[str], folder: Path) -> list[Path]:
+    import pyarrow
+
+    texts_dir = folder / "texts"
+    texts_dir.mkdir()
+    written = [folder / "corpus.parquet", folder / "audit.csv", folder / "problems.csv"]
+    try:
+        corpus.docs.to_parquet(written[0], index=False)
+    except pyarrow.ArrowException as exc:
+        raise CorpusError(f"{corpus.source}: cannot write corpus.parquet ({exc}). A docvar mixes kinds of values (e.g. numbers and text): make each docvar one kind in the source.") from exc
     corpus.audit.to_csv(written[1], index=False, lineterminator="\n")
     corpus.problems.to_csv(written[2], index=False, lineterminator="\n")
-    for doc_id, text in zip(corpus.docs["doc_id"], corpus.docs["text"]):
-        path = texts_dir / f"{_safe_name(doc_id)}.txt"
+    for name, text in zip(names, corpus.docs["text"]):
+        path = texts_dir / f"{name}.txt"
         path.write_text(text + "\n", encoding="utf-8")
         written.append(path)
     return written
 
 
+def _replace_folder(new: Path, out: Path) -> None:
+    """Put the finished folder ``new`` in the place of ``out``; entries of ``out`` that tifa does not write move over."""
+    kept = sorted(e.name for e in out.iterdir() if e.name not in OUTPUT_ENTRIES) if out.is_dir() else []
+    moved: list[str] = []
+    old = out.parent / f".{out.name}.old-{os.getpid()}"
+    try:
+        for name in kept:
+            (out / name).rename(new / name)
+            moved.append(name)
+        if out.is_dir():
+            out.rename(old)
+        new.rename(out)
+    except OSError:
+        if old.is_dir() and not out.exists():
+            old.rename(out)
+        for name in moved:
+            (new / name).rename(out / name)
+        raise
+    if old.is_dir():
+        shutil.rmtree(old)
+
+
+@contextmanager
+def _output_lock(out: Path) -> Iterator[None]:
+    """Hold ``.<out>.lock`` beside ``out`` (POSIX ``flock``); a second build fails at once with a message."""
+    import fcntl
+
+    lock_path = out.parent / f".{out.name}.lock"
+    try:
+        handle = lock_path.open("a")
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot write into {out.parent} ({exc.strerror or exc}). Choose a writable --out folder.") from exc
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise OutputError(f"{out}: another tifa build is writing this folder (lock file {lock_path}). Wait until it has finished, then run again.") from exc
+        for stale in out.parent.iterdir():  # left by a build that was killed: nobody else holds the lock
+            if stale.name.startswith((f".{out.name}.tmp-", f".{out.name}.old-")) and stale.is_dir():
+                shutil.rmtree(stale)
+        yield
+
+
+def _check_out_dir(out: Path, corpus: Corpus, corpus_path: Path | None) -> None:
+    """Refuse an output folder that would replace or overwrite the corpus or the raw data, or that holds other files."""
+    guarded = {config.RAW_DIR.resolve()}
+    if corpus_path is not None:
+        source = corpus_path.resolve()
+        if out == source or source.is_relative_to(out):
+            raise OutputError(f"{out}: the output folder would replace the corpus ({source}). Choose an --out folder outside it (default: data/processed).")
+        if source.is_dir() and "file" in corpus.docs:
+            guarded |= {(source / file).resolve().parent for file in corpus.docs["file"].dropna()}
+    for folder in sorted(guarded):
+        if out == folder or out.is_relative_to(folder) or folder.is_relative_to(out):
+            raise OutputError(f"{out}: the output folder would overwrite the raw texts in {folder}. Choose another --out folder (default: data/processed).")
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out}: a file, not a folder. Choose a folder for --out.")
+    entries = {e.name for e in out.iterdir()} if out.is_dir() else set()
+    if entries and "corpus.parquet" not in entries and not entries <= {*OUTPUT_ENTRIES, "token_cache"}:
+        raise OutputError(f"{out}: the folder holds files that tifa build did not write ({', '.join(sorted(entries)[:3])}). Choose a new or empty --out folder, or a previous output of tifa build.")
+
+
+def _source_path(source: str) -> Path | None:
+    """The corpus path behind ``Corpus.source`` (relative to the project, or as given), when it exists."""
+    path = Path(source)
+    if not path.is_absolute() and (config.PROJECT_ROOT / path).exists():
+        return config.PROJECT_ROOT / path
+    return path if path.exists() else None
+
+
 def read_processed(out_dir: str | Path = config.PROCESSED_DIR) -> Corpus:
     """Read a corpus written by :func:`write_processed`."""
     out_dir = Path(out_dir)
+    if not (out_dir / "corpus.parquet").is_file():
+        raise MissingFileError(f"{out_dir}: no corpus.parquet. Write the processed corpus first (tifa build --out {out_dir}).")
     docs = pd.read_parquet(out_dir / "corpus.parquet")
     audit = pd.read_csv(out_dir / "audit.csv", dtype={"line": "Int64"}, keep_default_na=False)
     problems = pd.read_csv(out_dir / "problems.csv", keep_default_na=False)
@@ -379,4 +704,13 @@ def read_processed(out_dir: str | Path = config.PROCESSED_DIR) -> Corpus:
 
 
 def _safe_name(doc_id: str) -> str:
-    return re.sub(r"[^\w.-]+", "_", doc_id)
+    """File name (without ``.txt``) of a document: the id when it is a safe, short name; else its safe part, ``~`` and a hash.
+
+    No unchanged id contains ``~``, so two ids never share a file (``x/y`` → ``x_y~<hash>``, ``x_y`` → ``x_y``).
+    """
+    safe = _UNSAFE.sub("_", doc_id)
+    if safe == doc_id and not doc_id.startswith(".") and len(doc_id.encode("utf-8")) <= MAX_NAME_BYTES:
+        return doc_id
+    digest = hashlib.sha256(doc_id.encode("utf-8", errors="surrogatepass")).hexdigest()[:16]
+    stem = safe.encode("utf-8", errors="surrogatepass")[:MAX_NAME_BYTES].decode("utf-8", errors="ignore").lstrip(".")
+    return f"{stem}~{digest}"

@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from tifa import config
+from tifa.errors import InputError
 from tifa.files import read_lines, read_yaml
 
 SLOGAN_CATEGORIES = ("party_discipline", "ideology", "environmental_governance", "economy", "governance")
@@ -40,22 +41,24 @@ def load_slogans(path: str | Path = config.SLOGANS_YAML) -> tuple[Slogan, ...]:
     """Read and validate the slogan lexicon."""
     path = Path(path)
     entries = read_yaml(path, "the slogan lexicon").get("slogans")
-    if not entries:
-        raise ValueError(f"{path}: no 'slogans:' list; see the schema at the top of the file")
+    if not entries or not isinstance(entries, list):
+        raise InputError(f"{path}: no 'slogans:' list; see the schema at the top of the file")
     slogans, seen = [], {}
     for i, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict):
+            raise InputError(f"{path}: entry {i} is not a mapping ({entry!r}); see the schema at the top of the file")
         where = f"{path}: entry {i} ({entry.get('id', '?')})"
         missing = [k for k in _REQUIRED if k not in entry]
         if missing:
-            raise ValueError(f"{where} lacks {missing}")
+            raise InputError(f"{where} lacks {missing}")
         if entry["category"] not in SLOGAN_CATEGORIES:
-            raise ValueError(f"{where}: category {entry['category']!r} is not one of {SLOGAN_CATEGORIES}")
+            raise InputError(f"{where}: category {entry['category']!r} is not one of {SLOGAN_CATEGORIES}")
         first_used = str(entry["first_used"])
         if not _DATE.match(first_used):
-            raise ValueError(f"{where}: first_used {first_used!r} is not YYYY-MM-DD, YYYY-MM or YYYY")
+            raise InputError(f"{where}: first_used {first_used!r} is not YYYY-MM-DD, YYYY-MM or YYYY")
         for key in ("id", "zh"):
             if (key, entry[key]) in seen:
-                raise ValueError(f"{where}: {key} {entry[key]!r} repeats entry {seen[(key, entry[key])]}")
+                raise InputError(f"{where}: {key} {entry[key]!r} repeats entry {seen[(key, entry[key])]}")
             seen[(key, entry[key])] = i
         literals, regexes = [entry["zh"]], []
         for pattern in entry["patterns"] or []:
@@ -65,10 +68,10 @@ def load_slogans(path: str | Path = config.SLOGANS_YAML) -> tuple[Slogan, ...]:
                 try:
                     re.compile(pattern["regex"])
                 except re.error as exc:
-                    raise ValueError(f"{where}: invalid regex {pattern['regex']!r} ({exc})") from exc
+                    raise InputError(f"{where}: invalid regex {pattern['regex']!r} ({exc})") from exc
                 regexes.append(pattern["regex"])
             else:
-                raise ValueError(f"{where}: a pattern must be {{literal: ...}} or {{regex: ...}}, not {pattern!r}")
+                raise InputError(f"{where}: a pattern must be {{literal: ...}} or {{regex: ...}}, not {pattern!r}")
         slogans.append(
             Slogan(
                 id=entry["id"],
@@ -91,7 +94,7 @@ def _compiled(patterns: list[str], where: str) -> list[str]:
         try:
             re.compile(pattern)
         except re.error as exc:
-            raise ValueError(f"{where}: invalid exclude regex {pattern!r} ({exc})") from exc
+            raise InputError(f"{where}: invalid exclude regex {pattern!r} ({exc})") from exc
     return patterns
 
 

@@ -17,6 +17,7 @@ from typing import Literal
 import pandas as pd
 
 from tifa import config
+from tifa.errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ def place_label(name: str | None, lang: Lang = "en") -> str:
     if name is None or pd.isna(name) or name == "":
         return ""
     if lang not in ("en", "zh", "both"):
-        raise ValueError(f"lang must be 'en', 'zh' or 'both', not {lang!r}")
+        raise InputError(f"lang must be 'en', 'zh' or 'both', not {lang!r}")
     regions = load_regions()
     if name in regions.index:
         row = regions.loc[name]

@@ -20,6 +20,7 @@ import pandas as pd
 from matplotlib import font_manager
 
 from tifa import config
+from tifa.errors import InputError
 from tifa.places import Lang, place_label
 from tifa.stats import sort_table
 
@@ -95,7 +96,7 @@ def save_figure(
     PDFs carry no creation date, so the same figure gives the same bytes.
     """
     if not _NAME.match(name):
-        raise ValueError(f"figure name {name!r}: use at least two lower-case words joined by '_' that say what it shows")
+        raise InputError(f"figure name {name!r}: use at least two lower-case words joined by '_' that say what it shows")
     out = Path(out_dir) if out_dir is not None else config.FIGURES_DIR
     out.mkdir(parents=True, exist_ok=True)
     paths = []

@@ -21,8 +21,9 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from tifa.clean import split_sentences
+from tifa.clean import HAN, split_sentences
 from tifa.corpus import Corpus
+from tifa.errors import InputError
 from tifa.lexicon import Slogan, load_slogans
 from tifa.stats import group_rows, sort_table
 
@@ -269,7 +270,7 @@ def count_slogans(
     result = pd.concat(frames, ignore_index=True).drop(columns=["first_used"])
     if category is not None:
         if category not in set(table["category"]):
-            raise ValueError(f"no slogan category {category!r}; categories: {sorted(set(table['category']))}")
+            raise InputError(f"no slogan category {category!r}; categories: {sorted(set(table['category']))}")
         result = result[result["category"] == category]
     if drop_zero:
         result = result[result["count"] > 0]
@@ -328,7 +329,10 @@ def kwic(corpus: Corpus, pattern: str, *, window: int = 15, regex: bool = False,
         single = SloganMatcher([matcher.slogans[entry]])
         finder = lambda text: [(m.start, m.end) for m in single.find(text)]  # noqa: E731
     else:
-        compiled = re.compile(pattern if regex else re.escape(pattern))
+        try:
+            compiled = re.compile(pattern if regex else re.escape(pattern))
+        except re.error as exc:
+            raise InputError(f"invalid regular expression {pattern!r} ({exc}). Escape special characters such as ( [ * with a backslash, or search for the literal string without --regex.") from exc
         finder = lambda text: [(m.start(), m.end()) for m in compiled.finditer(text) if m.end() > m.start()]  # noqa: E731
     paragraphs = corpus.paragraphs()
     rows = []
@@ -356,7 +360,7 @@ def slogan_cooccurrence(mentions: pd.DataFrame, *, unit: str = "sentence") -> pd
     with N the number of units holding any slogan. Only pairs that co-occur are listed.
     """
     if unit not in ("sentence", "paragraph"):
-        raise ValueError(f"unit must be 'sentence' or 'paragraph', not {unit!r}")
+        raise InputError(f"unit must be 'sentence' or 'paragraph', not {unit!r}")
     keys = mentions["paragraph_id"] + (":" + mentions["sentence"].astype(str) if unit == "sentence" else "")
     units = pd.DataFrame({"unit": keys, "slogan": mentions["slogan"]}).drop_duplicates()
     n_units = units["unit"].nunique()
@@ -385,7 +389,6 @@ def cooccurrence_matrix(pairs: pd.DataFrame, *, value: str = "n_ab") -> pd.DataF
 # --- discovery ----------------------------------------------------------------------------
 
 _NUM = "一二两三四五六七八九十百"
-HAN = "\u4e00-\u9fff"
 DISCOVERY_PATTERNS = {
     # 四个意识, 两个确保, 三个对照, 十个聚焦, 五大发展理念, 八项规定, 三大攻坚战 (not inside a longer numeral)
     "numbered": re.compile(rf"(?<![{_NUM}])(?=([{_NUM}]+[个大项条种](?![{_NUM}])[{HAN}]{{2,5}}))"),

@@ -16,6 +16,7 @@ import pandas as pd
 from scipy import sparse
 
 from tifa import config
+from tifa.errors import InputError
 from tifa.tokens import Tokens
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ def build_dfm(tokens: Tokens, *, unit: str = "document") -> DFM:
         docs = tokens.units.set_index("paragraph_id")["tokens"]
         docvars = tokens.units[["paragraph_id", "doc_id"]].join(tokens.docvars, on="doc_id").set_index("paragraph_id")
     else:
-        raise ValueError(f"unit must be 'document' or 'paragraph', not {unit!r}")
+        raise InputError(f"unit must be 'document' or 'paragraph', not {unit!r}")
     vectorizer = CountVectorizer(analyzer=_identity, lowercase=False)
     matrix = vectorizer.fit_transform(list(docs)).astype(np.int64).tocsr()
     return DFM(matrix, vectorizer.get_feature_names_out(), docvars)
@@ -95,7 +96,7 @@ def group_keys(docvars: pd.DataFrame, by: str | Sequence[str]) -> pd.Series:
     by = _as_list(by)
     missing = [b for b in by if b not in docvars.columns and b != docvars.index.name]
     if missing:
-        raise ValueError(f"no docvar {missing} to group by; available: {sorted(docvars.columns)}")
+        raise InputError(f"no docvar {missing} to group by; available: {sorted(docvars.columns)}")
     frame = docvars.reset_index()[by] if docvars.index.name in by else docvars[by]
     values = frame.astype("string")
     key = values.iloc[:, 0]
@@ -262,16 +263,16 @@ def textstat_keyness(
     keys = group_keys(x.docvars, by)
     target_key = str(target)
     if target_key not in set(keys.dropna()):
-        raise ValueError(f"no group {target_key!r} in {by}; groups: {sorted(keys.dropna().unique())}")
+        raise InputError(f"no group {target_key!r} in {by}; groups: {sorted(keys.dropna().unique())}")
     in_target = (keys == target_key).fillna(False).to_numpy()
     if reference is None:
         in_reference = keys.notna().to_numpy() & ~in_target
     else:
         if str(reference) not in set(keys.dropna()):
-            raise ValueError(f"no reference group {str(reference)!r} in {by}")
+            raise InputError(f"no reference group {str(reference)!r} in {by}")
         in_reference = (keys == str(reference)).fillna(False).to_numpy()
     if not in_reference.any():
-        raise ValueError(f"the reference for {target_key!r} is empty: keyness needs documents outside the target")
+        raise InputError(f"the reference for {target_key!r} is empty: keyness needs documents outside the target")
     a = np.asarray(x.matrix[in_target].sum(axis=0)).ravel()
     b = np.asarray(x.matrix[in_reference].sum(axis=0)).ravel()
     stats = keyness_table(a, b)
@@ -304,7 +305,7 @@ def textstat_simil(x: DFM, *, weight: str = "tfidf") -> pd.DataFrame:
     from sklearn.metrics.pairwise import cosine_similarity
 
     if weight not in ("tfidf", "count"):
-        raise ValueError(f"weight must be 'tfidf' or 'count', not {weight!r}")
+        raise InputError(f"weight must be 'tfidf' or 'count', not {weight!r}")
     matrix = TfidfTransformer().fit_transform(x.matrix) if weight == "tfidf" else x.matrix
     sim = cosine_similarity(matrix)
     return pd.DataFrame(sim, index=x.docvars.index, columns=x.docvars.index)

@@ -21,7 +21,8 @@ from pathlib import Path
 import pandas as pd
 
 from tifa import config
-from tifa.corpus import Corpus, display_path, load_corpus, read_processed, write_processed
+from tifa.corpus import Corpus, check_source, display_path, load_corpus, read_processed, write_processed
+from tifa.errors import InputError, MissingFileError, StudyError
 from tifa.files import read_yaml
 
 log = logging.getLogger(__name__)
@@ -58,9 +59,9 @@ def load_registry(path: str | Path = config.FIGURE_REGISTRY) -> tuple[Output, ..
         for i, entry in enumerate(spec.get(f"{kind}s") or [], start=1):
             missing = {"name", "notebook", "caption"} - set(entry)
             if missing:
-                raise ValueError(f"{path}: {kind} {i} lacks {sorted(missing)}")
+                raise InputError(f"{path}: {kind} {i} lacks {sorted(missing)}")
             if entry["name"] in seen:
-                raise ValueError(f"{path}: {entry['name']!r} is declared twice")
+                raise InputError(f"{path}: {entry['name']!r} is declared twice")
             seen.add(entry["name"])
             outputs.append(Output(entry["name"], kind, entry["notebook"], " ".join(entry["caption"].split()), tuple(entry.get("docvars") or ())))
     return tuple(outputs)
@@ -254,7 +255,7 @@ def _sha256(path: Path) -> str:
 
 def corpus_files(corpus_path: str | Path | None = None) -> list[Path]:
     """The input files of a corpus: metadata.csv and the texts it lists, or the one JSONL/CSV/Parquet file."""
-    path = Path(corpus_path) if corpus_path is not None else config.DATA_DIR
+    path = check_source(corpus_path if corpus_path is not None else config.DATA_DIR)
     if path.is_dir():
         meta = pd.read_csv(path / "metadata.csv", dtype=str, keep_default_na=False)
         return [path / "metadata.csv", *sorted(path / f for f in meta["file"])]
@@ -325,6 +326,8 @@ def run_study(
 
     from tifa.tokens import Segmenter, tokens
 
+    check_source(corpus if corpus is not None else config.DATA_DIR)
+
     figures_dir = Path(out) / "figures" if out else config.FIGURES_DIR
     executed_dir = Path(out) / "notebooks" if out else config.BUILD_DIR / "notebooks"
     processed_dir = Path(out) / "processed" if out else config.BUILD_DIR / "study" / "processed"
@@ -357,9 +360,13 @@ def run_study(
 
 def _execute_notebook(source: Path, target: Path, parameters: dict) -> None:
     import papermill
+    from papermill.exceptions import PapermillExecutionError
 
     log.info("executing %s", source.name)
-    papermill.execute_notebook(source, target, parameters=parameters, cwd=str(config.NOTEBOOKS_DIR), progress_bar=False)
+    try:
+        papermill.execute_notebook(source, target, parameters=parameters, cwd=str(config.NOTEBOOKS_DIR), progress_bar=False)
+    except PapermillExecutionError as exc:
+        raise StudyError(f"{target}: notebook {source.stem} failed ({exc.ename}: {exc.evalue}). The executed copy shows where; fix the input and run again.") from None
 
 
 def _with_decade(corpus: Corpus) -> Corpus:
@@ -379,7 +386,7 @@ def write_report(executed_dir: str | Path, out_file: str | Path) -> Path:
     for name in NOTEBOOKS:
         path = executed_dir / f"{name}.ipynb"
         if not path.is_file():
-            raise FileNotFoundError(f"{path}: no executed notebook; run `make figures` first")
+            raise MissingFileError(f"{path}: no executed notebook; run `make figures` (or tifa study) first")
         body, _ = exporter.from_notebook_node(nbformat.read(path, as_version=4))
         parts.append(body)
     first, rest = parts[0], parts[1:]

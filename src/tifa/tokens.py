@@ -36,6 +36,7 @@ from tqdm import tqdm
 from tifa import config
 from tifa.clean import split_paragraphs
 from tifa.corpus import Corpus
+from tifa.errors import InputError
 from tifa.lexicon import load_stopwords, user_dictionary
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ class Segmenter:
 
     def __init__(self, backend: str = "rjieba", *, hmm: bool = False, user_words: Iterable[tuple[str, str]] | None = None):
         if backend not in BACKENDS:
-            raise ValueError(f"backend must be one of {BACKENDS}, not {backend!r}")
+            raise InputError(f"backend must be one of {BACKENDS}, not {backend!r}")
         self.backend = backend
         self.hmm = hmm
         self.user_words = tuple(user_dictionary() if user_words is None else user_words)
@@ -207,6 +208,66 @@ def _cache_path(cache_dir: Path, key: str) -> Path:
     return cache_dir / key[:2] / f"{key}.json"
 
 
+def cache_key(text: str, segmenter: Segmenter, *, pos: bool) -> str:
+    """Cache key of a text's segmentation: the text, the segmenter's fingerprint and whether tags are kept."""
+    fingerprint = segmenter.fingerprint + (":pos" if pos else "")
+    return hashlib.sha256(f"{fingerprint}\0{text}".encode()).hexdigest()
+
+
+_SPACE = re.compile(r"\s+")
+
+
+def _cache_problem(paragraphs: object, text: str, *, pos: bool) -> str | None:
+    """What is wrong with a cached segmentation of ``text`` (``None``: nothing): shape, types, words that do not spell the text."""
+    expected = split_paragraphs(text)
+    if not isinstance(paragraphs, list) or len(paragraphs) != len(expected):
+        return f"does not hold one token list for each of the {len(expected)} paragraphs"
+    for paragraph, items in zip(expected, paragraphs):
+        if not isinstance(items, list):
+            return "holds a paragraph that is not a list of tokens"
+        if pos:
+            if not all(isinstance(i, list) and len(i) == 2 and isinstance(i[0], str) and isinstance(i[1], str) for i in items):
+                return "does not hold (word, tag) pairs"
+            words = [i[0] for i in items]
+        else:
+            if not all(isinstance(i, str) for i in items):
+                return "does not hold words"
+            words = items
+        if _SPACE.sub("", "".join(words)) != _SPACE.sub("", paragraph):
+            return "holds words that do not spell out the text"
+    return None
+
+
+def _read_cache(path: Path, text: str, *, pos: bool) -> list[list] | None:
+    """A cached segmentation when it is valid for ``text``; otherwise ``None``, and a bad file is removed with a warning."""
+    try:
+        paragraphs = json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        problem = f"cannot be read ({exc})"
+    else:
+        problem = _cache_problem(paragraphs, text, pos=pos)
+        if problem is None:
+            return paragraphs
+    log.warning("%s: token cache file %s; discarded, the document is segmented again", path, problem)
+    try:
+        path.unlink()
+    except OSError as exc:
+        log.warning("%s: cannot remove the bad cache file (%s); it will be overwritten", path, exc)
+    return None
+
+
+def _write_cache(path: Path, paragraphs: list[list]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    try:
+        tmp.write_text(json.dumps(paragraphs, ensure_ascii=False), encoding="utf-8")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def segment_document(text: str, segmenter: Segmenter, *, pos: bool) -> list[list]:
     """Segment each paragraph of a cleaned text separately (paragraphs never share a token)."""
     run = segmenter.tag if pos else segmenter.cut
@@ -226,30 +287,32 @@ def tokens(
     Raw segmentations are cached per document under ``cache_dir``, keyed by the
     text's hash and the segmenter's fingerprint (backend, versions, HMM,
     dictionary, user words): after a change to one document only that document
-    is segmented again. ``cache_dir=None`` disables the cache.
+    is segmented again. ``cache_dir=None`` disables the cache. A cache file
+    that is unreadable or does not fit its text is discarded with a warning; a
+    cache folder that cannot be written gives one warning and no caching.
     """
     segmenter = segmenter or Segmenter()
     token_filter = token_filter or TokenFilter()
     pos = token_filter.pos is not None
     cache = Path(cache_dir) if cache_dir is not None else None
     rows, n_segmented, n_cached = [], 0, 0
-    fingerprint = segmenter.fingerprint + (":pos" if pos else "")
+    writable = True
     docs = corpus.docs
     disable = (len(docs) < 50) if progress is None else not progress
     for doc_id, text in tqdm(zip(docs["doc_id"], docs["text"]), total=len(docs), desc="segmenting", unit="doc", disable=disable):
-        key = hashlib.sha256(f"{fingerprint}\0{text}".encode()).hexdigest()
-        path = _cache_path(cache, key) if cache is not None else None
-        if path is not None and path.is_file():
-            paragraphs = json.loads(path.read_text(encoding="utf-8"))
+        path = _cache_path(cache, cache_key(text, segmenter, pos=pos)) if cache is not None else None
+        paragraphs = _read_cache(path, text, pos=pos) if path is not None else None
+        if paragraphs is not None:
             n_cached += 1
         else:
             paragraphs = segment_document(text, segmenter, pos=pos)
             n_segmented += 1
-            if path is not None:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_suffix(f".{os.getpid()}.tmp")
-                tmp.write_text(json.dumps(paragraphs, ensure_ascii=False), encoding="utf-8")
-                tmp.replace(path)
+            if path is not None and writable:
+                try:
+                    _write_cache(path, paragraphs)
+                except OSError as exc:
+                    log.warning("%s: cannot write the token cache (%s); continuing without caching", cache, exc.strerror or exc)
+                    writable = False
         for i, paragraph in enumerate(paragraphs, start=1):
             items = [tuple(x) for x in paragraph] if pos else paragraph
             rows.append((doc_id, f"{doc_id}:p{i:04d}", token_filter.apply(items)))

@@ -23,6 +23,7 @@ from scipy import sparse
 
 from tifa import config
 from tifa.corpus import Corpus
+from tifa.errors import InputError
 from tifa.files import read_yaml
 from tifa.stats import group_rows, sort_table
 from tifa.tokens import Segmenter, Tokens
@@ -51,7 +52,7 @@ def topic_units(
     how many is logged and kept in ``units.attrs["n_dropped"]``.
     """
     if unit not in UNITS:
-        raise ValueError(f"unit must be one of {UNITS}, not {unit!r}")
+        raise InputError(f"unit must be one of {UNITS}, not {unit!r}")
     if unit == "paragraph":
         units = tokens.units.rename(columns={"paragraph_id": "unit_id"}).copy()
         units["position"] = units["unit_id"].str.rsplit(":p", n=1).str[1].astype(int)
@@ -145,15 +146,18 @@ def fit_topics(
     from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
     if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, not {method!r}")
+        raise InputError(f"method must be one of {METHODS}, not {method!r}")
     vectorizer = CountVectorizer(analyzer=_identity, lowercase=False, min_df=min_df, max_df=max_df)
-    counts = vectorizer.fit_transform(list(units["tokens"])).tocsr()
+    try:
+        counts = vectorizer.fit_transform(list(units["tokens"])).tocsr()
+    except ValueError as exc:  # no term in min_df units: sklearn's "empty vocabulary"
+        raise InputError(f"no vocabulary for a topic model of {len(units)} units ({exc}): the corpus is too small, or min_df/max_df too strict.") from exc
     nonempty = np.asarray(counts.sum(axis=1)).ravel() > 0
     if not nonempty.all():
         log.info("%d units have no term of the trimmed vocabulary and are left out", int((~nonempty).sum()))
         units, counts = units[nonempty].reset_index(drop=True), counts[nonempty]
     if k < 2 or k >= counts.shape[0]:
-        raise ValueError(f"k={k}: need 2 ≤ k < number of units ({counts.shape[0]})")
+        raise InputError(f"k={k}: need 2 ≤ k < number of units ({counts.shape[0]})")
     features = vectorizer.get_feature_names_out()
     perplexity = float("nan")
     if method == "lda":
