@@ -127,3 +127,25 @@ def test_hunan_place_names_are_key_for_hunan(seeds):
     words = build_dfm(tokens(seeds, Segmenter(), cache_dir=None))
     all_terms = textstat_keyness(words, "湖南省", by="province").set_index("term")
     assert (all_terms.loc[["湘江", "洞庭湖"], "direction"] == "over").all()
+
+
+def test_grouping_core_rows_values_and_sums():
+    from tifa.stats import group_rows, group_sums, group_values
+
+    docvars = pd.DataFrame(
+        {"province": ["乙", "甲", None, "乙", "丙", "甲"], "year": [2016, 2017, 2016, 2016, 2018, 2017]},
+        index=pd.Index(["d1", "d2", "d3", "d4", "d5", "d6"], name="doc_id"),
+    )
+    groups = group_rows(docvars, "province")
+    # labels in code-point order (丙 U+4E19 < 乙 U+4E59 < 甲 U+7532), rows in corpus order, the row without a value left out
+    assert list(groups) == ["丙", "乙", "甲"]
+    assert [rows.tolist() for rows in groups.values()] == [[4], [0, 3], [1, 5]]
+    assert group_values(docvars, groups, "province")["province"].tolist() == ["丙", "乙", "甲"]
+    counts = np.array([[1, 0], [2, 5], [7, 7], [3, 1], [0, 4], [10, 0]])
+    assert group_sums(counts, groups).tolist() == [[0, 4], [4, 1], [12, 5]]
+    pairs = group_rows(docvars, ["province", "year"])
+    assert list(pairs) == ["丙 | 2018", "乙 | 2016", "甲 | 2017"]
+    assert group_values(docvars, pairs, ["province", "year"]).values.tolist() == [["丙", 2018], ["乙", 2016], ["甲", 2017]]
+    by_doc = group_rows(docvars, "doc_id")
+    assert list(by_doc) == ["d1", "d2", "d3", "d4", "d5", "d6"]
+    assert group_values(docvars, by_doc, "doc_id")["doc_id"].tolist() == ["d1", "d2", "d3", "d4", "d5", "d6"]

@@ -25,7 +25,7 @@ from tifa.clean import HAN, split_sentences
 from tifa.corpus import Corpus
 from tifa.errors import InputError
 from tifa.lexicon import Slogan, load_slogans
-from tifa.stats import group_rows, sort_table
+from tifa.stats import group_rows, group_sums, group_values, sort_table
 
 log = logging.getLogger(__name__)
 
@@ -256,18 +256,16 @@ def count_slogans(
     counts = matcher.count_many(list(corpus.docs["text"]), n_jobs=n_jobs)
     docvars = corpus.docvars
     by_cols = [by] if isinstance(by, str) else list(by)
-    table = lexicon_table(matcher)
-    frames = []
-    for rows in group_rows(docvars, by_cols, what="documents").values():
-        first = docvars.reset_index().iloc[rows[0]]
-        n_chars = int(docvars["n_chars"].iloc[rows].sum())
-        frame = table.copy()
-        frame["count"] = counts[rows].sum(axis=0)
-        frame["per_10k_chars"] = frame["count"] / n_chars * 10_000 if n_chars else 0.0
-        for col in reversed(by_cols):
-            frame.insert(0, col, first[col])
-        frames.append(frame)
-    result = pd.concat(frames, ignore_index=True).drop(columns=["first_used"])
+    table = lexicon_table(matcher).drop(columns=["first_used"])
+    groups = group_rows(docvars, by_cols, what="documents")
+    sums = group_sums(counts, groups).astype(np.int64)  # groups × slogans
+    n_chars = group_sums(docvars["n_chars"].to_numpy(dtype=np.float64)[:, None], groups).ravel()
+    n_slogans = len(table)
+    result = group_values(docvars, groups, by_cols).loc[np.repeat(np.arange(len(groups)), n_slogans)].reset_index(drop=True)
+    result = pd.concat([result, pd.concat([table] * len(groups), ignore_index=True)], axis=1)
+    result["count"] = sums.ravel()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        result["per_10k_chars"] = np.where(np.repeat(n_chars, n_slogans) > 0, sums.ravel() / np.repeat(n_chars, n_slogans) * 10_000, 0.0)
     if category is not None:
         if category not in set(table["category"]):
             raise InputError(f"no slogan category {category!r}; categories: {sorted(set(table['category']))}")

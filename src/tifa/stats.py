@@ -176,9 +176,10 @@ def textstat_frequency(x: DFM, *, by: str | Sequence[str] | None = None, n: int 
     documents (rows of ``x``) in the group with the term; ``dp`` Gries' DP over
     those documents (0 with a single document). Sorted by count, then term.
     """
-    groups = [(None, np.arange(x.shape[0]))] if by is None else list(group_rows(x.docvars, by).items())
+    groups = {"": np.arange(x.shape[0])} if by is None else group_rows(x.docvars, by)
+    values = None if by is None else group_values(x.docvars, groups, by)
     tables = []
-    for key, rows in groups:
+    for i, rows in enumerate(groups.values()):
         sub = x.matrix[rows]
         counts = np.asarray(sub.sum(axis=0)).ravel()
         present = np.flatnonzero(counts)
@@ -195,20 +196,46 @@ def textstat_frequency(x: DFM, *, by: str | Sequence[str] | None = None, n: int 
         table.insert(2, "rank", table["count"].rank(method="min", ascending=False).astype(int))
         if n is not None:
             table = table.head(n)
-        if by is not None:
-            first = x.docvars.iloc[rows[0]]
-            for col in reversed(_as_list(by)):
-                table.insert(0, col, first[col] if col in first.index else x.docvars.index[rows[0]])
+        if values is not None:
+            for col in reversed(values.columns):
+                table.insert(0, col, values[col].iloc[i])
         tables.append(table)
     return pd.concat(tables, ignore_index=True)
 
 
 def group_rows(docvars: pd.DataFrame, by: str | Sequence[str], *, what: str = "rows") -> dict[str, np.ndarray]:
-    """Row positions of each group (sorted by group label); rows missing a grouping value are left out and logged."""
+    """Row positions of each group (groups sorted by label, rows in order); rows missing a grouping value are left out and logged.
+
+    The grouping core: one factorisation into integer codes and one stable sort,
+    O(rows log rows) whatever the number of groups.
+    """
     keys = group_keys(docvars, by)
-    if keys.isna().any():
-        log.warning("%d %s without %s are left out", int(keys.isna().sum()), what, "/".join(_as_list(by)))
-    return {str(key): np.flatnonzero((keys == key).fillna(False).to_numpy()) for key in sorted(keys.dropna().unique())}
+    codes, labels = pd.factorize(keys, sort=True)  # missing keys get code -1
+    n_missing = int((codes < 0).sum())
+    if n_missing:
+        log.warning("%d %s without %s are left out", n_missing, what, "/".join(_as_list(by)))
+    order = np.argsort(codes, kind="stable")[n_missing:]
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(codes[codes >= 0], minlength=len(labels)))])
+    return {str(label): order[bounds[i] : bounds[i + 1]] for i, label in enumerate(labels)}
+
+
+def group_values(docvars: pd.DataFrame, groups: dict[str, np.ndarray], by: str | Sequence[str]) -> pd.DataFrame:
+    """The grouping docvars' values of each group of :func:`group_rows`, one row per group (in its order)."""
+    by = _as_list(by)
+    frame = docvars.reset_index() if docvars.index.name in by else docvars
+    first = np.array([rows[0] for rows in groups.values()], dtype=np.int64)
+    return frame[by].iloc[first].reset_index(drop=True)
+
+
+def group_sums(values: np.ndarray | sparse.spmatrix, groups: dict[str, np.ndarray]) -> np.ndarray:
+    """Column sums of ``values`` (rows × columns) over the rows of each group: groups × columns."""
+    codes = np.full(values.shape[0], -1, dtype=np.int64)
+    for i, rows in enumerate(groups.values()):
+        codes[rows] = i
+    kept = np.flatnonzero(codes >= 0)
+    indicator = sparse.csr_matrix((np.ones(len(kept)), (codes[kept], kept)), shape=(len(groups), values.shape[0]))
+    summed = indicator @ values
+    return np.asarray(summed.toarray() if sparse.issparse(summed) else summed)
 
 
 def keyness_table(target_counts: np.ndarray, reference_counts: np.ndarray) -> pd.DataFrame:

@@ -25,7 +25,7 @@ from tifa import config
 from tifa.corpus import Corpus
 from tifa.errors import InputError
 from tifa.files import read_yaml
-from tifa.stats import group_rows, sort_table
+from tifa.stats import group_rows, group_values, sort_table
 from tifa.tokens import Segmenter, Tokens
 
 log = logging.getLogger(__name__)
@@ -278,11 +278,12 @@ def topic_prevalence(
     rng = np.random.default_rng(random_state)
     alpha = (1 - level) / 2
     rows = []
-    for idx in group_rows(model.units.set_index("unit_id"), by, what="units").values():
+    units = model.units.set_index("unit_id")
+    groups = group_rows(units, by, what="units")
+    for (_, idx), values in zip(groups.items(), group_values(units, groups, by_cols).itertuples(index=False)):
         shares = model.doc_topic[idx]
         boot = shares[rng.integers(0, len(idx), size=(n_boot, len(idx)))].mean(axis=1)
         low, high = np.quantile(boot, [alpha, 1 - alpha], axis=0)
-        values = model.units.iloc[idx[0]][by_cols].tolist()
         for topic in range(model.k):
             rows.append((*values, topic, float(shares[:, topic].mean()), float(low[topic]), float(high[topic]), len(idx)))
     return pd.DataFrame(rows, columns=[*by_cols, "topic", "prevalence", "ci_low", "ci_high", "n_units"])
