@@ -36,7 +36,7 @@ def test_chinese_draws_without_glyph_warnings(seed_texts):
 
 
 def test_default_dejavu_would_draw_tofu():
-    plt.rcParams["font.sans-serif"] = ["DejaVu Sans"]
+    plt.rcParams["font.family"] = ["DejaVu Sans"]
     fig, ax = plt.subplots()
     ax.set_title("党政同责")
     with pytest.warns(UserWarning, match="missing from font"):
@@ -197,3 +197,25 @@ def test_topic_figures(seeds):
     assert len([a for a in fig.axes if a.get_visible()]) == 3
     fig = plots.plot_k_selection(select_k(units, [2, 3], seeds=(1, 2)), chosen={"nmf": 3})
     assert [a.get_title() for a in fig.axes] == ["NPMI coherence", "UMass coherence", "Stability across seeds"]
+
+
+def test_font_subset_keeps_the_glyphs_it_needs_and_falls_back_for_the_rest(tmp_path):
+    from fontTools.ttLib import TTFont
+
+    first = plots.font_subset(plots.default_font_path(), "党政同责 abc", cache_dir=tmp_path / "a")
+    again = plots.font_subset(plots.default_font_path(), "责同政党", cache_dir=tmp_path / "b")
+    assert first.read_bytes() == again.read_bytes(), "same font and Han characters: same file (no timestamps)"
+    with TTFont(first) as font:
+        cmap = font.getBestCmap()
+        assert "tifa subset" in font["name"].getDebugName(1)
+    assert {ord(c) for c in "党政同责"} <= set(cmap) and ord("湘") not in set(cmap)
+    assert {ord(c) for c in "Hunan−0123²▼"} <= set(cmap), "every non-Han glyph of the font is kept"
+    plots.use_style(characters="党政同责")
+    fig, ax = plt.subplots()
+    ax.set_title("党政同责 湘江")  # 湘江 is not in the subset: drawn from the full font, not as tofu
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig.canvas.draw()
+    pdf = tmp_path / "x.pdf"
+    fig.savefig(pdf)
+    assert pdf.read_bytes().count(b"/FontFile2") == 2, "both fonts embedded"

@@ -139,6 +139,16 @@ class Study:
             loaded = load_corpus(corpus, text_field=text_field, id_field=id_field)
         return cls(_with_decade(loaded), Path(figures_dir) if figures_dir else config.FIGURES_DIR, _grouping(loaded))
 
+    def use_style(self) -> Path:
+        """The figure style, with the CJK font cut to the characters this study can draw (corpus, lexicons, gazetteer)."""
+        from tifa.lexicon import load_slogans
+        from tifa.plots import use_style
+
+        parts = [*self.corpus.docs["text"], *(s.zh for s in load_slogans()), config.REGIONS_CSV.read_text(encoding="utf-8")]
+        if config.TOPIC_LABELS_YAML.is_file():
+            parts.append(config.TOPIC_LABELS_YAML.read_text(encoding="utf-8"))
+        return use_style(characters="".join(sorted(set("".join(parts)))))
+
     @property
     def groups(self) -> list:
         """The values of the grouping docvar, sorted (documents' ids when the study groups by document)."""
