@@ -12,7 +12,7 @@ EXECUTE := $(BIN)/jupyter nbconvert --to notebook --execute --ExecutePreprocesso
 export PYTHONHASHSEED := 0
 
 .DEFAULT_GOAL := help
-.PHONY: help env corpus figures report notebooks test bench lock clean
+.PHONY: help env corpus figures report notebooks lab test bench lock clean
 
 help: ## list every target with what it does
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -24,6 +24,7 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	$(BIN)/python -m pip check
+	$(BIN)/python -m ipykernel install --sys-prefix --name tifa --display-name "Python (tifa)" >/dev/null
 	@touch $(STAMP)
 
 env: $(STAMP) ## create or update the environment (.venv) from requirements.lock
@@ -34,12 +35,16 @@ corpus: $(STAMP) ## clean the embedded corpus into data/processed/ (Parquet, aud
 CORPUS ?=
 TEXT_FIELD ?= text
 OUT ?=
+PARAMS ?=
 
-figures: corpus ## run the study (every notebook, via papermill); CORPUS=path TEXT_FIELD=name OUT=dir run it on another corpus
-	$(BIN)/tifa study $(if $(CORPUS),--corpus $(CORPUS)) --text-field $(TEXT_FIELD) $(if $(OUT),--out $(OUT))
+figures: corpus ## run the study (every notebook, via papermill); CORPUS=path TEXT_FIELD=name OUT=dir PARAMS=file.yaml run it on another corpus
+	$(BIN)/tifa study $(if $(CORPUS),--corpus $(CORPUS)) --text-field $(TEXT_FIELD) $(if $(OUT),--out $(OUT)) $(if $(PARAMS),--params $(PARAMS))
 
 report: figures ## one HTML page of the executed notebooks with their figures (build/report/, or OUT/report/)
 	$(BIN)/tifa report $(if $(OUT),--out $(OUT))
+
+lab: $(STAMP) ## open JupyterLab on the notebooks with the project's kernel ("Python (tifa)")
+	$(BIN)/jupyter lab --notebook-dir=notebooks
 
 notebooks: corpus ## re-execute the notebooks in place, refreshing the outputs that nbval compares
 	$(EXECUTE) --inplace $(NOTEBOOKS)

@@ -1,5 +1,6 @@
 """Set-up files agree with each other: lock, environment.yml, pyproject, README, CI."""
 
+import json
 import re
 import tomllib
 
@@ -44,3 +45,14 @@ def test_ci_runs_the_readme_test_command():
     assert re.findall(r"^make \w+", quick_start, flags=re.M) == ["make figures", "make test"]
     ci = (ROOT / ".ci" / "run").read_text().splitlines()
     assert [line for line in ci if line.startswith("make")] == ["make test"]
+
+
+def test_notebooks_use_the_registered_tifa_kernel():
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    from tifa.study import NOTEBOOKS
+
+    for name in NOTEBOOKS:
+        spec = json.loads((config.NOTEBOOKS_DIR / f"{name}.ipynb").read_text(encoding="utf-8"))["metadata"]["kernelspec"]
+        assert spec["name"] == "tifa", f"{name} must run on the project's kernel"
+    assert "tifa" in KernelSpecManager().find_kernel_specs(), "make env registers the kernel (ipykernel install --sys-prefix --name tifa)"

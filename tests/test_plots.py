@@ -111,9 +111,11 @@ def seed_dfm(seeds):
 def test_top_terms_panels_use_english_province_names(seed_dfm):
     from tifa.stats import textstat_frequency
 
-    fig = plots.plot_top_terms(textstat_frequency(seed_dfm, by="province", n=5), by="province")
+    figures = plots.plot_top_terms(textstat_frequency(seed_dfm, by="province", n=5), by="province")
+    assert len(figures) == 1
+    fig = figures[0]
     titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
-    assert titles == ["Jiangxi", "Hebei", "Hunan", "Shaanxi", "Qinghai"]
+    assert titles == ["Hebei", "Hunan", "Jiangxi", "Qinghai", "Shaanxi"], "East, Central (by name), West (by name)"
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         fig.canvas.draw()
@@ -160,7 +162,7 @@ def test_slogan_heatmap_and_timeline(seeds):
     from tifa.slogans import SloganMatcher, count_slogans, lexicon_table
 
     matcher = SloganMatcher()
-    ax = plots.plot_slogan_heatmap(count_slogans(seeds, matcher=matcher), by="doc_id", labels=plots.document_labels(seeds.docvars))
+    ax = plots.plot_slogan_heatmap(count_slogans(seeds, matcher=matcher), by="doc_id", labels=plots.document_labels(seeds.docvars), value="count")
     assert "11" in [t.get_text() for t in ax.texts], "中央环保督察 in Qinghai"
     assert "Central Environmental Inspection" in [t.get_text() for t in ax.get_yticklabels()]
     by_year = count_slogans(seeds, by="year", matcher=matcher)
@@ -189,11 +191,11 @@ def test_topic_figures(seeds):
     units = topic_units(seeds, tokens(seeds, cache_dir=None))
     model = fit_topics(units, k=3)
     labels = {0: "Zero", 1: "One", 2: "Two"}
-    fig = plots.plot_topic_terms(model.top_terms(5), labels)
+    fig = plots.plot_topic_terms(model.top_terms(5), labels)[0]
     assert [ax.get_title() for ax in fig.axes if ax.get_visible()] == ["T0: Zero", "T1: One", "T2: Two"]
     ax = plots.plot_prevalence_heatmap(topic_prevalence(model, by="province", n_boot=50), labels, by="province")
     assert len(ax.texts) == 15
-    fig = plots.plot_prevalence_by(topic_prevalence(model, by="year", n_boot=50), labels, by="year")
+    fig = plots.plot_prevalence_by(topic_prevalence(model, by="year", n_boot=50), labels, by="year")[0]
     assert len([a for a in fig.axes if a.get_visible()]) == 3
     fig = plots.plot_k_selection(select_k(units, [2, 3], seeds=(1, 2)), chosen={"nmf": 3})
     assert [a.get_title() for a in fig.axes] == ["NPMI coherence", "UMass coherence", "Stability across seeds"]

@@ -149,3 +149,12 @@ def test_grouping_core_rows_values_and_sums():
     by_doc = group_rows(docvars, "doc_id")
     assert list(by_doc) == ["d1", "d2", "d3", "d4", "d5", "d6"]
     assert group_values(docvars, by_doc, "doc_id")["doc_id"].tolist() == ["d1", "d2", "d3", "d4", "d5", "d6"]
+
+
+def test_keyness_of_a_group_without_tokens_is_refused():
+    from tifa.errors import InputError
+
+    docvars = pd.DataFrame({"province": ["甲", "乙"]}, index=pd.Index(["d1", "d2"], name="doc_id"))
+    x = DFM(sparse.csr_matrix(np.array([[0, 0], [3, 1]])), np.array(["湘江", "洞庭湖"]), docvars)
+    with pytest.raises(InputError, match="甲 has no tokens"):
+        textstat_keyness(x, "甲", by="province")

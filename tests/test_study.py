@@ -1,14 +1,18 @@
 """The study as a build: registry, figure regression, byte-stable PDFs, tables, provenance, HTML report."""
 
+import csv
 import json
 import os
+import re
 import shutil
 import subprocess
 
 import pytest
 from matplotlib.testing.compare import compare_images
+from PIL import Image
 
 from tifa import config
+from tifa.errors import InputError
 from tifa.study import NOTEBOOKS, Study, expected_files, load_registry, provenance, run_study, write_index, write_provenance, write_report
 
 FIGURES = config.PROJECT_ROOT / "figures"
@@ -117,29 +121,41 @@ def test_what_make_figures_writes_outside_figures_is_ignored_by_git():
 
 # --- the study on corpora of other shapes ------------------------------------------------------------
 
+PROVINCES = [row["name_zh"] for row in csv.DictReader(config.REGIONS_CSV.open(encoding="utf-8")) if row["level"] == "province"][:31]
 SHAPES = {
     # name: docvars of four documents; the texts are paragraphs of the seeds
     "no_province": [{"year": 1995}, {"year": 2004}, {"year": 2016}, {"year": 2018}],
     "one_province_one_decade": [{"province": "湖南省", "year": y} for y in (2012, 2014, 2016, 2018)],
     "single_year": [{"province": p, "year": 2016} for p in ("湖南省", "河北省", "青海省", "陕西省")],
     "no_year": [{"province": p} for p in ("湖南省", "河北省", "湖南省", "河北省")],
+    # a comparative corpus: every provincial-level division, one year
+    "many_provinces_one_year": [{"province": p, "year": 2024, "level": "province"} for p in PROVINCES],
 }
-EXPECTED_GROUP = {"no_province": "decade", "one_province_one_decade": "doc_id", "single_year": "province", "no_year": "province"}
+EXPECTED_GROUP = {"no_province": "decade", "one_province_one_decade": "doc_id", "single_year": "province", "no_year": "province", "many_provinces_one_year": "province"}
 EXPECTED_SKIPS = {
     "no_province": {"documents_by_province_and_year", "keyness_provincial_vs_prefecture"},
     "one_province_one_decade": {"documents_by_province_and_year", "keyness_provincial_vs_prefecture"},
     "single_year": {"documents_by_province_and_year", "keyness_provincial_vs_prefecture", "slogan_timeline_by_year", "topic_prevalence_by_year"},
     "no_year": {"documents_by_province_and_year", "keyness_provincial_vs_prefecture", "slogan_timeline_by_year", "topic_prevalence_by_year"},
+    "many_provinces_one_year": {"keyness_provincial_vs_prefecture", "slogan_timeline_by_year", "topic_prevalence_by_year", "wordclouds_by_province", "slogan_positions_in_documents"},
 }
 
 
 @pytest.mark.parametrize("shape", sorted(SHAPES))
 def test_the_study_runs_on_corpora_of_other_shapes(shape, seeds, tmp_path):
-    texts = ["\n\n".join(t.split("\n\n")[:14]) for t in seeds.docs["text"]]
+    paragraphs = [p for t in seeds.docs["text"] for p in t.split("\n\n")]
+    if len(SHAPES[shape]) > len(seeds):  # many small documents: the seeds' paragraphs dealt out in turn
+        texts = ["\n\n".join(paragraphs[i :: len(SHAPES[shape])]) for i in range(len(SHAPES[shape]))]
+    else:
+        texts = ["\n\n".join(t.split("\n\n")[:14]) for t in seeds.docs["text"]]
     path = tmp_path / f"{shape}.jsonl"
     rows = [{"id": f"{shape}-{i}", "content": texts[i], **docvars} for i, docvars in enumerate(SHAPES[shape])]
     path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
-    figures = run_study(path, text_field="content", id_field="id", out=tmp_path / "out")
+    params = None
+    if shape == "many_provinces_one_year":  # the study's parameters from a file, no tracked file edited
+        params = tmp_path / "params.yaml"
+        params.write_text("lang: both\ntop_terms: 5\nk_grid: [3, 4]\nwordcloud_groups: [湖南省, 河北省]\nkwic: [党政同责]\n", encoding="utf-8")
+    figures = run_study(path, text_field="content", id_field="id", out=tmp_path / "out", params=params)
     study = Study.from_parameters(str(path), "content", str(figures), id_field="id")
     assert study.group == EXPECTED_GROUP[shape]
     written = {p.stem for p in figures.glob("*.pdf")}
@@ -148,13 +164,31 @@ def test_the_study_runs_on_corpora_of_other_shapes(shape, seeds, tmp_path):
     )
     skipped = {line.split(":")[0].removeprefix("skipped ") for line in printed.splitlines() if line.startswith("skipped ")}
     expected = {o.filename(study.group, study.docs) for o in load_registry() if o.kind == "figure"}
+    if params is not None:
+        EXPECTED_SKIPS[shape].discard("wordclouds_by_province")
+        record = json.loads((figures / "provenance.json").read_text(encoding="utf-8"))["study_params"]
+        assert record["lang"] == "both" and record["k_grid"] == [3, 4] and record["top_terms"] == 5
+        cell = next(c for c in json.loads((tmp_path / "out" / "notebooks" / "03_topics.ipynb").read_text(encoding="utf-8"))["cells"] if "select_k(" in "".join(c["source"]))
+        table = "".join(cell["outputs"][0]["data"]["text/plain"])
+        assert {int(k) for k in re.findall(r"^\d+\s+nmf\s+(\d+)", table, flags=re.M)} == {3, 4}, "the K grid of the parameters file"
     assert EXPECTED_SKIPS[shape] <= skipped
-    assert written == expected - skipped, "every registered figure is written or skipped with a reason"
+    pages = {re.sub(r"_p\d+$", "", name) for name in written}
+    assert pages == expected - skipped, "every registered figure is written (in numbered pages if need be) or skipped with a reason"
+    for png in figures.glob("*.png"):
+        with Image.open(png) as image:
+            assert image.size[0] <= 2250 and image.size[1] <= 2900, f"{png.name} is {image.size} px: larger than a journal page"
+        assert png.stat().st_size < 3_000_000, f"{png.name} is over 3 MB"
     assert json.loads((figures / "provenance.json").read_text(encoding="utf-8"))["corpus_fields"] == {"text_field": "content", "id_field": "id"}
     index = (figures / "README.md").read_text(encoding="utf-8")
-    assert all(f"## {name}" in index for name in written)
+    assert all(f"## {name}" in index for name in pages) and all(f"({name}.png)" in index for name in written)
     for name in NOTEBOOKS:
         assert '"papermill"' not in (config.NOTEBOOKS_DIR / f"{name}.ipynb").read_text(encoding="utf-8"), "tracked notebooks are read, not rewritten"
+    report = write_report(tmp_path / "out" / "notebooks", tmp_path / "report.html").read_text(encoding="utf-8")
+    assert str(tmp_path) not in report and str(config.PROJECT_ROOT) not in report, "injected parameters show relative paths"
+    assert 'FIGURES_DIR = &quot;out/figures&quot;' in report or "out/figures" in report
+    images = re.findall(r"<img[^>]*>", report)
+    assert images and all(re.search(r'alt="[^"]+"', img) for img in images), "every image has alt text"
+    assert '<nav id="contents"' in report and report.count('<li class="toc-h1">') == len(NOTEBOOKS)
 
 
 # --- the HTML report in a real browser ----------------------------------------------------------
@@ -183,3 +217,41 @@ def test_report_renders_in_chromium_with_chinese_text_and_all_images(tmp_path):
     assert "提法" in text and "党政同责" in text and "两学一做" in text
     assert "00 · The corpus" in text and "03 · Topics and their prevalence" in text
     assert len(images) >= 15 and all(complete and width > 0 for complete, width in images), "broken images"
+
+
+def test_params_file_sets_only_the_keys_it_names_and_refuses_unknown_ones(tmp_path):
+    from tifa.study import load_params
+
+    path = tmp_path / "p.yaml"
+    path.write_text("lang: zh\nk_grid: [5, 6]\n", encoding="utf-8")
+    params = load_params(path)
+    defaults = load_params()
+    assert params["lang"] == "zh" and params["k_grid"] == [5, 6]
+    assert {k: v for k, v in params.items() if k not in ("lang", "k_grid")} == {k: v for k, v in defaults.items() if k not in ("lang", "k_grid")}
+    path.write_text("langue: zh\n", encoding="utf-8")
+    with pytest.raises(InputError, match="unknown study parameter"):
+        load_params(path)
+    path.write_text("k_grid: 5\n", encoding="utf-8")
+    with pytest.raises(InputError, match="'k_grid' is 5, expected a list"):
+        load_params(path)
+    path.write_text("lang: fr\n", encoding="utf-8")
+    with pytest.raises(InputError, match="lang must be en, zh or both"):
+        load_params(path)
+
+
+def test_study_saves_only_registered_figures_and_clears_stale_outputs(tmp_path):
+    import matplotlib.pyplot as plt
+
+    from tifa.study import _clear_outputs
+
+    study = Study.from_parameters(figures_dir=str(tmp_path))
+    fig, _ = plt.subplots()
+    with pytest.raises(InputError, match="not registered"):
+        study.save(fig, "made_up_figure")
+    names = study.save([fig, plt.subplots()[0]], "topic_top_terms")
+    assert names == ["topic_top_terms_p1.pdf", "topic_top_terms_p1.png", "topic_top_terms_p2.pdf", "topic_top_terms_p2.png"]
+    (tmp_path / "tables").mkdir(exist_ok=True)
+    (tmp_path / "tables" / "old.csv").write_text("x\n", encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("mine\n", encoding="utf-8")
+    _clear_outputs(tmp_path)
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == ["notes.txt"], "only figures and tables are removed"

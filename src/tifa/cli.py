@@ -162,7 +162,7 @@ def cmd_topics(args: argparse.Namespace) -> int:
 def cmd_study(args: argparse.Namespace) -> int:
     from tifa.study import run_study
 
-    figures = run_study(args.corpus, text_field=args.text_field, id_field=args.id_field, out=args.out, n_jobs=args.jobs)
+    figures = run_study(args.corpus, text_field=args.text_field, id_field=args.id_field, out=args.out, n_jobs=args.jobs, params=args.params)
     print(f"figures, tables, README.md and provenance.json in {_display(figures)}", file=sys.stderr)
     return 0
 
@@ -264,6 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("study", help="run every notebook (papermill) on a corpus; write figures, tables, index and provenance")
     _corpus_options(p)
     p.add_argument("--out", default=None, help="output folder (figures/, notebooks/ and processed/ inside); default: figures/ and build/")
+    p.add_argument("--params", default=None, help="YAML file of study parameters: grouping, unit, K grid, terms, KWIC terms, label language (defaults: src/tifa/resources/study_params.yaml)")
     p.add_argument("--jobs", type=int, default=2, help="notebooks run at once (default: 2; outputs do not depend on it)")
     p.set_defaults(func=cmd_study)
 

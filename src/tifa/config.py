@@ -25,6 +25,7 @@ GOV_REPORTS_JSONL = SHARED_DIR / "corpus" / "gov-work-reports" / "government_wor
 BOILERPLATE_YAML = RESOURCES_DIR / "boilerplate.yaml"
 REGIONS_CSV = RESOURCES_DIR / "regions.csv"
 STYLE_SHEET = RESOURCES_DIR / "tifa.mplstyle"
+STUDY_PARAMS = RESOURCES_DIR / "study_params.yaml"  # the study's default parameters (schema at its top)
 
 # Cleaning defaults (documented in README "Cleaning").
 TRADITIONAL_SHARE = 0.05  # convert when >= 5 % of Han characters change under t2s
@@ -37,6 +38,10 @@ BIG5_MARGIN = 0.25  # Big5 over GB18030 only when its share of common characters
 # Figures.
 FIGURE_FORMATS = ("pdf", "png")
 FIGURE_DPI = 300
+PAGE_SIZE = (7.5, 9.65)  # inches: the largest figure a journal page takes (2250 × 2895 px at 300 dpi)
+PANELS_PER_PAGE = 12  # small multiples beyond this are split into numbered figures (<name>_p1, _p2 …)
+WORDCLOUD_MAX_GROUPS = 6  # word clouds of more groups than this say little: the study draws a chosen subset or none
+ANNOTATE_MIN_CELL = (0.28, 0.16)  # inches (width, height): heatmap cells smaller than this are not annotated
 LABEL_LANG = "en"  # "en", "zh" or "both": place names and level labels in figures
 
 # Lexicons (data files with their schema at the top).

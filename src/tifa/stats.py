@@ -302,6 +302,9 @@ def textstat_keyness(
         raise InputError(f"the reference for {target_key!r} is empty: keyness needs documents outside the target")
     a = np.asarray(x.matrix[in_target].sum(axis=0)).ravel()
     b = np.asarray(x.matrix[in_reference].sum(axis=0)).ravel()
+    if a.sum() == 0 or b.sum() == 0:
+        empty = target_key if a.sum() == 0 else "the reference"
+        raise InputError(f"{empty} has no tokens (after filtering): keyness is undefined; compare groups that have tokens")
     stats = keyness_table(a, b)
     stats.insert(0, "term", x.features)
     stats.insert(1, "target_count", a.astype(np.int64))

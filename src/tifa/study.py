@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import platform
+import re
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
@@ -46,6 +47,7 @@ class Output:
     notebook: str
     caption: str
     docvars: tuple[str, ...] = ()
+    time: str | None = None  # a time-series output: this docvar needs MIN_PERIODS distinct values
 
     def filename(self, group: str, docs: str = "document") -> str:
         return self.name.format(group=group, docs=docs)
@@ -63,7 +65,7 @@ def load_registry(path: str | Path = config.FIGURE_REGISTRY) -> tuple[Output, ..
             if entry["name"] in seen:
                 raise InputError(f"{path}: {entry['name']!r} is declared twice")
             seen.add(entry["name"])
-            outputs.append(Output(entry["name"], kind, entry["notebook"], " ".join(entry["caption"].split()), tuple(entry.get("docvars") or ())))
+            outputs.append(Output(entry["name"], kind, entry["notebook"], " ".join(entry["caption"].split()), tuple(entry.get("docvars") or ()), entry.get("time")))
     return tuple(outputs)
 
 
@@ -76,6 +78,15 @@ def expected_files(outputs: tuple[Output, ...], group: str = "province", docs: s
         else:
             files |= {f"tables/{out.filename(group, docs)}.{fmt}" for fmt in ("csv", "tex")}
     return files
+
+
+def figure_files(out_dir: str | Path, name: str) -> list[str]:
+    """The file stems of figure ``name`` in ``out_dir``: ``name``, or its numbered pages ``name_p1``, ``name_p2`` …"""
+    out_dir = Path(out_dir)
+    if (out_dir / f"{name}.png").is_file():
+        return [name]
+    numbered = [p.stem for p in out_dir.glob(f"{name}_p*.png") if p.stem[len(name) + 2 :].isdigit()]
+    return sorted(numbered, key=lambda stem: int(stem[len(name) + 2 :]))
 
 
 def write_index(out_dir: str | Path = config.FIGURES_DIR, *, group: str = "province", docs: str = "document", registry: tuple[Output, ...] | None = None) -> Path:
@@ -94,9 +105,12 @@ def write_index(out_dir: str | Path = config.FIGURES_DIR, *, group: str = "provi
         name = out.filename(group, docs)
         needs = f" Needs docvars: {', '.join(out.docvars)}." if out.docvars else ""
         if out.kind == "figure":
-            present = (out_dir / f"{name}.png").is_file()
+            files = figure_files(out_dir, name)
             lines += [f"## {name}", "", f"{out.caption}{needs} (notebook `{out.notebook}`)", ""]
-            lines += [f"[PDF]({name}.pdf) · [PNG]({name}.png)", "", f'<img src="{name}.png" alt="{name}" width="420">' if present else "*not produced for this corpus*", ""]
+            if not files:
+                lines += ["*not produced for this corpus*", ""]
+            for stem in files:
+                lines += [f"[PDF]({stem}.pdf) · [PNG]({stem}.png)", "", f'<img src="{stem}.png" alt="{out.caption}" width="420">', ""]
         else:
             lines += [f"## Table: {name}", "", f"{out.caption}{needs} (notebook `{out.notebook}`)", "", f"[CSV](tables/{name}.csv) · [LaTeX](tables/{name}.tex)", ""]
     path = out_dir / "README.md"
@@ -108,14 +122,33 @@ def write_index(out_dir: str | Path = config.FIGURES_DIR, *, group: str = "provi
 # --- what a notebook works with --------------------------------------------------------
 
 
+def load_params(path: str | Path | None = None) -> dict:
+    """The study's parameters: ``resources/study_params.yaml`` updated by the user's file ``path`` (only the keys it sets)."""
+    params = read_yaml(config.STUDY_PARAMS, "the default study parameters")
+    if path is None:
+        return params
+    given = read_yaml(path, "study parameters")
+    unknown = sorted(set(given) - set(params))
+    if unknown:
+        raise InputError(f"{path}: unknown study parameter(s) {unknown}; known: {sorted(params)} (see {config.STUDY_PARAMS.name})")
+    for key, value in given.items():
+        default = params[key]
+        if default is not None and value is not None and not isinstance(value, type(default)) and not (isinstance(default, float) and isinstance(value, int)):
+            raise InputError(f"{path}: parameter {key!r} is {value!r}, expected a {type(default).__name__} like the default {default!r}")
+    if given.get("lang", params["lang"]) not in ("en", "zh", "both"):
+        raise InputError(f"{path}: lang must be en, zh or both, not {given['lang']!r}")
+    return {**params, **given}
+
+
 @dataclass
 class Study:
-    """What every notebook needs: the corpus, where outputs go, and which grouping the docvars allow."""
+    """What every notebook needs: the corpus, where outputs go, the parameters, and which grouping the docvars allow."""
 
     corpus: Corpus
     figures_dir: Path
     group: str
     skipped: list[str] = field(default_factory=list)
+    params: dict = field(default_factory=load_params)
 
     @classmethod
     def from_parameters(
@@ -126,6 +159,7 @@ class Study:
         *,
         id_field: str = "doc_id",
         processed: str | None = None,
+        params: str | None = None,
     ) -> Study:
         """Load the corpus named by the notebook's parameters (``None``: the embedded corpus).
 
@@ -137,7 +171,12 @@ class Study:
             loaded.source = display_path(Path(corpus) if corpus else config.DATA_DIR)
         else:
             loaded = load_corpus(corpus, text_field=text_field, id_field=id_field)
-        return cls(_with_decade(loaded), Path(figures_dir) if figures_dir else config.FIGURES_DIR, _grouping(loaded))
+        settings = load_params(params)
+        loaded = _with_decade(loaded)
+        group = settings["group"] or _grouping(loaded)
+        if group != "doc_id" and (group not in loaded.docs or loaded.docs[group].notna().sum() == 0):
+            raise InputError(f"{params}: group {group!r} is not a docvar of the corpus with values; docvars: {sorted(c for c in loaded.docs if c not in ('text', 'n_chars'))}")
+        return cls(loaded, Path(figures_dir) if figures_dir else config.FIGURES_DIR, group, params=settings)
 
     def use_style(self) -> Path:
         """The figure style, with the CJK font cut to the characters this study can draw (corpus, lexicons, gazetteer)."""
@@ -151,9 +190,56 @@ class Study:
 
     @property
     def groups(self) -> list:
-        """The values of the grouping docvar, sorted (documents' ids when the study groups by document)."""
-        values = self.corpus.docs[self.group].dropna().unique()
-        return sorted(values.tolist())
+        """The values of the grouping docvar in the order readers expect (places by region; documents' ids when grouping by document)."""
+        from tifa.figures import group_order
+
+        return group_order(self.corpus.docs[self.group], self.group)
+
+    @property
+    def on_seeds(self) -> bool:
+        """Whether the study runs on the embedded corpus (whose notebooks' reading notes were written for it)."""
+        return self.corpus.source == display_path(config.DATA_DIR)
+
+    def note(self, text: str):
+        """A reading note written for the embedded corpus: shown on it, replaced by a pointer on any other corpus."""
+        from IPython.display import Markdown
+
+        if self.on_seeds:
+            return Markdown(text)
+        return Markdown("*The reading note here describes the embedded corpus; read the tables and figures above for this one.*")
+
+    def describe(self):
+        """What the corpus is, in numbers generated from the data: documents, characters, years, groups, problems."""
+        from IPython.display import Markdown
+
+        docs = self.corpus.docs
+        parts = [f"**{len(docs)} documents**, {int(docs['n_chars'].sum()):,} Han characters after cleaning"]
+        if self.has("year"):
+            years = docs["year"].dropna().astype(int)
+            parts.append(f"years {years.min()}–{years.max()} ({years.nunique()} distinct)")
+        if self.group != "doc_id":
+            parts.append(f"compared by {self.group} ({docs[self.group].nunique()} groups)")
+        else:
+            parts.append("compared document by document (no docvar with two or more groups)")
+        missing = self.missing("province", "year", "level")
+        if missing:
+            parts.append(f"no {', '.join(missing)} docvar: figures that need it are skipped")
+        if len(self.corpus.problems):
+            parts.append(f"{len(self.corpus.problems)} problems reported (see `corpus.problems`)")
+        return Markdown("; ".join(parts) + ".")
+
+    def skipped_note(self):
+        """The outputs of this notebook that were not made for this corpus, with why (printed where they were skipped)."""
+        from IPython.display import Markdown
+
+        if not self.skipped:
+            return Markdown("Every figure and table of this notebook was made for this corpus.")
+        return Markdown("Not made for this corpus: " + ", ".join(f"`{name}`" for name in self.skipped) + " (reasons above).")
+
+    @property
+    def lang(self) -> str:
+        """Language of labels in figures (parameter ``lang``)."""
+        return self.params["lang"]
 
     def has(self, *docvars: str) -> bool:
         """Whether the corpus has these docvars with at least one value."""
@@ -199,16 +285,39 @@ class Study:
         self.skipped.append(self.name(name))
         print(f"skipped {self.name(name)}: {reason}")
 
-    def save(self, fig, name: str) -> list[str]:
-        """Save a registered figure (PDF + PNG) under the study's figures folder; returns the file names."""
-        from tifa.plots import save_figure
+    def output(self, name: str) -> Output:
+        """The registry entry of ``name``; an unregistered name is refused."""
+        for out in load_registry():
+            if out.name == name:
+                return out
+        raise InputError(f"{config.FIGURE_REGISTRY}: {name!r} is not registered. Declare it (name, notebook, caption, docvars) before saving it.")
 
-        return [p.name for p in save_figure(fig, self.name(name), out_dir=self.figures_dir)]
+    def figure(self, name: str, *args, **kwargs) -> list[str]:
+        """Build and save the registered figure ``name`` with its builder, or skip it (saying why) when the corpus lacks what it needs."""
+        from tifa.figures import BUILDERS
+
+        out = self.output(name)
+        if self.lacks(name, *out.docvars) or (out.time and self.lacks_time(name, out.time)):
+            return []
+        return self.save(BUILDERS[name](*args, **kwargs), name)
+
+    def save(self, figure, name: str) -> list[str]:
+        """Save a registered figure (PDF + PNG) under the study's figures folder; returns the file names.
+
+        ``figure`` is a Figure, Axes, or a list of Figures (pages: ``<name>_p1``, ``<name>_p2`` …).
+        """
+        from tifa.figures import save_figure
+
+        self.output(name)
+        figures = [f.figure if hasattr(f, "figure") and not hasattr(f, "savefig") else f for f in (figure if isinstance(figure, list) else [figure])]
+        stem = self.name(name)
+        names = [stem] if len(figures) == 1 else [f"{stem}_p{i}" for i in range(1, len(figures) + 1)]
+        return [p.name for fig, page in zip(figures, names) for p in save_figure(fig, page, out_dir=self.figures_dir)]
 
     def save_table(self, table: pd.DataFrame, name: str, *, caption: str | None = None, decimals: int = config.TABLE_DECIMALS) -> list[str]:
         """Write a registered table as ``tables/<name>.csv`` and ``tables/<name>.tex`` (caption from the registry)."""
         if caption is None:
-            caption = next((o.caption for o in load_registry() if o.name == name), "")
+            caption = self.output(name).caption
         return [p.name for p in save_table(table, self.name(name), out_dir=self.figures_dir / "tables", caption=caption, decimals=decimals)]
 
 
@@ -272,7 +381,7 @@ def corpus_files(corpus_path: str | Path | None = None) -> list[Path]:
     return [path]
 
 
-def provenance(corpus_path: str | Path | None = None, *, text_field: str = "text", id_field: str = "doc_id") -> dict:
+def provenance(corpus_path: str | Path | None = None, *, text_field: str = "text", id_field: str = "doc_id", params: dict | None = None) -> dict:
     """Everything that decides the figures: versions, checksums of corpus, lexicons and user dictionary, random seeds.
 
     No timestamps and no machine paths: the same inputs give the same record.
@@ -296,14 +405,15 @@ def provenance(corpus_path: str | Path | None = None, *, text_field: str = "text
         "libraries": {name: version(name) for name in KEY_LIBRARIES},
         "corpus": {rel(p): _sha256(p) for p in corpus_files(corpus_path)},
         "corpus_fields": {"text_field": text_field, "id_field": id_field},
+        "study_params": load_params() if params is None else params,
         "lexicons": {p.name: _sha256(p) for p in lexicons},
         "user_dictionary": {"words": len(user_dictionary()), "sha256": hashlib.sha256(words).hexdigest()},
         "random_seeds": {"random_state": config.RANDOM_STATE, "topic_seeds": list(config.TOPIC_SEEDS), "bootstrap_draws": config.TOPIC_BOOTSTRAP},
     }
 
 
-def write_provenance(out_dir: str | Path = config.FIGURES_DIR, corpus_path: str | Path | None = None, **fields: str) -> Path:
-    """Write ``provenance.json`` (sorted keys, byte-stable); ``fields``: ``text_field``, ``id_field``."""
+def write_provenance(out_dir: str | Path = config.FIGURES_DIR, corpus_path: str | Path | None = None, **fields) -> Path:
+    """Write ``provenance.json`` (sorted keys, byte-stable); ``fields``: ``text_field``, ``id_field``, ``params``."""
     path = Path(out_dir) / "provenance.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(provenance(corpus_path, **fields), ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
@@ -321,6 +431,7 @@ def run_study(
     out: str | Path | None = None,
     notebooks: tuple[str, ...] = NOTEBOOKS,
     n_jobs: int = 2,
+    params: str | Path | None = None,
 ) -> Path:
     """Execute every notebook with papermill on ``corpus``; figures, tables, index and provenance go to ``out``.
 
@@ -329,8 +440,9 @@ def run_study(
     token cache, and every notebook reads those. Notebooks run in ``n_jobs``
     processes; their outputs do not depend on it. Without ``out``: figures into
     ``figures/``, executed notebooks into ``build/notebooks/``. With ``out``:
-    ``<out>/figures/`` and ``<out>/notebooks/``. Files under version control are
-    never edited (the notebooks are read, not rewritten).
+    ``<out>/figures/`` and ``<out>/notebooks/``. ``params``: a YAML file of study
+    parameters (see ``resources/study_params.yaml``). Files under version control
+    are never edited (the notebooks are read, not rewritten).
     """
     from concurrent.futures import ProcessPoolExecutor
 
@@ -343,6 +455,9 @@ def run_study(
     processed_dir = Path(out) / "processed" if out else config.BUILD_DIR / "study" / "processed"
     executed_dir.mkdir(parents=True, exist_ok=True)
     corpus_arg = str(Path(corpus).resolve()) if corpus is not None else None
+    _clear_outputs(figures_dir)
+    params_arg = str(Path(params).resolve()) if params is not None else None
+    settings = load_params(params_arg)
     loaded = load_corpus(corpus_arg, text_field=text_field, id_field=id_field)
     write_processed(loaded, processed_dir)
     tokens(loaded, Segmenter())  # fills the token cache the notebooks read
@@ -352,6 +467,7 @@ def run_study(
         "ID_FIELD": id_field,
         "FIGURES_DIR": str(figures_dir.resolve()),
         "PROCESSED": str(processed_dir.resolve()),
+        "PARAMS": params_arg,
     }
     # the longest notebooks first, so that two processes finish together
     ordered = sorted(notebooks, key=lambda name: NOTEBOOK_COST.get(name, 0), reverse=True)
@@ -362,10 +478,18 @@ def run_study(
     else:
         for job in jobs:
             _execute_notebook(*job)
-    study = Study(loaded, figures_dir, _grouping(_with_decade(loaded)))
+    loaded = _with_decade(loaded)
+    study = Study(loaded, figures_dir, settings["group"] or _grouping(loaded), params=settings)
     write_index(figures_dir, group=study.group, docs=study.docs)
-    write_provenance(figures_dir, corpus_arg, text_field=text_field, id_field=id_field)
+    write_provenance(figures_dir, corpus_arg, text_field=text_field, id_field=id_field, params=settings)
     return figures_dir
+
+
+def _clear_outputs(figures_dir: Path) -> None:
+    """Remove the figures and tables of an earlier run, so that nothing stale survives a rebuild (a figure now skipped, a renamed one)."""
+    for pattern in ("*.pdf", "*.png", "tables/*.csv", "tables/*.tex", "README.md", "provenance.json"):
+        for path in figures_dir.glob(pattern):
+            path.unlink()
 
 
 def _execute_notebook(source: Path, target: Path, parameters: dict) -> None:
@@ -386,24 +510,64 @@ def _with_decade(corpus: Corpus) -> Corpus:
 
 
 def write_report(executed_dir: str | Path, out_file: str | Path) -> Path:
-    """One HTML page with every executed notebook (outputs and figures embedded), for co-authors."""
+    """One HTML page with every executed notebook (outputs and figures embedded), for co-authors.
+
+    Paths in the parameters papermill injected are shown relative to the project
+    (or to the ``--out`` folder), every image gets its figure's caption as alt
+    text, reading notes show without their code, and a table of contents links
+    the notebooks' sections.
+    """
+    import html as html_lib
+
     import nbformat
     from nbconvert import HTMLExporter
+    from traitlets.config import Config
 
-    exporter = HTMLExporter(template_name="lab", embed_images=True)
+    settings = Config()
+    settings.TagRemovePreprocessor.remove_input_tags = {"note"}
+    settings.TagRemovePreprocessor.enabled = True
+    exporter = HTMLExporter(template_name="lab", embed_images=True, config=settings)
     executed_dir = Path(executed_dir)
-    parts = []
+    registry = load_registry()
+    bodies, toc = [], []
     for name in NOTEBOOKS:
         path = executed_dir / f"{name}.ipynb"
         if not path.is_file():
             raise MissingFileError(f"{path}: no executed notebook; run `make figures` (or tifa study) first")
-        body, _ = exporter.from_notebook_node(nbformat.read(path, as_version=4))
-        parts.append(body)
-    first, rest = parts[0], parts[1:]
-    # keep the first page's <head> (styles), append the other notebooks' bodies
-    bodies = [p.split("<body", 1)[1].split(">", 1)[1].rsplit("</body>", 1)[0] for p in rest]
-    html = first.replace("</body>", "\n".join(f'<hr id="{n}">{b}' for n, b in zip(NOTEBOOKS[1:], bodies)) + "</body>")
+        notebook = nbformat.read(path, as_version=4)
+        for cell in notebook.cells:
+            if "injected-parameters" in cell.metadata.get("tags", []):
+                cell.source = _relative_paths(cell.source, executed_dir.parent)
+            if cell.cell_type == "code" and any("image/png" in o.get("data", {}) for o in cell.get("outputs", [])):
+                captions = [o.caption for o in registry if o.kind == "figure" and f'"{o.name}"' in cell.source]
+                cell.metadata["alt"] = " ".join(captions) or f"Figure of notebook {name}"
+        page, _ = exporter.from_notebook_node(notebook)
+        head, body = page.split("<body", 1)
+        attributes, body = body.split(">", 1)
+        body = body.rsplit("</body>", 1)[0]
+        bodies.append(f'<section id="notebook-{name}">{body}</section>')
+        for level, anchor, title in re.findall(r'<h([12])\s+id="([^"]+)"[^>]*>(.*?)<', body):
+            toc.append(f'<li class="toc-h{level}"><a href="#{anchor}">{html_lib.escape(html_lib.unescape(title))}</a></li>')
+        if name == NOTEBOOKS[0]:
+            first_head, body_tag = head, f"<body{attributes}>"
+    contents = '<nav id="contents" style="padding:1em 2em"><h1>Contents</h1><ul>' + "\n".join(toc) + "</ul></nav>"
+    html = first_head + body_tag + contents + "\n".join(bodies) + "</body>\n</html>\n"
     out_file = Path(out_file)
     out_file.parent.mkdir(parents=True, exist_ok=True)
     out_file.write_text(html, encoding="utf-8")
     return out_file
+
+
+def _relative_paths(source: str, out_root: Path) -> str:
+    """Absolute paths in a cell's source shown relative to the project (or to the study's output folder)."""
+
+    def shorten(match: re.Match[str]) -> str:
+        path = Path(match.group(2))
+        for base, prefix in ((config.PROJECT_ROOT, ""), (out_root, f"{out_root.name}/")):
+            try:
+                return f"{match.group(1)}{prefix}{path.resolve().relative_to(base.resolve())}{match.group(1)}"
+            except ValueError:
+                continue
+        return f"{match.group(1)}{path.name}{match.group(1)}"
+
+    return re.sub(r"""(["'])(/[^"']+)\1""", shorten, source)

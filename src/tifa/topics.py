@@ -272,7 +272,7 @@ def topic_prevalence(
 
     Units are resampled with replacement within each group ``n_boot`` times.
     Columns: ``<by>…, topic, prevalence, ci_low, ci_high, n_units``. Groups'
-    prevalences sum to 1 over topics.
+    prevalences sum to 1 over topics. A group of a single unit has no interval (NaN).
     """
     by_cols = [by] if isinstance(by, str) else list(by)
     rng = np.random.default_rng(random_state)
@@ -284,6 +284,8 @@ def topic_prevalence(
         shares = model.doc_topic[idx]
         boot = shares[rng.integers(0, len(idx), size=(n_boot, len(idx)))].mean(axis=1)
         low, high = np.quantile(boot, [alpha, 1 - alpha], axis=0)
+        if len(idx) < 2:  # resampling one unit gives no interval: say so rather than draw a zero-width one
+            low, high = np.full(model.k, np.nan), np.full(model.k, np.nan)
         for topic in range(model.k):
             rows.append((*values, topic, float(shares[:, topic].mean()), float(low[topic]), float(high[topic]), len(idx)))
     return pd.DataFrame(rows, columns=[*by_cols, "topic", "prevalence", "ci_low", "ci_high", "n_units"])

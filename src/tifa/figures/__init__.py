@@ -1,0 +1,80 @@
+"""Publication figures: style and saving, labels, and one module of builders per stage of the study.
+
+Every figure of the study is declared once in ``notebooks/figures.yaml`` (name,
+notebook, caption, docvars it needs) and built by the function :data:`BUILDERS`
+maps its name to. A builder takes the study's data (tables) and parameters
+(keywords) and returns a Figure (or Axes, or a list of Figures when a grid would
+outgrow a page); it never loads data, never reads configuration at import time,
+and orders rows with stable sorts and explicit tie-breakers. ``Study.figure``
+checks the registry's needs, calls the builder and saves the result.
+"""
+
+from __future__ import annotations
+
+from tifa.figures.corpus import plot_cleaning_audit, plot_documents_by_place_and_year
+from tifa.figures.labels import document_labels, group_label, group_order, level_label, term_label
+from tifa.figures.slogans import plot_cooccurrence, plot_slogan_heatmap, plot_slogan_timeline, plot_slogan_xray
+from tifa.figures.style import (
+    FONT_ENV,
+    configure_fonts,
+    current_font_path,
+    default_font_path,
+    font_missing_characters,
+    font_subset,
+    page_size,
+    save_figure,
+    use_style,
+)
+from tifa.figures.terms import plot_keyness, plot_keyness_grid, plot_similarity, plot_top_terms, plot_wordclouds
+from tifa.figures.topics import plot_k_selection, plot_prevalence_by, plot_prevalence_heatmap, plot_topic_terms
+
+BUILDERS = {
+    "documents_by_province_and_year": plot_documents_by_place_and_year,
+    "cleaning_edits_by_{docs}_and_step": plot_cleaning_audit,
+    "top_terms_by_{group}": plot_top_terms,
+    "keyness_by_{group}_vs_rest": plot_keyness_grid,
+    "keyness_provincial_vs_prefecture": plot_keyness,
+    "wordclouds_by_{group}": plot_wordclouds,
+    "{docs}_similarity_clustered": plot_similarity,
+    "slogan_rates_by_{docs}": plot_slogan_heatmap,
+    "slogan_timeline_by_year": plot_slogan_timeline,
+    "slogan_positions_in_documents": plot_slogan_xray,
+    "slogan_cooccurrence_by_sentence": plot_cooccurrence,
+    "topic_model_selection_by_k": plot_k_selection,
+    "topic_top_terms": plot_topic_terms,
+    "topic_prevalence_by_{group}": plot_prevalence_heatmap,
+    "topic_prevalence_by_year": plot_prevalence_by,
+}
+
+__all__ = [
+    "BUILDERS",
+    "FONT_ENV",
+    "configure_fonts",
+    "current_font_path",
+    "default_font_path",
+    "document_labels",
+    "font_missing_characters",
+    "font_subset",
+    "group_label",
+    "group_order",
+    "level_label",
+    "page_size",
+    "plot_cleaning_audit",
+    "plot_cooccurrence",
+    "plot_documents_by_place_and_year",
+    "plot_k_selection",
+    "plot_keyness",
+    "plot_keyness_grid",
+    "plot_prevalence_by",
+    "plot_prevalence_heatmap",
+    "plot_similarity",
+    "plot_slogan_heatmap",
+    "plot_slogan_timeline",
+    "plot_slogan_xray",
+    "plot_top_terms",
+    "plot_topic_terms",
+    "plot_wordclouds",
+    "save_figure",
+    "term_label",
+    "use_style",
+]
