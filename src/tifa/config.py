@@ -29,6 +29,11 @@ STYLE_SHEET = RESOURCES_DIR / "tifa.mplstyle"
 # Cleaning defaults (documented in README "Cleaning").
 TRADITIONAL_SHARE = 0.05  # convert when >= 5 % of Han characters change under t2s
 MIN_DUPLICATE_PARAGRAPH_CHARS = 15  # shorter repeated lines ("同志们:") are kept
+PARAGRAPH_MAX_CHARS = 1500  # longer lines (one-line scrapes) are split; the longest paragraph of the national reports has 1,253
+PARAGRAPH_CHUNK_SENTENCES = 5  # a piece still longer is cut into chunks of this many sentences
+HEADING_MAX_CHARS = 40  # a heading (一、… （一）…) is cut to this many characters in section paths
+FRONT_MAX_CHARS = 100  # title, delivery line and speaker before the text: short lines without a sentence end
+DEFAULT_PARTS = ("front", "body")  # parts counted and modelled by default; appendices (名词解释 …) are kept but left out
 
 # Corpus input.
 YEAR_RANGE = (1000, 2999)  # a year or date outside is a typo (0000, 20016, 1e20) and is refused
