@@ -73,3 +73,24 @@ def test_discovery_on_the_national_reports(gov_reports):
 
     top = discover_slogans(gov_reports, top=20)
     assert {"三农", "一国两制", "四个现代化", "四项基本原则"} <= set(top["candidate"])
+
+
+def test_no_page_chrome_or_split_in_the_national_reports(gov_reports):
+    """Wikisource pages carry no page chrome inside lines and no over-long lines: span rules and splits must not fire."""
+    summary = gov_reports.summary()
+    assert summary["n_spans_removed"].sum() == 0
+    assert summary["n_splits"].sum() == 0
+
+
+def test_sections_of_the_2024_report(gov_reports):
+    paras = gov_reports.paragraphs()
+    report = paras[paras["year"] == 2024]
+    # read off the text: title, delivery line and speaker, then 各位代表：
+    front = report[report["part"] == "front"]["text"].tolist()
+    assert front == ["政府工作报告", "——2024年3月5日在第十四届全国人民代表大会第二次会议上", "国务院总理李强"]
+    assert report["part"].tolist() == ["front"] * 3 + ["body"] * (len(report) - 3) and report["text"].iloc[3] == "各位代表："
+    # the three parts of the 2024 report, read off its text
+    tops = list(dict.fromkeys(s.split(" > ")[0] for s in report["section"] if s))
+    assert tops == ["一、2023年工作回顾", "二、2024年经济社会发展总体要求和政策取向", "三、2024年政府工作任务"]
+    tasks = report[report["section"].str.startswith("三、2024年政府工作任务 > （")]["section"].str.split(" > ").str[1].unique()
+    assert len(tasks) == 10 and tasks[0] == "（一）大力推进现代化产业体系建设，加快发展新质生产力"

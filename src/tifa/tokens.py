@@ -35,7 +35,7 @@ from tqdm import tqdm
 
 from tifa import config
 from tifa.clean import split_paragraphs
-from tifa.corpus import Corpus
+from tifa.corpus import Corpus, check_parts, document_paragraphs, paragraph_id
 from tifa.errors import InputError
 from tifa.lexicon import load_stopwords, user_dictionary
 
@@ -186,7 +186,10 @@ class TokenFilter:
 
 @dataclass
 class Tokens:
-    """Tokens of a corpus, one row per paragraph (``doc_id``, ``paragraph_id``, ``tokens``), with docvars by ``doc_id``."""
+    """Tokens of a corpus, one row per paragraph (``doc_id``, ``paragraph_id``, ``part``, ``tokens``), with docvars by ``doc_id``.
+
+    ``parts`` are the parts of the documents the units come from (``include_parts`` of :func:`tokens`).
+    """
 
     units: pd.DataFrame
     docvars: pd.DataFrame
@@ -194,11 +197,13 @@ class Tokens:
     filter: TokenFilter
     n_segmented: int = 0  # documents segmented in this call
     n_cached: int = 0  # documents read from the cache
+    parts: tuple[str, ...] = config.DEFAULT_PARTS
 
     def documents(self) -> pd.Series:
         """All tokens of each document, in order, indexed by ``doc_id``."""
         joined = self.units.groupby("doc_id", sort=False)["tokens"].agg(lambda s: [t for toks in s for t in toks])
-        return joined.reindex(self.docvars.index)
+        joined = joined.reindex(self.docvars.index)
+        return joined.map(lambda toks: toks if isinstance(toks, list) else [])  # a document without units of the parts
 
     def __len__(self) -> int:
         return int(self.units["tokens"].map(len).sum())
@@ -281,8 +286,13 @@ def tokens(
     token_filter: TokenFilter | None = None,
     cache_dir: str | Path | None = config.TOKEN_CACHE_DIR,
     progress: bool | None = None,
+    include_parts: Sequence[str] | None = None,
 ) -> Tokens:
     """Segment and filter every document of ``corpus``.
+
+    Units are the paragraphs of ``include_parts`` (default ``config.DEFAULT_PARTS``:
+    front matter and body; appendices such as 名词解释 are left out); every
+    paragraph is segmented and cached, so changing the parts does not re-segment.
 
     Raw segmentations are cached per document under ``cache_dir``, keyed by the
     text's hash and the segmenter's fingerprint (backend, versions, HMM,
@@ -293,6 +303,7 @@ def tokens(
     """
     segmenter = segmenter or Segmenter()
     token_filter = token_filter or TokenFilter()
+    parts = check_parts(include_parts)
     pos = token_filter.pos is not None
     cache = Path(cache_dir) if cache_dir is not None else None
     rows, n_segmented, n_cached = [], 0, 0
@@ -313,9 +324,10 @@ def tokens(
                 except OSError as exc:
                     log.warning("%s: cannot write the token cache (%s); continuing without caching", cache, exc.strerror or exc)
                     writable = False
-        for i, paragraph in enumerate(paragraphs, start=1):
-            items = [tuple(x) for x in paragraph] if pos else paragraph
-            rows.append((doc_id, f"{doc_id}:p{i:04d}", token_filter.apply(items)))
+        for paragraph, (i, part, _, _) in zip(paragraphs, document_paragraphs(text)):
+            if part in parts:
+                items = [tuple(x) for x in paragraph] if pos else paragraph
+                rows.append((doc_id, paragraph_id(doc_id, i), part, token_filter.apply(items)))
     log.info("segmented %d documents, %d from cache (%s)", n_segmented, n_cached, segmenter)
-    units = pd.DataFrame(rows, columns=["doc_id", "paragraph_id", "tokens"])
-    return Tokens(units, corpus.docvars, repr(segmenter), token_filter, n_segmented, n_cached)
+    units = pd.DataFrame(rows, columns=["doc_id", "paragraph_id", "part", "tokens"])
+    return Tokens(units, corpus.docvars, repr(segmenter), token_filter, n_segmented, n_cached, parts)
