@@ -111,6 +111,15 @@ def test_slogans_by_province(capsys):
     assert (table["count"] > 0).all()
 
 
+def test_slogans_by_written_form(capsys, tmp_path):
+    text = "贯彻新发展理念，坚持新发展理念，落实五大发展理念。"
+    (tmp_path / "c.jsonl").write_text(f'{{"doc_id": "a", "year": 2020, "text": "{text}"}}\n', encoding="utf-8")
+    code, out, _ = run(capsys, "slogans", "--forms", "--corpus", str(tmp_path / "c.jsonl"), "--format", "csv")
+    table = pd.read_csv(io.StringIO(out))
+    assert code == 0 and list(table.columns[:4]) == ["doc_id", "slogan", "form", "count"]
+    assert table.set_index("form").loc[["新发展理念", "五大发展理念"], "count"].tolist() == [text.count("新发展理念"), text.count("五大发展理念")]
+
+
 def test_kwic_and_discover(capsys):
     code, out, _ = run(capsys, "kwic", "党政同责", "--window", "15", "--format", "csv")
     hits = pd.read_csv(io.StringIO(out))

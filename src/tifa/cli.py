@@ -107,9 +107,10 @@ def cmd_keyness(args: argparse.Namespace) -> int:
 def cmd_slogans(args: argparse.Namespace) -> int:
     from tifa.slogans import count_slogans
 
-    table = count_slogans(_load(args), by=args.by, category=args.category, drop_zero=not args.all)
+    table = count_slogans(_load(args), by=args.by, category=args.category, drop_zero=not args.all, forms=args.forms)
     by = [args.by] if isinstance(args.by, str) else args.by
-    _emit(table[[*by, "slogan", "count", "per_10k_chars", "slogan_id", "en", "category"]], args.format)
+    forms = ["form"] if args.forms else []
+    _emit(table[[*by, "slogan", *forms, "count", "per_10k_chars", "slogan_id", "en", "category"]], args.format)
     return 0
 
 
@@ -242,6 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--by", default="doc_id", help="doc_id or a docvar (province, year, level …); default: doc_id")
     p.add_argument("--category", default=None, help="only slogans of this lexicon category")
     p.add_argument("--all", action="store_true", help="also print zero counts")
+    p.add_argument("--forms", action="store_true", help="count each written form apart (column form: 新发展理念, 五大发展理念 …)")
 
     p = _command(sub, "kwic", cmd_kwic, "keywords in context: a lexicon entry (all its variants), a string or a regex")
     p.add_argument("pattern", help="slogan (zh or id), literal string, or regex with --regex")
