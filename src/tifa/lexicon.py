@@ -16,7 +16,8 @@ from tifa.errors import InputError
 from tifa.files import read_lines, read_yaml
 
 SLOGAN_CATEGORIES = ("party_discipline", "ideology", "environmental_governance", "economy", "governance")
-_REQUIRED = ("id", "zh", "en", "category", "patterns", "first_used", "source")
+_REQUIRED = ("id", "zh", "en", "category", "patterns", "first_used", "first_used_precision", "source")
+PRECISIONS = {"day": 10, "month": 7, "year": 4, "upper-bound": None}  # precision -> length of the ISO date
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 
@@ -34,6 +35,9 @@ class Slogan:
     source: str
     notes: str = ""
     exclude: tuple[str, ...] = ()  # regexes: a match inside a span they match is not the slogan
+    first_used_precision: str = "day"  # day, month, year, or upper-bound (official use attested by then; may be earlier)
+    coined: str | None = None  # earlier coinage outside the centre
+    coined_source: str = ""
 
 
 @lru_cache(maxsize=8)
@@ -56,6 +60,18 @@ def load_slogans(path: str | Path = config.SLOGANS_YAML) -> tuple[Slogan, ...]:
         first_used = str(entry["first_used"])
         if not _DATE.match(first_used):
             raise InputError(f"{where}: first_used {first_used!r} is not YYYY-MM-DD, YYYY-MM or YYYY")
+        precision = entry["first_used_precision"]
+        if precision not in PRECISIONS:
+            raise InputError(f"{where}: first_used_precision {precision!r} is not one of {list(PRECISIONS)}")
+        if PRECISIONS[precision] not in (None, len(first_used)):
+            raise InputError(f"{where}: first_used {first_used!r} does not have the precision {precision!r}; write the date as {'YYYY-MM-DD' if precision == 'day' else 'YYYY-MM' if precision == 'month' else 'YYYY'}")
+        coined = entry.get("coined")
+        if coined is not None:
+            coined = str(coined)
+            if not _DATE.match(coined) or not entry.get("coined_source"):
+                raise InputError(f"{where}: coined {coined!r} must be YYYY-MM-DD, YYYY-MM or YYYY and come with coined_source")
+            if coined > first_used:
+                raise InputError(f"{where}: coined {coined} is after first_used {first_used}; coinage outside the centre precedes official use")
         for key in ("id", "zh"):
             if (key, entry[key]) in seen:
                 raise InputError(f"{where}: {key} {entry[key]!r} repeats entry {seen[(key, entry[key])]}")
@@ -84,6 +100,9 @@ def load_slogans(path: str | Path = config.SLOGANS_YAML) -> tuple[Slogan, ...]:
                 source=entry["source"],
                 notes=entry.get("notes", "") or "",
                 exclude=tuple(_compiled(entry.get("exclude") or [], where)),
+                first_used_precision=precision,
+                coined=coined,
+                coined_source=entry.get("coined_source", "") or "",
             )
         )
     return tuple(slogans)

@@ -333,7 +333,10 @@ def anachronisms(corpus: Corpus, matcher: SloganMatcher | None = None, mentions:
     A document's date is its ``date`` docvar, else its ``year``; a mention is an
     anachronism when the latest day the document's date can mean falls before the
     earliest day ``first_used`` can mean. Either the document is mis-dated or the
-    lexicon date is wrong: the table is a to-do list for the researcher.
+    lexicon date is wrong: the table is a to-do list for the researcher. Entries
+    whose ``first_used_precision`` is ``upper-bound`` are skipped: their date says
+    official use is attested by then, not that it began then, so an earlier
+    mention cannot be an anachronism.
     """
     matcher = matcher or SloganMatcher()
     mentions = slogan_mentions(corpus, matcher) if mentions is None else mentions
@@ -341,10 +344,11 @@ def anachronisms(corpus: Corpus, matcher: SloganMatcher | None = None, mentions:
     dates = docvars["date"] if "date" in docvars else pd.Series(pd.NA, index=docvars.index)
     doc_date = dates.where(dates.notna(), docvars["year"].astype("string"))
     first_used = {s.id: s.first_used for s in matcher.slogans}
+    upper_bounds = {s.id for s in matcher.slogans if s.first_used_precision == "upper-bound"}
     rows = []
     for row in mentions.itertuples():
         date = doc_date.get(row.doc_id)
-        if date is None or pd.isna(date):
+        if date is None or pd.isna(date) or row.slogan_id in upper_bounds:
             continue
         if _date_bounds(str(date), latest=True) < _date_bounds(first_used[row.slogan_id], latest=False):
             rows.append((row.doc_id, str(date), row.slogan_id, row.slogan, first_used[row.slogan_id], row.paragraph_id, row.match))
