@@ -1,4 +1,4 @@
-"""Command-line interface: ``tifa corpus|build|freq|keyness|slogans|kwic|discover|anachronisms|topics|study|report|provenance``.
+"""Command-line interface: ``tifa corpus|build|freq|keyness|compounds|slogans|kwic|discover|anachronisms|topics|study|report|provenance``.
 
 Every subcommand takes the same corpus options (``--corpus PATH``,
 ``--text-field NAME``) and, where it prints a table, ``--format table|csv``.
@@ -101,6 +101,14 @@ def cmd_keyness(args: argparse.Namespace) -> int:
 
     table = textstat_keyness(_dfm(args), args.target, by=args.by, reference=args.reference, min_count=args.min_count)
     _emit(table.head(args.top), args.format)
+    return 0
+
+
+def cmd_compounds(args: argparse.Namespace) -> int:
+    from tifa.tokens import Segmenter, propose_compounds
+
+    table = propose_compounds(_load(args), Segmenter(args.backend, hmm=args.hmm), top=args.top, min_count=args.min_count)
+    _emit(table.round(3), args.format)
     return 0
 
 
@@ -238,6 +246,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reference", default=None, help="compare with this group instead of all others")
     p.add_argument("--min-count", type=non_negative_int, default=config.KEYNESS_MIN_COUNT, help="leave out terms rarer than this in target + reference")
     p.add_argument("--top", type=positive_int, default=30, help="rows to print (default: 30)")
+
+    p = _command(sub, "compounds", cmd_compounds, "candidate multiword expressions of the genre (bound, free-edged runs of tokens) for data/lexicon/compounds.txt", segment=True)
+    p.add_argument("--top", type=positive_int, default=50, help="candidates to print (default: 50)")
+    p.add_argument("--min-count", type=positive_int, default=config.COMPOUND_MIN_COUNT, help=f"minimum occurrences (default: {config.COMPOUND_MIN_COUNT})")
 
     p = _command(sub, "slogans", cmd_slogans, "slogan counts and rates per 10,000 characters by document or docvar (long format)")
     p.add_argument("--by", default="doc_id", help="doc_id or a docvar (province, year, level …); default: doc_id")

@@ -49,11 +49,16 @@ LEXICON_DIR = DATA_DIR / "lexicon"
 SLOGANS_YAML = LEXICON_DIR / "slogans.yaml"
 DOMAIN_TERMS = LEXICON_DIR / "domain_terms.txt"
 STOPWORDS_EXTRA = LEXICON_DIR / "stopwords_extra.txt"
+STOPWORDS_GENRE = LEXICON_DIR / "stopwords_genre.txt"
+COMPOUNDS = LEXICON_DIR / "compounds.txt"
 
 # Tokens.
 TOKEN_CACHE_DIR = CACHE_DIR / "token_cache"
 MIN_TOKEN_CHARS = 2  # single characters (的, 要, 党 …) are dropped by default
 CONTENT_POS = ("n", "v", "a", "i", "l", "j")  # jieba tag prefixes kept by pos="content"
+COMPOUND_MIN_COUNT = 5  # tifa compounds: a run of tokens must occur this often
+COMPOUND_MIN_BINDING = 0.5  # … take at least half of the occurrences of its rarest part
+COMPOUND_MIN_ENTROPY = 1.0  # … and have free edges (bits of branching entropy on both sides)
 KEYNESS_MIN_COUNT = 1  # keep every term; five short documents leave few counts above 1
 TOP_TERMS = 20
 RANDOM_STATE = 20161  # every random process (word clouds, later topic models)

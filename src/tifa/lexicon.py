@@ -127,9 +127,27 @@ def load_domain_terms(path: str | Path = config.DOMAIN_TERMS) -> tuple[tuple[str
     return tuple(terms)
 
 
-def user_dictionary(slogans_path: str | Path = config.SLOGANS_YAML, terms_path: str | Path = config.DOMAIN_TERMS) -> tuple[tuple[str, str], ...]:
-    """Words the segmenter must keep whole: every slogan's literal forms and the domain terms, sorted."""
-    words = {literal: "nz" for s in load_slogans(slogans_path) for literal in s.literals}
+@lru_cache(maxsize=8)
+def load_compounds(path: str | Path = config.COMPOUNDS) -> tuple[tuple[str, str], ...]:
+    """``(compound, source note)`` pairs of the reviewed compounds file (schema at its top)."""
+    path = Path(path)
+    entries = []
+    for i, line in enumerate(read_lines(path), start=1):
+        word, sep, source = line.partition("\t")
+        if not sep or not source.strip() or " " in word:
+            raise InputError(f"{path}: entry {i} ({line!r}) is not 'compound<TAB>source note'; see the schema at the top of the file")
+        entries.append((word, source.strip()))
+    return tuple(entries)
+
+
+def user_dictionary(
+    slogans_path: str | Path = config.SLOGANS_YAML,
+    terms_path: str | Path = config.DOMAIN_TERMS,
+    compounds_path: str | Path = config.COMPOUNDS,
+) -> tuple[tuple[str, str], ...]:
+    """Words the segmenter must keep whole: every slogan's literal forms, the domain terms and the reviewed compounds, sorted."""
+    words = {word: "nz" for word, _ in load_compounds(compounds_path)}
+    words.update({literal: "nz" for s in load_slogans(slogans_path) for literal in s.literals})
     words.update(dict(load_domain_terms(terms_path)))
     return tuple(sorted(words.items()))
 
