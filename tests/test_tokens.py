@@ -85,6 +85,8 @@ def test_stopwords_from_the_published_list_and_additions():
     stop = load_stopwords()
     assert len(stop) > 790
     assert {"的", "我们", "一是", "同志们"} <= stop
+    assert {"左右", "一批", "着力", "进一步", "坚持"} <= stop, "function words of the genre (stopwords_genre.txt)"
+    assert not {"发展", "经济", "改革", "生态", "环境保护"} & stop, "content words are kept even where they are everywhere"
     assert is_punct("——") and not is_punct("M2")
 
 

@@ -174,8 +174,9 @@ def place_names(terms_path: str | Path = config.DOMAIN_TERMS, regions_path: str 
 
 
 @lru_cache(maxsize=8)
-def load_stopwords(extra_path: str | Path = config.STOPWORDS_EXTRA) -> frozenset[str]:
-    """The stopwords-iso Chinese list (package ``stopwordsiso``) plus the project's additions file."""
+def load_stopwords(extra_path: str | Path = config.STOPWORDS_EXTRA, genre_path: str | Path = config.STOPWORDS_GENRE) -> frozenset[str]:
+    """The stopwords-iso Chinese list (package ``stopwordsiso``), the enumerators and forms of address of
+    ``stopwords_extra.txt`` and the genre's function words of ``stopwords_genre.txt`` (rule at its top)."""
     import stopwordsiso
 
-    return frozenset(stopwordsiso.stopwords("zh")) | frozenset(read_lines(Path(extra_path)))
+    return frozenset(stopwordsiso.stopwords("zh")) | frozenset(read_lines(Path(extra_path))) | frozenset(read_lines(Path(genre_path)))
