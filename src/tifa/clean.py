@@ -213,7 +213,7 @@ class BoilerplateRule:
 RULE_KINDS = ("line", "tail", "span")
 SPAN_ANCHORS = ("start", "end", "both")
 _SPAN_GAP = r"[\s|丨]*"  # spaces and separators around a span go with it
-_SPAN_BOUNDARY = r"\s。！？!?；;”’」』）)】\]"  # what may precede an end-anchored span
+_SPAN_BOUNDARY = r"\s。！？!?；;：:”’」』）)】\]"  # what may precede an end-anchored span
 
 
 def load_boilerplate_rules(path: str | Path = config.BOILERPLATE_YAML) -> tuple[BoilerplateRule, ...]:
@@ -400,7 +400,7 @@ def _split_line(line: str, max_chars: int, sentences: int) -> tuple[list[str], l
 
 _INNER_BREAK = re.compile(
     rf"(?<=[{_SENTENCE_FINAL}{_CLOSING}])(?=(?:{_HEADING_START}|{_APPENDIX_START}|{_SALUTATION}))"
-    rf"|(?<=[^{_SENTENCE_FINAL}\s])(?={_SALUTATION})|(?<={_SALUTATION})(?=\S)"
+    rf"|(?<=[^{_SENTENCE_FINAL}\s])(?={_SALUTATION})|(?<={_SALUTATION})"
 )
 _APPENDIX_THEN_HEADING = re.compile(rf"(?<=[{_SENTENCE_FINAL}{_CLOSING}\s])(?:名词解释|附件|附录|注释)[:：]?(?=(?:{_HEADING_START}))")
 
