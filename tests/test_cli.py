@@ -70,7 +70,7 @@ def test_freq_by_province(capsys):
     code, out, _ = run(capsys, "freq", "--by", "province", "--top", "20", "--format", "csv")
     assert code == 0
     table = pd.read_csv(io.StringIO(out))
-    assert list(table.columns) == ["province", "term", "count", "rank", "per_10k", "docfreq", "dp"]
+    assert list(table.columns) == ["province", "term", "count", "rank", "per_10k", "docfreq", "dp", "dp_norm"]
     assert table.groupby("province").size().tolist() == [20] * 5
     hebei = table[table.province == "河北省"].iloc[0]
     raw = (config.RAW_DIR / f"{HENGSHUI}.txt").read_text(encoding="utf-8")
