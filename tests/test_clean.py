@@ -10,10 +10,13 @@ from tifa.clean import (
     make_pipeline,
     make_remove_boilerplate,
     make_remove_duplicate_paragraphs,
+    make_split_paragraphs,
     make_to_simplified,
     normalize_newlines,
     normalize_width,
+    paragraph_structure,
     remove_invisible,
+    remove_spans,
     repair_line_breaks,
     rule_matches,
     split_sentences,
@@ -127,6 +130,68 @@ def test_tail_rule_removes_footer_to_the_end():
     assert [e.before for e in edits] == ["本作品是中华人民共和国的", "法律", "、", "Public domain", "false"]
 
 
+SPAN_RULES = [r for r in RULES if r.kind == "span"]
+BODY = "过去一年，我国发展历程很不平凡。"  # a sentence of the 2025 national report
+
+
+@pytest.mark.parametrize("rule", SPAN_RULES, ids=lambda r: r.id)
+def test_every_span_rule_removes_its_examples_next_to_body_text(rule):
+    for example in rule.examples:
+        assert remove_spans(example, [rule])[0].strip() == "", example
+        if rule.anchor in ("start", "both"):
+            assert remove_spans(example + BODY, [rule]) == (BODY, [(rule.id, example)]), example
+        if rule.anchor in ("end", "both"):
+            assert remove_spans(BODY + example, [rule])[0] == BODY, example
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "相关报道总点击量超610亿次，展现了新时代的精神风貌。",  # contains 相关报道 and 点击量 without a colon
+        "依法关闭",  # ends in a page-tool word inside a sentence
+        "下载量大幅增长。",
+        "收藏家协会举办展览。",
+        "扫一扫就能办成事。",
+        "首页设计要简洁。",
+        "来源于人民群众的实践。",
+        "编辑出版一批精品力作。",
+        "2023年1月至12月，全省进出口增长5%。",
+    ],
+)
+def test_span_rules_leave_body_text_that_merely_contains_their_words(sentence):
+    assert remove_spans(sentence, SPAN_RULES) == (sentence, [])
+
+
+def test_no_span_rule_cuts_a_body_sentence_of_the_seeds():
+    for sentences in BODY_SENTENCES.values():
+        for sentence in sentences:
+            assert remove_spans(sentence, SPAN_RULES) == (sentence, []), sentence
+
+
+def test_spans_inside_a_one_line_page_are_removed_and_recorded():
+    step = make_remove_boilerplate()
+    chrome_head = "您的位置:首页>政务公开>政府工作报告 【字体：大中小】扫一扫在手机打开当前页"
+    chrome_tail = "（责任编辑：张三）相关报道：2023年政府工作报告全文"
+    text, edits = step.run(f"前一行\n{chrome_head}{BODY}{chrome_tail}")
+    assert text == f"前一行\n{BODY}"
+    assert {e.kind for e in edits} == {"removed_span"} and {e.line for e in edits} == {2}
+    assert "".join(sorted(e.before for e in edits)) == "".join(sorted(["您的位置:首页>政务公开>政府工作报告 ", "【字体：大中小】", "扫一扫在手机打开当前页", "（责任编辑：张三）", "相关报道：2023年政府工作报告全文"]))
+    assert {e.rule for e in edits} == {"navigation_trail_span", "font_size_widget", "qr_prompt", "editor_credit", "related_reports_tail"}
+
+
+def test_a_last_crumb_run_into_the_title_stays():
+    title = "政府工作报告2024年某省政府工作报告——2024年1月22日在某省第十四届人民代表大会第二次会议上"
+    text, removed = remove_spans(f"您的位置：首页 > 要闻 > {title}", SPAN_RULES)
+    assert (text.strip(), removed) == (title, [("navigation_trail_span", "您的位置：首页 > 要闻 > ")])
+
+
+def test_anchor_only_on_span_rules(tmp_path):
+    path = tmp_path / "rules.yaml"
+    path.write_text("rules:\n  - id: x\n    kind: line\n    anchor: end\n    pattern: a\n    description: d\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="rules.yaml.*only span rules"):
+        load_boilerplate_rules(path)
+
+
 def test_bad_rule_file_names_the_file(tmp_path):
     path = tmp_path / "rules.yaml"
     path.write_text("rules:\n  - id: x\n    kind: page\n    pattern: a\n    description: d\n", encoding="utf-8")
@@ -170,6 +235,64 @@ def test_tidy_whitespace():
     assert tidy_whitespace("  国务院总理 李 强 \n\n\n各位代表：  \nGDP  growth") == "国务院总理李强\n\n各位代表：\n\nGDP growth"
 
 
+# --- paragraphs and structure ---------------------------------------------------------
+
+HEADING_1, HEADING_2 = "一、2023年工作回顾", "（一）着力扩大国内需求。"
+SENTENCES = [f"第{n}句话说的是一件事。" for n in range(1, 13)]  # 10 characters each
+
+
+def test_split_paragraphs_leaves_lines_up_to_the_limit():
+    line = "".join(SENTENCES)
+    assert make_split_paragraphs(len(line), 2).run(line) == (line, [])
+
+
+def test_split_paragraphs_at_markers_of_the_genre():
+    front = "2024年某省政府工作报告——2024年1月22日在某省第十四届人民代表大会第二次会议上 省长 某某某"
+    body = f"各位代表：现在，我代表省人民政府作报告。{HEADING_1} {SENTENCES[0]}{HEADING_2}{SENTENCES[1]}名词解释1.新质生产力：一个解释。2.另一个词：另一个解释。"
+    text, edits = make_split_paragraphs(40, 50).run(front + body)
+    assert text.split("\n") == [
+        "2024年某省政府工作报告",
+        "——2024年1月22日在某省第十四届人民代表大会第二次会议上",
+        "省长 某某某",
+        "各位代表：",
+        "现在，我代表省人民政府作报告。",
+        HEADING_1,
+        SENTENCES[0],
+        HEADING_2 + SENTENCES[1],
+        "名词解释",
+        "1.新质生产力：一个解释。",
+        "2.另一个词：另一个解释。",
+    ]
+    assert len(edits) == 10 and {e.kind for e in edits} == {"split"}
+    assert count_han(text) == count_han(front + body)
+
+
+def test_split_paragraphs_cuts_what_stays_too_long_into_sentence_chunks():
+    line = "".join(SENTENCES)  # 12 sentences, 120 characters, no marker
+    text, edits = make_split_paragraphs(50, 5).run(line)
+    assert text.split("\n") == ["".join(SENTENCES[:5]), "".join(SENTENCES[5:10]), "".join(SENTENCES[10:])]
+    assert [e.rule for e in edits] == [clean.LONG_PARAGRAPH] * 2
+
+
+def test_paragraph_structure_parts_and_sections():
+    paragraphs = [
+        "2024年某省政府工作报告", "——2024年1月22日在某省第十四届人民代表大会第二次会议上", "省长 某某某",
+        "各位代表：", "现在，我代表省人民政府作报告。", HEADING_1, SENTENCES[0], HEADING_2 + SENTENCES[1],
+        "（二）另一件事", SENTENCES[2], "二、2024年工作任务", SENTENCES[3], "名词解释", "1.新质生产力：一个解释。",
+    ]
+    units = paragraph_structure(paragraphs)
+    assert [u.part for u in units] == ["front"] * 3 + ["body"] * 9 + ["appendix"] * 2
+    assert [u.section for u in units[5:12]] == [
+        HEADING_1, HEADING_1, f"{HEADING_1} > （一）着力扩大国内需求", f"{HEADING_1} > （二）另一件事", f"{HEADING_1} > （二）另一件事",
+        "二、2024年工作任务", "二、2024年工作任务",
+    ]
+    assert units[-1].section == "名词解释 > 1.新质生产力"
+
+
+def test_an_opening_sentence_ends_the_front():
+    assert [u.part for u in paragraph_structure(["同志们：", "标题样的短行"])] == ["body", "body"]
+
+
 # --- the pipeline -------------------------------------------------------------------
 
 def test_make_pipeline_equals_clean_text(raw_texts):
@@ -196,7 +319,7 @@ def test_cleaning_drops_no_han_character_without_a_record(raw_texts, seeds):
     """Han characters after cleaning = before, less those in the lines the audit says were removed."""
     audit = seeds.audit
     for doc_id, raw in raw_texts.items():
-        removed = audit[(audit.doc_id == doc_id) & (audit.kind == "removed") & (audit.step != "strip_pinyin")]
+        removed = audit[(audit.doc_id == doc_id) & audit.kind.isin(["removed", "removed_span"]) & (audit.step != "strip_pinyin")]
         expected = count_han(raw) - sum(count_han(line) for line in removed["before"])
         assert count_han(seeds.docs.set_index("doc_id").at[doc_id, "text"]) == expected, doc_id
 

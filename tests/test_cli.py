@@ -70,7 +70,7 @@ def test_freq_by_province(capsys):
     code, out, _ = run(capsys, "freq", "--by", "province", "--top", "20", "--format", "csv")
     assert code == 0
     table = pd.read_csv(io.StringIO(out))
-    assert list(table.columns) == ["province", "term", "count", "rank", "per_10k", "docfreq", "dp"]
+    assert list(table.columns) == ["province", "term", "count", "rank", "per_10k", "docfreq", "dp", "dp_norm"]
     assert table.groupby("province").size().tolist() == [20] * 5
     hebei = table[table.province == "河北省"].iloc[0]
     raw = (config.RAW_DIR / f"{HENGSHUI}.txt").read_text(encoding="utf-8")
@@ -109,6 +109,15 @@ def test_slogans_by_province(capsys):
     assert list(table.columns[:4]) == ["province", "slogan", "count", "per_10k_chars"]
     assert table.set_index(["province", "slogan"]).loc[("青海省", "党政同责"), "count"] == 1
     assert (table["count"] > 0).all()
+
+
+def test_slogans_by_written_form(capsys, tmp_path):
+    text = "贯彻新发展理念，坚持新发展理念，落实五大发展理念。"
+    (tmp_path / "c.jsonl").write_text(f'{{"doc_id": "a", "year": 2020, "text": "{text}"}}\n', encoding="utf-8")
+    code, out, _ = run(capsys, "slogans", "--forms", "--corpus", str(tmp_path / "c.jsonl"), "--format", "csv")
+    table = pd.read_csv(io.StringIO(out))
+    assert code == 0 and list(table.columns[:4]) == ["doc_id", "slogan", "form", "count"]
+    assert table.set_index("form").loc[["新发展理念", "五大发展理念"], "count"].tolist() == [text.count("新发展理念"), text.count("五大发展理念")]
 
 
 def test_kwic_and_discover(capsys):

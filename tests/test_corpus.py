@@ -154,3 +154,41 @@ def test_unknown_source(tmp_path):
 def test_default_corpus_is_data_folder(seeds):
     assert seeds.source == "data"
     assert len(seeds) == 5 and config.METADATA_CSV.is_file()
+
+
+def test_paragraph_ids_are_defined_once():
+    from tifa.corpus import paragraph_id, paragraph_number
+
+    assert paragraph_id("a:b", 7) == "a:b:p0007"
+    assert paragraph_number(paragraph_id("a:p9", 12)) == 12
+
+
+def test_paragraphs_carry_part_and_section(seeds):
+    paras = seeds.paragraphs().set_index("paragraph_id")
+    assert (paras.index == [f"{d}:p{n:04d}" for d, n in zip(paras["doc_id"], paras["position"])]).all()
+    # read off the raw file: the Hunan article opens with its title, then a photo caption, then the text
+    assert paras.loc[[f"{HUNAN}:p0001", f"{HUNAN}:p0002", f"{HUNAN}:p0003"], "part"].tolist() == ["front", "front", "body"]
+    ganzhou = paras[paras["doc_id"] == GANZHOU]
+    item = ganzhou[ganzhou["text"].str.startswith("(一)开展污染减排专项行动")].iloc[0]
+    assert item["section"] == "二、在奋起中组织好环保秋冬百日专项行动 > (一)开展污染减排专项行动"
+    assert set(paras["part"]) <= {"front", "body"}, "no seed has an appendix"
+    assert seeds.paragraphs(include_parts=["front"])["part"].eq("front").all()
+
+
+def test_unknown_part_is_refused(seeds):
+    from tifa.errors import InputError
+
+    with pytest.raises(InputError, match="parts are"):
+        seeds.paragraphs(include_parts=["glossary"])
+
+
+def test_summary_counts_spans_and_splits(tmp_path):
+    chrome = "下载打印全屏收藏【字号：加大还原减小】"
+    body = "。".join(f"第{n}句话说的是一件事" for n in range(400)) + "。"  # one line of 4,000 characters
+    (tmp_path / "r.jsonl").write_text(json.dumps({"doc_id": "r", "year": 2024, "text": chrome + body}, ensure_ascii=False) + "\n", encoding="utf-8")
+    corpus = load_corpus(tmp_path / "r.jsonl")
+    row = corpus.summary().iloc[0]
+    assert (row["n_lines_removed"], row["n_spans_removed"]) == (0, 2)
+    assert row["n_splits"] == 399 // config.PARAGRAPH_CHUNK_SENTENCES  # 400 sentences, no marker: chunks of 5
+    assert corpus.docs.at[0, "text"].replace("\n\n", "") == body
+    assert "split into paragraphs" in corpus.problems.at[0, "problem"]

@@ -3,6 +3,8 @@
 import json
 import re
 
+import numpy as np
+
 from tifa.clean import count_han
 
 
@@ -73,3 +75,43 @@ def test_discovery_on_the_national_reports(gov_reports):
 
     top = discover_slogans(gov_reports, top=20)
     assert {"三农", "一国两制", "四个现代化", "四项基本原则"} <= set(top["candidate"])
+
+
+def test_no_page_chrome_or_split_in_the_national_reports(gov_reports):
+    """Wikisource pages carry no page chrome inside lines and no over-long lines: span rules and splits must not fire."""
+    summary = gov_reports.summary()
+    assert summary["n_spans_removed"].sum() == 0
+    assert summary["n_splits"].sum() == 0
+
+
+def test_sections_of_the_2024_report(gov_reports):
+    paras = gov_reports.paragraphs()
+    report = paras[paras["year"] == 2024]
+    # read off the text: title, delivery line and speaker, then 各位代表：
+    front = report[report["part"] == "front"]["text"].tolist()
+    assert front == ["政府工作报告", "——2024年3月5日在第十四届全国人民代表大会第二次会议上", "国务院总理李强"]
+    assert report["part"].tolist() == ["front"] * 3 + ["body"] * (len(report) - 3) and report["text"].iloc[3] == "各位代表："
+    # the three parts of the 2024 report, read off its text
+    tops = list(dict.fromkeys(s.split(" > ")[0] for s in report["section"] if s))
+    assert tops == ["一、2023年工作回顾", "二、2024年经济社会发展总体要求和政策取向", "三、2024年政府工作任务"]
+    tasks = report[report["section"].str.startswith("三、2024年政府工作任务 > （")]["section"].str.split(" > ").str[1].unique()
+    assert len(tasks) == 10 and tasks[0] == "（一）大力推进现代化产业体系建设，加快发展新质生产力"
+
+
+def test_genre_stopwords_follow_their_rule(gov_reports):
+    """Every word of stopwords_genre.txt is spread over >= 90 % of the 2000-2025 reports with DP_norm <= 0.35 (its rule)."""
+    import stopwordsiso
+
+    from tifa import config
+    from tifa.corpus import Corpus
+    from tifa.files import read_lines
+    from tifa.stats import build_dfm, dispersion_dp_norm
+    from tifa.tokens import TokenFilter, tokens
+
+    docs = gov_reports.docs[gov_reports.docs["year"].between(2000, 2025) & (gov_reports.docs["n_chars"] >= 5000)].reset_index(drop=True)
+    modern = Corpus(docs, gov_reports.audit, gov_reports.problems, gov_reports.source)
+    dfm = build_dfm(tokens(modern, token_filter=TokenFilter(stopwords=frozenset(stopwordsiso.stopwords("zh"))), progress=False))
+    share = dict(zip(dfm.features, np.asarray((dfm.matrix > 0).sum(axis=0)).ravel() / dfm.shape[0]))
+    dp = dict(zip(dfm.features, dispersion_dp_norm(dfm.matrix)))
+    for word in read_lines(config.STOPWORDS_GENRE):
+        assert share.get(word, 0) >= 0.9 and dp[word] <= 0.35, (word, share.get(word), dp.get(word))

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from tifa import load_corpus
+from tifa.clean import count_han
 from tifa.slogans import (
     SloganMatcher,
     anachronisms,
@@ -114,6 +115,52 @@ def test_anachronism_is_reported(tmp_path):
     path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
     table = anachronisms(load_corpus(path))
     assert table[["doc_id", "doc_date", "slogan", "first_used"]].values.tolist() == [["early", "2015-06-01", "两学一做", "2016-02"]]
+
+
+def test_an_upper_bound_makes_no_anachronism(tmp_path):
+    import dataclasses
+
+    path = tmp_path / "c.jsonl"
+    path.write_text(json.dumps({"doc_id": "old", "text": "落实安全生产一岗双责。", "date": "2010-05-01"}, ensure_ascii=False), encoding="utf-8")
+    corpus = load_corpus(path)
+    entry = next(s for s in SloganMatcher().slogans if s.id == "yigang_shuangze")
+    assert entry.first_used_precision == "upper-bound" and entry.first_used > "2010-05-01"
+    assert anachronisms(corpus, SloganMatcher([entry])).empty
+    as_month = dataclasses.replace(entry, first_used_precision="month")
+    assert anachronisms(corpus, SloganMatcher([as_month]))["slogan"].tolist() == ["一岗双责"]
+
+
+def test_counts_per_written_form(tmp_path):
+    text = "贯彻新发展理念。坚持新发展理念，落实五大发展理念。推动互联网＋政务服务，发展互联网+。"
+    path = tmp_path / "c.jsonl"
+    path.write_text(json.dumps({"doc_id": "a", "year": 2020, "text": text}, ensure_ascii=False), encoding="utf-8")
+    corpus = load_corpus(path)
+    table = count_slogans(corpus, forms=True, drop_zero=True).set_index(["slogan_id", "form"])["count"]
+    assert table[("wuda_fazhan_linian", "新发展理念")] == text.count("新发展理念") == 2
+    assert table[("wuda_fazhan_linian", "五大发展理念")] == text.count("五大发展理念") == 1
+    assert table[("hulianwang_jia", "互联网+")] == 2, "full-width ＋ is the same written form once normalised"
+    per_entry = count_slogans(corpus, drop_zero=True).set_index("slogan_id")["count"]
+    assert per_entry["wuda_fazhan_linian"] == 3
+    full = count_slogans(corpus, forms=True)
+    assert set(full["slogan_id"]) == {s.id for s in SloganMatcher().slogans}, "entries never seen keep a row (their canonical form)"
+    assert list(full.columns[:4]) == ["doc_id", "slogan_id", "slogan", "form"]
+
+
+def test_appendix_mentions_are_left_out_by_default(tmp_path):
+    body = "各位代表：\n\n我们要贯彻新发展理念，推动高质量发展。"
+    appendix = "名词解释\n\n1.新发展理念：创新、协调、绿色、开放、共享的发展理念。"
+    path = tmp_path / "c.jsonl"
+    path.write_text(json.dumps({"doc_id": "a", "year": 2020, "text": f"{body}\n\n{appendix}"}, ensure_ascii=False), encoding="utf-8")
+    corpus = load_corpus(path)
+    assert corpus.paragraphs()["part"].tolist() == ["body", "body", "appendix", "appendix"]
+    counts = count_slogans(corpus, drop_zero=True).set_index("slogan_id")["count"]
+    assert counts["wuda_fazhan_linian"] == 1 and counts["gaozhiliang_fazhan"] == 1
+    everything = count_slogans(corpus, drop_zero=True, include_parts=("front", "body", "appendix")).set_index("slogan_id")["count"]
+    # by hand: 新发展理念 in the body; in the gloss 新发展理念 and the spelled-out 创新、协调、绿色、开放、共享的发展理念
+    assert everything["wuda_fazhan_linian"] == 3
+    assert slogan_mentions(corpus)["part"].eq("body").all()
+    assert corpus.docs.at[0, "n_chars"] == count_han(body)
+    assert "appendix" in corpus.problems["problem"].iloc[0]
 
 
 # --- context ---------------------------------------------------------------------------------

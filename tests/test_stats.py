@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy import sparse
 
-from tifa.stats import DFM, dfm_group, dfm_trim, dispersion_dp, keyness_table, textstat_frequency, textstat_keyness, textstat_simil, textstat_tfidf
+from tifa.stats import DFM, dfm_group, dfm_trim, dispersion_dp, dispersion_dp_norm, keyness_table, textstat_frequency, textstat_keyness, textstat_simil, textstat_tfidf
 
 
 def small_dfm():
@@ -56,6 +56,19 @@ def test_gries_dp_by_hand():
     assert dp[0] == pytest.approx(0.4)
     # term b occurs 5, 10, 60 of 75: v = 1/15, 2/15, 12/15
     assert dp[1] == pytest.approx(0.5 * (abs(1 / 15 - 0.1) + abs(2 / 15 - 0.2) + abs(12 / 15 - 0.7)))
+
+
+def test_normalised_dp_by_hand():
+    # parts of sizes 10, 20, 70: the smallest share is .1, so DP can reach at most 1 - .1 = .9
+    x = small_dfm()
+    assert dispersion_dp_norm(x.matrix)[0] == pytest.approx(0.4 / 0.9)
+    # a term all in the smallest part reaches the maximum: DP = .9, DP_norm = 1
+    only_small = sparse.csr_matrix(np.array([[10, 0], [0, 20], [0, 70]]))
+    assert dispersion_dp(only_small)[0] == pytest.approx(0.9)
+    assert dispersion_dp_norm(only_small)[0] == pytest.approx(1.0)
+    assert dispersion_dp_norm(sparse.csr_matrix(np.array([[3, 4]]))).tolist() == [0.0, 0.0], "one part: 0, not a division by zero"
+    freq = textstat_frequency(x).set_index("term")
+    assert freq.at["a", "dp_norm"] == pytest.approx(0.4 / 0.9)
 
 
 def test_frequency_table():

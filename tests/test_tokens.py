@@ -5,7 +5,7 @@ import json
 import pytest
 
 from tifa import load_corpus
-from tifa.lexicon import load_stopwords
+from tifa.lexicon import load_stopwords, user_dictionary
 from tifa.tokens import Segmenter, TokenFilter, is_punct, tokens
 
 SLOGANS = ["两学一做", "党政同责", "一岗双责", "绿水青山就是金山银山", "生态文明", "环保督察", "中央环保督察"]
@@ -85,6 +85,8 @@ def test_stopwords_from_the_published_list_and_additions():
     stop = load_stopwords()
     assert len(stop) > 790
     assert {"的", "我们", "一是", "同志们"} <= stop
+    assert {"左右", "一批", "着力", "进一步", "坚持"} <= stop, "function words of the genre (stopwords_genre.txt)"
+    assert not {"发展", "经济", "改革", "生态", "环境保护"} & stop, "content words are kept even where they are everywhere"
     assert is_punct("——") and not is_punct("M2")
 
 
@@ -149,3 +151,46 @@ def test_unwritable_cache_warns_once_and_continues(tmp_path, caplog, seeds):
     assert toks.units.equals(tokens(seeds, Segmenter(hmm=False), cache_dir=None).units)
     warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert len(warnings) == 1 and "cannot write the token cache" in warnings[0] and "continuing without caching" in warnings[0]
+
+
+@pytest.mark.parametrize("backend", ["rjieba", "jieba"])
+def test_forms_with_enumeration_comma_or_fullwidth_plus_are_single_tokens(backend):
+    seg = Segmenter(backend)
+    text = "要不忘初心、牢记使命，推进互联网＋政务服务，建设粤港澳大湾区，坚持以学铸魂。"
+    words = seg.cut(text)
+    assert {"不忘初心、牢记使命", "互联网＋", "粤港澳大湾区", "以学铸魂"} <= set(words)
+    assert "".join(words) == text
+    assert ("不忘初心、牢记使命", "nz") in seg.tag(text)
+
+
+def test_protection_is_part_of_the_fingerprint():
+    plain = Segmenter(user_words=[("互联网＋", "nz")])
+    other = Segmenter(user_words=[("互联网", "nz")])
+    assert plain.cut("互联网＋政务") == ["互联网＋", "政务"]
+    assert plain.fingerprint != other.fingerprint
+
+
+def test_compounds_file_is_in_the_user_dictionary():
+    from tifa.lexicon import load_compounds
+
+    compounds = load_compounds()
+    assert len(compounds) >= 50 and all(source for _, source in compounds)
+    assert {"粤港澳大湾区", "以学铸魂"} <= {w for w, _ in compounds} <= set(dict(user_dictionary()))
+
+
+def test_propose_compounds_finds_bound_runs_and_not_their_fragments(tmp_path):
+    from tifa.tokens import propose_compounds
+
+    # 鲸鱼湾区 is cut into pieces by jieba; it occurs in varied contexts: a compound.
+    contexts = ["建设", "发展", "推进", "规划", "支持", "打造"]
+    paragraphs = [f"{c}鲸鱼湾区{d}。" for c in contexts for d in contexts]
+    path = tmp_path / "c.jsonl"
+    path.write_text(json.dumps({"doc_id": "a", "year": 2024, "text": "\n\n".join(paragraphs)}, ensure_ascii=False), encoding="utf-8")
+    seg = Segmenter(user_words=[])
+    parts = seg.cut("鲸鱼湾区")
+    assert len(parts) > 1, "the test needs a run that jieba splits"
+    table = propose_compounds(load_corpus(path), seg, cache_dir=None, min_count=5)
+    assert "鲸鱼湾区" in set(table["candidate"])
+    row = table.set_index("candidate").loc["鲸鱼湾区"]
+    assert row["count"] == len(paragraphs) and row["binding"] == 1.0
+    assert not any(c != "鲸鱼湾区" and c in "鲸鱼湾区" for c in table["candidate"]), "fragments are not proposed"

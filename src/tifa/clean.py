@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +32,7 @@ HAN_RE = re.compile(f"[{HAN}]")
 class Edit:
     """One thing a step removed or changed, located by line of the step's input."""
 
-    kind: str  # "removed", "changed", "joined", "converted"
+    kind: str  # "removed" (a line), "removed_span" (text inside a line), "changed", "joined", "converted", "split"
     line: int | None
     before: str
     after: str = ""
@@ -179,14 +179,41 @@ to_simplified = make_to_simplified()
 
 @dataclass(frozen=True)
 class BoilerplateRule:
-    """A line pattern that marks web-site boilerplate (see ``boilerplate.yaml``)."""
+    """A pattern that marks web-site boilerplate (see ``boilerplate.yaml``)."""
 
     id: str
-    kind: str  # "line" removes matching lines; "tail" removes the line and all after it
+    kind: str  # "line" removes matching lines; "tail" the line and all after it; "span" anchored text inside a line
     pattern: re.Pattern[str]
     description: str
     examples: tuple[str, ...] = ()
     max_chars: int | None = None
+    anchor: str = "both"  # span rules: "start", "end" or "both"
+
+    @cached_property
+    def _at_start(self) -> re.Pattern[str]:
+        return re.compile(rf"\A{_SPAN_GAP}(?:{self.pattern.pattern}){_SPAN_GAP}")
+
+    @cached_property
+    def _at_end(self) -> re.Pattern[str]:
+        return re.compile(rf"(?:(?<=[{_SPAN_BOUNDARY}])|\A){_SPAN_GAP}(?:{self.pattern.pattern}){_SPAN_GAP}\Z")
+
+    def span(self, line: str) -> tuple[int, int] | None:
+        """Where this span rule matches ``line`` at its anchors (start first), else ``None``; empty matches do not count."""
+        if self.anchor in ("start", "both"):
+            m = self._at_start.match(line)
+            if m and m.group(0).strip():
+                return m.span()
+        if self.anchor in ("end", "both"):
+            m = self._at_end.search(line)
+            if m and m.group(0).strip():
+                return m.span()
+        return None
+
+
+RULE_KINDS = ("line", "tail", "span")
+SPAN_ANCHORS = ("start", "end", "both")
+_SPAN_GAP = r"[\s|丨]*"  # spaces and separators around a span go with it
+_SPAN_BOUNDARY = r"\s。！？!?；;：:”’」』）)】\]"  # what may precede an end-anchored span
 
 
 def load_boilerplate_rules(path: str | Path = config.BOILERPLATE_YAML) -> tuple[BoilerplateRule, ...]:
@@ -200,8 +227,11 @@ def load_boilerplate_rules(path: str | Path = config.BOILERPLATE_YAML) -> tuple[
         missing = {"id", "kind", "pattern", "description"} - set(entry)
         if missing:
             raise InputError(f"{path}: rule {i} lacks {sorted(missing)}; see the schema at the top of the file")
-        if entry["kind"] not in {"line", "tail"}:
-            raise InputError(f"{path}: rule {entry['id']!r} has kind {entry['kind']!r}; use 'line' or 'tail'")
+        if entry["kind"] not in RULE_KINDS:
+            raise InputError(f"{path}: rule {entry['id']!r} has kind {entry['kind']!r}; use 'line', 'tail' or 'span'")
+        anchor = entry.get("anchor", "both")
+        if anchor not in SPAN_ANCHORS or ("anchor" in entry and entry["kind"] != "span"):
+            raise InputError(f"{path}: rule {entry['id']!r} has anchor {anchor!r}; only span rules take an anchor, one of {SPAN_ANCHORS}")
         try:
             pattern = re.compile(entry["pattern"])
         except re.error as exc:
@@ -214,30 +244,54 @@ def load_boilerplate_rules(path: str | Path = config.BOILERPLATE_YAML) -> tuple[
                 description=entry["description"],
                 examples=tuple(entry.get("examples", ())),
                 max_chars=entry.get("max_chars"),
+                anchor=anchor,
             )
         )
     return tuple(rules)
 
 
 def rule_matches(rule: BoilerplateRule, line: str) -> bool:
-    """Whether ``rule`` marks ``line`` (stripped) as boilerplate."""
+    """Whether ``rule`` marks ``line`` (stripped) as boilerplate; a span rule: whether it matches at an anchor."""
     line = line.strip()
     if rule.max_chars is not None and len(line) > rule.max_chars:
         return False
+    if rule.kind == "span":
+        return rule.span(line) is not None
     return rule.pattern.search(line) is not None
 
 
+def remove_spans(line: str, rules: Sequence[BoilerplateRule]) -> tuple[str, list[tuple[str, str]]]:
+    """``line`` without the anchored spans of ``rules``, removed until none matches; also ``(rule id, span)`` pairs in removal order."""
+    removed: list[tuple[str, str]] = []
+    changed = True
+    while changed and line.strip():
+        changed = False
+        for rule in rules:
+            where = rule.span(line)
+            if where is not None:
+                start, end = where
+                removed.append((rule.id, line[start:end]))
+                line = line[:start] + line[end:]
+                changed = True
+    return line, removed
+
+
 def make_remove_boilerplate(rules: Sequence[BoilerplateRule] | None = None) -> Step:
-    """Remove boilerplate lines; every removed line is recorded with its rule id."""
+    """Remove boilerplate lines, then anchored boilerplate spans inside lines; every removal is recorded with its rule id."""
     rules = tuple(load_boilerplate_rules() if rules is None else rules)
+    line_rules = tuple(r for r in rules if r.kind != "span")
+    span_rules = tuple(r for r in rules if r.kind == "span")
 
     def run(text: str) -> tuple[str, list[Edit]]:
         lines = text.split("\n")
         kept: list[str] = []
         edits: list[Edit] = []
         for i, line in enumerate(lines, start=1):
-            rule = next((r for r in rules if line.strip() and rule_matches(r, line)), None)
+            rule = next((r for r in line_rules if line.strip() and rule_matches(r, line)), None)
             if rule is None:
+                if span_rules and line.strip():
+                    line, spans = remove_spans(line, span_rules)
+                    edits.extend(Edit("removed_span", i, span, "", rule_id) for rule_id, span in spans)
                 kept.append(line)
                 continue
             if rule.kind == "tail":
@@ -282,6 +336,107 @@ def _repair_line_breaks(text: str) -> tuple[str, list[Edit]]:
 
 
 repair_line_breaks = Step("repair_line_breaks", _repair_line_breaks)
+
+
+_NUMERAL = "一二三四五六七八九十"
+# heading markers of the genre, by level: 第一部分 / 一、 / （一） / 1. / （1）
+HEADING_MARKERS = (
+    re.compile(rf"^第[{_NUMERAL}]{{1,3}}(?:部分|章|篇)"),
+    re.compile(rf"^[{_NUMERAL}]{{1,3}}[、.．](?![{_NUMERAL}])"),
+    re.compile(rf"^[（(][{_NUMERAL}]{{1,3}}[)）]"),
+    re.compile(r"^\d{1,2}[.．、](?![\d%％])"),
+    re.compile(r"^[（(]\d{1,2}[)）]"),
+)
+_HEADING_START = "|".join(m.pattern[1:] for m in HEADING_MARKERS)
+_APPENDIX_START = r"(?:名词解释|附件\s*\d*|附录|附表|注释)(?=[\s:：\d（(一]|$)"
+_SALUTATION = r"各位代表[：:！!]"
+_SENTENCE_FINAL = "。！？!?"
+_CLOSING = "”’\"」』"
+_DELIVERY = re.compile(rf"(?:——|[（(])\s*\d{{4}}年[^{_SENTENCE_FINAL}\n]{{2,80}}?会议上[)）]?")
+_STARTS_PARAGRAPH = re.compile(rf"(?:{_HEADING_START}|{_APPENDIX_START}|{_SALUTATION})")
+_WHITESPACE_RUN = re.compile(r"\s+")
+
+
+def _split_line(line: str, max_chars: int, sentences: int) -> tuple[list[str], list[str]]:
+    """Paragraphs of one over-long line and the reason of each split (see :func:`make_split_paragraphs`)."""
+    # 1. inside the text: before headings, appendices and salutations that follow a sentence end; around delivery lines
+    cuts = {m.start() for m in _INNER_BREAK.finditer(line)} | {m.end() for m in _APPENDIX_THEN_HEADING.finditer(line)}
+    cuts |= {b for m in _DELIVERY.finditer(line) for b in (m.start(), m.end())}
+    cuts = sorted(c for c in cuts if 0 < c < len(line))
+    pieces = [line[a:b] for a, b in zip([0, *cuts], [*cuts, len(line)])]
+    reasons = ["heading, appendix, salutation or delivery line"] * len(cuts)
+    # 2. at spaces: after a sentence end, before a heading / appendix / salutation, after a short heading
+    parts: list[str] = []
+    for piece in pieces:
+        segments = [seg for seg in _WHITESPACE_RUN.split(piece) if seg]
+        if not segments:
+            parts.append(piece)
+            continue
+        parts.append(segments[0])
+        for seg in segments[1:]:
+            prev = parts[-1]
+            if prev.endswith(tuple(_SENTENCE_FINAL + _CLOSING)):
+                reasons.append("space after a sentence")
+            elif _STARTS_PARAGRAPH.match(seg):
+                reasons.append("space before a heading, appendix or salutation")
+            elif any(m.match(prev) for m in HEADING_MARKERS) and len(prev) <= config.HEADING_MAX_CHARS:
+                reasons.append("space after a heading")
+            else:
+                parts[-1] = prev + " " + seg  # a space inside a paragraph (省长 王正谱): tidy_whitespace decides
+                continue
+            parts.append(seg)
+    # 3. what is still over-long is cut into chunks of ``sentences`` sentences
+    final: list[str] = []
+    for part in parts:
+        spans = _SENTENCE.findall(part)
+        if len(part) > max_chars and "".join(spans) == part and len(spans) > sentences:
+            chunks = ["".join(spans[i : i + sentences]) for i in range(0, len(spans), sentences)]
+            reasons.extend(LONG_PARAGRAPH for _ in chunks[1:])
+            final.extend(chunks)
+        else:
+            final.append(part)
+    return final, reasons
+
+
+_INNER_BREAK = re.compile(
+    rf"(?<=[{_SENTENCE_FINAL}{_CLOSING}])(?=(?:{_HEADING_START}|{_APPENDIX_START}|{_SALUTATION}))"
+    rf"|(?<=[^{_SENTENCE_FINAL}\s])(?={_SALUTATION})|(?<={_SALUTATION})"
+)
+_APPENDIX_THEN_HEADING = re.compile(rf"(?<=[{_SENTENCE_FINAL}{_CLOSING}\s])(?:名词解释|附件|附录|注释)[:：]?(?=(?:{_HEADING_START}))")
+
+
+LONG_PARAGRAPH = "long paragraph cut at sentence ends"
+
+
+def make_split_paragraphs(max_chars: int = config.PARAGRAPH_MAX_CHARS, sentences: int = config.PARAGRAPH_CHUNK_SENTENCES) -> Step:
+    """Split over-long lines (one-line scrapes) into the paragraphs the genre marks.
+
+    Only a line longer than ``max_chars`` characters is split (no paragraph of the
+    national reports or the seeds comes near it): at spaces that follow a sentence
+    end or a short heading, before headings (``一、``, ``（一）``, ``第一部分``,
+    ``1.``), appendix headings (``名词解释``, ``附件``) and ``各位代表：`` that
+    follow a sentence end, around the delivery line (``——2024年1月…会议上``);
+    a piece still longer than ``max_chars`` is cut into chunks of ``sentences``
+    sentences (rule ``long paragraph cut at sentence ends``). Every split is an
+    edit with its reason; the text itself is unchanged but for line breaks.
+    """
+
+    def run(text: str) -> tuple[str, list[Edit]]:
+        lines, edits = [], []
+        for i, line in enumerate(text.split("\n"), start=1):
+            if len(line.strip()) <= max_chars:
+                lines.append(line)
+                continue
+            pieces, reasons = _split_line(line, max_chars, sentences)
+            for before, after, reason in zip(pieces, pieces[1:], reasons):
+                edits.append(Edit("split", i, before[-12:] + "\\n" + after[:12], "", reason))
+            lines.extend(pieces)
+        return "\n".join(lines), edits
+
+    return Step("split_paragraphs", run)
+
+
+split_long_lines = make_split_paragraphs()
 
 
 def make_remove_duplicate_paragraphs(min_chars: int = config.MIN_DUPLICATE_PARAGRAPH_CHARS) -> Step:
@@ -335,6 +490,8 @@ def default_pipeline(
     boilerplate: Sequence[BoilerplateRule] | None = None,
     traditional_threshold: float = config.TRADITIONAL_SHARE,
     min_duplicate_chars: int = config.MIN_DUPLICATE_PARAGRAPH_CHARS,
+    paragraph_max_chars: int = config.PARAGRAPH_MAX_CHARS,
+    paragraph_sentences: int = config.PARAGRAPH_CHUNK_SENTENCES,
 ) -> tuple[Step, ...]:
     """The cleaning steps in the order they run (documented in the README)."""
     return (
@@ -345,6 +502,7 @@ def default_pipeline(
         make_to_simplified(traditional_threshold),
         make_remove_boilerplate(boilerplate),
         repair_line_breaks,
+        make_split_paragraphs(paragraph_max_chars, paragraph_sentences),
         make_remove_duplicate_paragraphs(min_duplicate_chars),
         tidy_whitespace,
     )
@@ -387,3 +545,62 @@ def split_paragraphs(text: str) -> list[str]:
 def split_sentences(paragraph: str) -> list[str]:
     """Sentences of a paragraph, ending at 。！？!? or …… (closing quotes stay with the sentence)."""
     return [s.strip() for s in _SENTENCE.findall(paragraph) if s.strip()]
+
+
+# --- structure: parts and sections of paragraphs ------------------------------------
+
+PARTS = ("front", "body", "appendix")
+_APPENDIX_HEADING = re.compile(rf"^{_APPENDIX_START}")
+_FRONT_STOP = re.compile(rf"[{_SENTENCE_FINAL}]|^(?:{_SALUTATION}|各位代表|同志们)")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """Where a paragraph stands in its document: ``part`` (front, body, appendix) and ``section`` (heading path)."""
+
+    part: str
+    section: str
+
+
+def heading_of(paragraph: str) -> tuple[int, str] | None:
+    """``(level, heading)`` when the paragraph opens with a heading marker (``一、…``, ``（一）…``), else ``None``.
+
+    The heading runs to the first sentence end, colon or space (``（一）着力扩大国内需求。推动…``
+    gives ``（一）着力扩大国内需求``), cut to ``config.HEADING_MAX_CHARS`` characters.
+    """
+    for level, marker in enumerate(HEADING_MARKERS):
+        if marker.match(paragraph):
+            head = re.split(rf"[{_SENTENCE_FINAL}；;：:\s]", paragraph, maxsplit=1)[0]
+            if len(head) > config.HEADING_MAX_CHARS:
+                head = head[: config.HEADING_MAX_CHARS] + "…"
+            return level, head
+    return None
+
+
+def paragraph_structure(paragraphs: Sequence[str]) -> list[Unit]:
+    """Part and section of each paragraph of one cleaned document.
+
+    ``front``: the leading paragraphs before the text begins, each short
+    (≤ ``config.FRONT_MAX_CHARS``), without a sentence end, not a heading nor a
+    salutation: title, delivery line (``——2024年1月…会议上``), speaker (``省长 某某``).
+    ``appendix``: from an appendix heading (``名词解释``, ``附件``, ``附录``,
+    ``注释``) after the body began, to the end. ``body``: the rest. ``section``
+    is the path of headings above a paragraph (``一、2023年工作回顾 > （二）…``),
+    one per level (``第一部分`` > ``一、`` > ``（一）`` > ``1.`` > ``（1）``).
+    """
+    units: list[Unit] = []
+    path: dict[int, str] = {}
+    part = "front"
+    for paragraph in paragraphs:
+        text = paragraph.strip()
+        heading = heading_of(text)
+        if part == "front" and (heading or len(text) > config.FRONT_MAX_CHARS or _FRONT_STOP.search(text)):
+            part = "body"
+        if part == "body" and _APPENDIX_HEADING.match(text):
+            part, path = "appendix", {-1: re.split(rf"[{_SENTENCE_FINAL}：:\s]", text, maxsplit=1)[0][: config.HEADING_MAX_CHARS]}
+        elif heading is not None and part != "front":
+            level, head = heading
+            path = {k: v for k, v in path.items() if k < level}
+            path[level] = head
+        units.append(Unit(part, " > ".join(path[k] for k in sorted(path))))
+    return units

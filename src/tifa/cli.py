@@ -1,4 +1,4 @@
-"""Command-line interface: ``tifa corpus|build|freq|keyness|slogans|kwic|discover|anachronisms|topics|study|report|provenance``.
+"""Command-line interface: ``tifa corpus|build|freq|keyness|compounds|slogans|kwic|discover|anachronisms|topics|study|report|provenance``.
 
 Every subcommand takes the same corpus options (``--corpus PATH``,
 ``--text-field NAME``) and, where it prints a table, ``--format table|csv``.
@@ -104,12 +104,21 @@ def cmd_keyness(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compounds(args: argparse.Namespace) -> int:
+    from tifa.tokens import Segmenter, propose_compounds
+
+    table = propose_compounds(_load(args), Segmenter(args.backend, hmm=args.hmm), top=args.top, min_count=args.min_count)
+    _emit(table.round(3), args.format)
+    return 0
+
+
 def cmd_slogans(args: argparse.Namespace) -> int:
     from tifa.slogans import count_slogans
 
-    table = count_slogans(_load(args), by=args.by, category=args.category, drop_zero=not args.all)
+    table = count_slogans(_load(args), by=args.by, category=args.category, drop_zero=not args.all, forms=args.forms)
     by = [args.by] if isinstance(args.by, str) else args.by
-    _emit(table[[*by, "slogan", "count", "per_10k_chars", "slogan_id", "en", "category"]], args.format)
+    forms = ["form"] if args.forms else []
+    _emit(table[[*by, "slogan", *forms, "count", "per_10k_chars", "slogan_id", "en", "category"]], args.format)
     return 0
 
 
@@ -238,10 +247,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-count", type=non_negative_int, default=config.KEYNESS_MIN_COUNT, help="leave out terms rarer than this in target + reference")
     p.add_argument("--top", type=positive_int, default=30, help="rows to print (default: 30)")
 
+    p = _command(sub, "compounds", cmd_compounds, "candidate multiword expressions of the genre (bound, free-edged runs of tokens) for data/lexicon/compounds.txt", segment=True)
+    p.add_argument("--top", type=positive_int, default=50, help="candidates to print (default: 50)")
+    p.add_argument("--min-count", type=positive_int, default=config.COMPOUND_MIN_COUNT, help=f"minimum occurrences (default: {config.COMPOUND_MIN_COUNT})")
+
     p = _command(sub, "slogans", cmd_slogans, "slogan counts and rates per 10,000 characters by document or docvar (long format)")
     p.add_argument("--by", default="doc_id", help="doc_id or a docvar (province, year, level …); default: doc_id")
     p.add_argument("--category", default=None, help="only slogans of this lexicon category")
     p.add_argument("--all", action="store_true", help="also print zero counts")
+    p.add_argument("--forms", action="store_true", help="count each written form apart (column form: 新发展理念, 五大发展理念 …)")
 
     p = _command(sub, "kwic", cmd_kwic, "keywords in context: a lexicon entry (all its variants), a string or a regex")
     p.add_argument("pattern", help="slogan (zh or id), literal string, or regex with --regex")

@@ -30,6 +30,11 @@ STUDY_PARAMS = RESOURCES_DIR / "study_params.yaml"  # the study's default parame
 # Cleaning defaults (documented in README "Cleaning").
 TRADITIONAL_SHARE = 0.05  # convert when >= 5 % of Han characters change under t2s
 MIN_DUPLICATE_PARAGRAPH_CHARS = 15  # shorter repeated lines ("同志们:") are kept
+PARAGRAPH_MAX_CHARS = 1500  # longer lines (one-line scrapes) are split; the longest paragraph of the national reports has 1,253
+PARAGRAPH_CHUNK_SENTENCES = 5  # a piece still longer is cut into chunks of this many sentences
+HEADING_MAX_CHARS = 40  # a heading (一、… （一）…) is cut to this many characters in section paths
+FRONT_MAX_CHARS = 100  # title, delivery line and speaker before the text: short lines without a sentence end
+DEFAULT_PARTS = ("front", "body")  # parts counted and modelled by default; appendices (名词解释 …) are kept but left out
 
 # Corpus input.
 YEAR_RANGE = (1000, 2999)  # a year or date outside is a typo (0000, 20016, 1e20) and is refused
@@ -49,11 +54,16 @@ LEXICON_DIR = DATA_DIR / "lexicon"
 SLOGANS_YAML = LEXICON_DIR / "slogans.yaml"
 DOMAIN_TERMS = LEXICON_DIR / "domain_terms.txt"
 STOPWORDS_EXTRA = LEXICON_DIR / "stopwords_extra.txt"
+STOPWORDS_GENRE = LEXICON_DIR / "stopwords_genre.txt"
+COMPOUNDS = LEXICON_DIR / "compounds.txt"
 
 # Tokens.
 TOKEN_CACHE_DIR = CACHE_DIR / "token_cache"
 MIN_TOKEN_CHARS = 2  # single characters (的, 要, 党 …) are dropped by default
 CONTENT_POS = ("n", "v", "a", "i", "l", "j")  # jieba tag prefixes kept by pos="content"
+COMPOUND_MIN_COUNT = 5  # tifa compounds: a run of tokens must occur this often
+COMPOUND_MIN_BINDING = 0.5  # … take at least half of the occurrences of its rarest part
+COMPOUND_MIN_ENTROPY = 1.0  # … and have free edges (bits of branching entropy on both sides)
 KEYNESS_MIN_COUNT = 1  # keep every term; five short documents leave few counts above 1
 TOP_TERMS = 20
 RANDOM_STATE = 20161  # every random process (word clouds, later topic models)

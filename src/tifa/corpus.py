@@ -29,13 +29,47 @@ import pandas as pd
 from tqdm import tqdm
 
 from tifa import config
-from tifa.clean import HAN_RE, Step, clean_text, count_han, default_pipeline, split_paragraphs, split_sentences
-from tifa.errors import CorpusError, MissingFileError, OutputError
+from tifa.clean import HAN_RE, LONG_PARAGRAPH, PARTS, Step, clean_text, count_han, default_pipeline, paragraph_structure, split_paragraphs, split_sentences
+from tifa.errors import CorpusError, InputError, MissingFileError, OutputError
 
 log = logging.getLogger(__name__)
 
 TEXT_SUFFIXES = (".txt",)
 AUDIT_COLUMNS = ["doc_id", "step", "kind", "line", "rule", "before", "after"]
+
+
+# --- units: paragraph ids and parts, defined once ------------------------------------
+
+
+def paragraph_id(doc_id: str, n: int) -> str:
+    """Id of the ``n``-th paragraph (from 1) of a document: ``<doc_id>:p0001``. Numbers count every part."""
+    return f"{doc_id}:p{n:04d}"
+
+
+def paragraph_number(pid: str) -> int:
+    """The paragraph's number in its document, read back from :func:`paragraph_id` (``x:p0003`` → 3)."""
+    return int(pid.rsplit(":p", 1)[1])
+
+
+def check_parts(include_parts: Sequence[str] | None) -> tuple[str, ...]:
+    """The parts to keep (``None``: ``config.DEFAULT_PARTS``); unknown names are an :class:`InputError`."""
+    parts = tuple(config.DEFAULT_PARTS if include_parts is None else ([include_parts] if isinstance(include_parts, str) else include_parts))
+    unknown = [p for p in parts if p not in PARTS]
+    if unknown or not parts:
+        raise InputError(f"include_parts {list(parts)!r}: parts are {PARTS}; give one or more of them")
+    return parts
+
+
+def document_paragraphs(text: str) -> list[tuple[int, str, str, str]]:
+    """``(number, part, section, paragraph)`` of every paragraph of a cleaned text, numbered from 1."""
+    paragraphs = split_paragraphs(text)
+    return [(i, u.part, u.section, para) for i, (para, u) in enumerate(zip(paragraphs, paragraph_structure(paragraphs)), start=1)]
+
+
+def text_of_parts(text: str, include_parts: Sequence[str] | None = None) -> str:
+    """The paragraphs of a cleaned text that belong to ``include_parts`` (default ``config.DEFAULT_PARTS``), one per line."""
+    parts = check_parts(include_parts)
+    return "\n\n".join(para for _, part, _, para in document_paragraphs(text) if part in parts)
 
 
 # --- decoding ------------------------------------------------------------------
@@ -186,10 +220,18 @@ class Corpus:
         return self.docs.drop(columns=["text"]).set_index("doc_id")
 
     def summary(self) -> pd.DataFrame:
-        """One row per document: standard docvars, size and what cleaning did."""
-        removed = self.audit[(self.audit["kind"] == "removed") & self.audit["step"].isin(LINE_REMOVING_STEPS)]
-        converted = self.audit.loc[self.audit["step"] == "to_simplified", "doc_id"]
-        pinyin = self.audit.loc[self.audit["step"] == "strip_pinyin", "doc_id"]
+        """One row per document: standard docvars, size and what cleaning did.
+
+        ``n_lines_removed`` counts whole lines removed (boilerplate, duplicates),
+        ``n_spans_removed`` page chrome removed from inside lines, ``n_splits``
+        the line breaks inserted into over-long lines (one-line scrapes).
+        """
+        audit = self.audit
+        removed = audit[(audit["kind"] == "removed") & audit["step"].isin(LINE_REMOVING_STEPS)]
+        spans = audit.loc[audit["kind"] == "removed_span", "doc_id"]
+        splits = audit.loc[audit["kind"] == "split", "doc_id"]
+        converted = audit.loc[audit["step"] == "to_simplified", "doc_id"]
+        pinyin = audit.loc[audit["step"] == "strip_pinyin", "doc_id"]
         out = pd.DataFrame({"doc_id": self.docs["doc_id"]})
         for col in ("province", "city", "level", "year", "genre"):
             out[col] = self.docs[col] if col in self.docs else pd.NA
@@ -197,6 +239,8 @@ class Corpus:
         out["n_lines_removed"] = out["doc_id"].map(removed["doc_id"].value_counts()).fillna(0).astype(int)
         out["n_pinyin_removed"] = out["doc_id"].map(pinyin.value_counts()).fillna(0).astype(int)
         out["converted_script"] = out["doc_id"].isin(converted)
+        out["n_spans_removed"] = out["doc_id"].map(spans.value_counts()).fillna(0).astype(int)
+        out["n_splits"] = out["doc_id"].map(splits.value_counts()).fillna(0).astype(int)
         if "title" in self.docs:
             out["title"] = self.docs["title"].to_numpy()
         return out
@@ -210,25 +254,32 @@ class Corpus:
         counts.columns.name = "step"
         return counts
 
-    def paragraphs(self) -> pd.DataFrame:
-        """One row per paragraph: ``doc_id``, ``paragraph_id`` (``<doc_id>:p0001``), ``position``, ``text`` and the docvars."""
+    def paragraphs(self, *, include_parts: Sequence[str] | None = PARTS) -> pd.DataFrame:
+        """One row per paragraph: ``doc_id``, ``paragraph_id`` (``<doc_id>:p0001``), ``position``, ``part``, ``section``, ``text`` and the docvars.
+
+        ``part`` is ``front`` (title, delivery line), ``body`` or ``appendix``
+        (名词解释 …); ``section`` the heading path. All parts by default; ids
+        and positions count every part, so they do not change with ``include_parts``.
+        """
+        parts = check_parts(include_parts)
         rows = [
-            (doc_id, f"{doc_id}:p{i:04d}", i, para)
+            (doc_id, paragraph_id(doc_id, i), i, part, section, para)
             for doc_id, text in zip(self.docs["doc_id"], self.docs["text"])
-            for i, para in enumerate(split_paragraphs(text), start=1)
+            for i, part, section, para in document_paragraphs(text)
+            if part in parts
         ]
-        units = pd.DataFrame(rows, columns=["doc_id", "paragraph_id", "position", "text"])
+        units = pd.DataFrame(rows, columns=["doc_id", "paragraph_id", "position", "part", "section", "text"])
         return units.join(self.docvars.drop(columns=["n_chars"]), on="doc_id")
 
-    def sentences(self) -> pd.DataFrame:
-        """One row per sentence: ``paragraph_id``, ``sentence_id`` (``<doc_id>:p0001:s001``), ``text`` and the docvars."""
-        paras = self.paragraphs()
+    def sentences(self, *, include_parts: Sequence[str] | None = PARTS) -> pd.DataFrame:
+        """One row per sentence: ``paragraph_id``, ``sentence_id`` (``<doc_id>:p0001:s001``), ``part``, ``text`` and the docvars."""
+        paras = self.paragraphs(include_parts=include_parts)
         rows = [
-            (doc_id, pid, f"{pid}:s{j:03d}", sent)
-            for doc_id, pid, para in zip(paras["doc_id"], paras["paragraph_id"], paras["text"])
+            (doc_id, pid, f"{pid}:s{j:03d}", part, sent)
+            for doc_id, pid, part, para in zip(paras["doc_id"], paras["paragraph_id"], paras["part"], paras["text"])
             for j, sent in enumerate(split_sentences(para), start=1)
         ]
-        units = pd.DataFrame(rows, columns=["doc_id", "paragraph_id", "sentence_id", "text"])
+        units = pd.DataFrame(rows, columns=["doc_id", "paragraph_id", "sentence_id", "part", "text"])
         return units.join(self.docvars.drop(columns=["n_chars"]), on="doc_id")
 
 
@@ -544,15 +595,35 @@ def load_corpus(
             raise CorpusError(f"{rec.where}: document {rec.doc_id!r} is empty after cleaning (no Chinese text left). Check the file, or its boilerplate rules in the audit log.")
         texts.append(result.text)
         audit_rows.extend((rec.doc_id, step, e.kind, e.line, e.rule, e.before, e.after) for step, e in result.audit)
+        problems.extend(_structure_problems(rec, result))
     table["text"] = texts
-    table["n_chars"] = [count_han(t) for t in texts]
+    table["n_chars"] = [count_han(text_of_parts(t)) for t in texts]
     audit = pd.DataFrame(audit_rows, columns=AUDIT_COLUMNS).astype({"line": "Int64"})
     problems_table = pd.DataFrame(problems, columns=["doc_id", "where", "problem"])
     for p in problems:
         log.info("%s: %s", p["where"], p["problem"])
-    if problems:
-        log.warning("%d of %d documents have no year or date; they are kept (see corpus.problems)", len(problems), len(table))
+    n_yearless = sum(p["problem"].startswith("no year") for p in problems)
+    if n_yearless:
+        log.warning("%d of %d documents have no year or date; they are kept (see corpus.problems)", n_yearless, len(table))
     return Corpus(docs=table, audit=audit, problems=problems_table, source=display_path(path))
+
+
+def _structure_problems(rec: _Record, result) -> list[dict]:
+    """Problems worth a look in a cleaned document: over-long lines that had to be split, appendices left out of counts."""
+    problems = []
+    splits = [e for step, e in result.audit if e.kind == "split"]
+    if splits:
+        chunks = sum(e.rule == LONG_PARAGRAPH for e in splits)
+        problems.append({"doc_id": rec.doc_id, "where": rec.where, "problem": (
+            f"lines over {config.PARAGRAPH_MAX_CHARS} characters (a one-line scrape) split into paragraphs: {len(splits) - chunks} splits at "
+            f"headings, sentence ends and the delivery line, {chunks} cuts of long paragraphs into chunks of "
+            f"{config.PARAGRAPH_CHUNK_SENTENCES} sentences (audit: step split_paragraphs)")})
+    appendix = [para for _, part, _, para in document_paragraphs(result.text) if part == "appendix"]
+    if appendix:
+        problems.append({"doc_id": rec.doc_id, "where": rec.where, "problem": (
+            f"appendix ({appendix[0][:12]}…, {len(appendix)} paragraphs, {count_han(chr(10).join(appendix))} Han characters) "
+            f"kept, but left out of n_chars, tokens, slogan counts and topic units by default (include_parts)")})
+    return problems
 
 
 def display_path(path: Path) -> str:

@@ -16,7 +16,8 @@ from tifa.errors import InputError
 from tifa.files import read_lines, read_yaml
 
 SLOGAN_CATEGORIES = ("party_discipline", "ideology", "environmental_governance", "economy", "governance")
-_REQUIRED = ("id", "zh", "en", "category", "patterns", "first_used", "source")
+_REQUIRED = ("id", "zh", "en", "category", "patterns", "first_used", "first_used_precision", "source")
+PRECISIONS = {"day": 10, "month": 7, "year": 4, "upper-bound": None}  # precision -> length of the ISO date
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 
@@ -34,6 +35,9 @@ class Slogan:
     source: str
     notes: str = ""
     exclude: tuple[str, ...] = ()  # regexes: a match inside a span they match is not the slogan
+    first_used_precision: str = "day"  # day, month, year, or upper-bound (official use attested by then; may be earlier)
+    coined: str | None = None  # earlier coinage outside the centre
+    coined_source: str = ""
 
 
 @lru_cache(maxsize=8)
@@ -56,6 +60,18 @@ def load_slogans(path: str | Path = config.SLOGANS_YAML) -> tuple[Slogan, ...]:
         first_used = str(entry["first_used"])
         if not _DATE.match(first_used):
             raise InputError(f"{where}: first_used {first_used!r} is not YYYY-MM-DD, YYYY-MM or YYYY")
+        precision = entry["first_used_precision"]
+        if precision not in PRECISIONS:
+            raise InputError(f"{where}: first_used_precision {precision!r} is not one of {list(PRECISIONS)}")
+        if PRECISIONS[precision] not in (None, len(first_used)):
+            raise InputError(f"{where}: first_used {first_used!r} does not have the precision {precision!r}; write the date as {'YYYY-MM-DD' if precision == 'day' else 'YYYY-MM' if precision == 'month' else 'YYYY'}")
+        coined = entry.get("coined")
+        if coined is not None:
+            coined = str(coined)
+            if not _DATE.match(coined) or not entry.get("coined_source"):
+                raise InputError(f"{where}: coined {coined!r} must be YYYY-MM-DD, YYYY-MM or YYYY and come with coined_source")
+            if coined > first_used:
+                raise InputError(f"{where}: coined {coined} is after first_used {first_used}; coinage outside the centre precedes official use")
         for key in ("id", "zh"):
             if (key, entry[key]) in seen:
                 raise InputError(f"{where}: {key} {entry[key]!r} repeats entry {seen[(key, entry[key])]}")
@@ -84,6 +100,9 @@ def load_slogans(path: str | Path = config.SLOGANS_YAML) -> tuple[Slogan, ...]:
                 source=entry["source"],
                 notes=entry.get("notes", "") or "",
                 exclude=tuple(_compiled(entry.get("exclude") or [], where)),
+                first_used_precision=precision,
+                coined=coined,
+                coined_source=entry.get("coined_source", "") or "",
             )
         )
     return tuple(slogans)
@@ -108,9 +127,27 @@ def load_domain_terms(path: str | Path = config.DOMAIN_TERMS) -> tuple[tuple[str
     return tuple(terms)
 
 
-def user_dictionary(slogans_path: str | Path = config.SLOGANS_YAML, terms_path: str | Path = config.DOMAIN_TERMS) -> tuple[tuple[str, str], ...]:
-    """Words the segmenter must keep whole: every slogan's literal forms and the domain terms, sorted."""
-    words = {literal: "nz" for s in load_slogans(slogans_path) for literal in s.literals}
+@lru_cache(maxsize=8)
+def load_compounds(path: str | Path = config.COMPOUNDS) -> tuple[tuple[str, str], ...]:
+    """``(compound, source note)`` pairs of the reviewed compounds file (schema at its top)."""
+    path = Path(path)
+    entries = []
+    for i, line in enumerate(read_lines(path), start=1):
+        word, sep, source = line.partition("\t")
+        if not sep or not source.strip() or " " in word:
+            raise InputError(f"{path}: entry {i} ({line!r}) is not 'compound<TAB>source note'; see the schema at the top of the file")
+        entries.append((word, source.strip()))
+    return tuple(entries)
+
+
+def user_dictionary(
+    slogans_path: str | Path = config.SLOGANS_YAML,
+    terms_path: str | Path = config.DOMAIN_TERMS,
+    compounds_path: str | Path = config.COMPOUNDS,
+) -> tuple[tuple[str, str], ...]:
+    """Words the segmenter must keep whole: every slogan's literal forms, the domain terms and the reviewed compounds, sorted."""
+    words = {word: "nz" for word, _ in load_compounds(compounds_path)}
+    words.update({literal: "nz" for s in load_slogans(slogans_path) for literal in s.literals})
     words.update(dict(load_domain_terms(terms_path)))
     return tuple(sorted(words.items()))
 
@@ -137,8 +174,9 @@ def place_names(terms_path: str | Path = config.DOMAIN_TERMS, regions_path: str 
 
 
 @lru_cache(maxsize=8)
-def load_stopwords(extra_path: str | Path = config.STOPWORDS_EXTRA) -> frozenset[str]:
-    """The stopwords-iso Chinese list (package ``stopwordsiso``) plus the project's additions file."""
+def load_stopwords(extra_path: str | Path = config.STOPWORDS_EXTRA, genre_path: str | Path = config.STOPWORDS_GENRE) -> frozenset[str]:
+    """The stopwords-iso Chinese list (package ``stopwordsiso``), the enumerators and forms of address of
+    ``stopwords_extra.txt`` and the genre's function words of ``stopwords_genre.txt`` (rule at its top)."""
     import stopwordsiso
 
-    return frozenset(stopwordsiso.stopwords("zh")) | frozenset(read_lines(Path(extra_path)))
+    return frozenset(stopwordsiso.stopwords("zh")) | frozenset(read_lines(Path(extra_path))) | frozenset(read_lines(Path(genre_path)))

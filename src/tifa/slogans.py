@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from collections.abc import Sequence
 from functools import cached_property
 from typing import NamedTuple
@@ -21,8 +22,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from tifa.clean import HAN, split_sentences
-from tifa.corpus import Corpus
+from tifa.clean import HAN, count_han, split_sentences
+from tifa.corpus import Corpus, check_parts, document_paragraphs, paragraph_id, text_of_parts
 from tifa.errors import InputError
 from tifa.lexicon import Slogan, load_slogans
 from tifa.stats import group_rows, group_sums, group_values, sort_table
@@ -197,31 +198,31 @@ def lexicon_table(matcher: SloganMatcher) -> pd.DataFrame:
 # --- mentions, counts, dating ------------------------------------------------------
 
 
-def slogan_mentions(corpus: Corpus, matcher: SloganMatcher | None = None) -> pd.DataFrame:
-    """Every mention with its place: ``doc_id, paragraph_id, sentence, start, end, slogan_id, slogan, match``.
+def slogan_mentions(corpus: Corpus, matcher: SloganMatcher | None = None, *, include_parts: Sequence[str] | None = None) -> pd.DataFrame:
+    """Every mention with its place: ``doc_id, paragraph_id, part, sentence, start, end, slogan_id, slogan, match``.
 
     ``start``/``end`` are character offsets in the document's cleaned text;
-    ``sentence`` numbers the sentence within its paragraph (from 1).
+    ``sentence`` numbers the sentence within its paragraph (from 1). Only
+    paragraphs of ``include_parts`` (default ``config.DEFAULT_PARTS``: no appendices).
     """
     matcher = matcher or SloganMatcher()
+    parts = check_parts(include_parts)
     rows = []
     for doc_id, text in zip(corpus.docs["doc_id"], corpus.docs["text"]):
+        structure = iter(document_paragraphs(text))
         offset = 0
-        for p, paragraph in enumerate(text.split("\n")):
+        for paragraph in text.split("\n"):
             if paragraph.strip():
-                sentence_ends = np.cumsum([len(s) for s in _sentence_spans(paragraph)])
-                pid = f"{doc_id}:p{_paragraph_number(text, offset):04d}"
-                for m in matcher.find(paragraph):
-                    sentence = int(np.searchsorted(sentence_ends, m.start, side="right")) + 1
-                    slogan = matcher.slogans[m.slogan]
-                    rows.append((doc_id, pid, sentence, offset + m.start, offset + m.end, slogan.id, slogan.zh, paragraph[m.start : m.end]))
+                number, part, _, _ = next(structure)
+                if part in parts:
+                    sentence_ends = np.cumsum([len(s) for s in _sentence_spans(paragraph)])
+                    pid = paragraph_id(doc_id, number)
+                    for m in matcher.find(paragraph):
+                        sentence = int(np.searchsorted(sentence_ends, m.start, side="right")) + 1
+                        slogan = matcher.slogans[m.slogan]
+                        rows.append((doc_id, pid, part, sentence, offset + m.start, offset + m.end, slogan.id, slogan.zh, paragraph[m.start : m.end]))
             offset += len(paragraph) + 1
-    return pd.DataFrame(rows, columns=["doc_id", "paragraph_id", "sentence", "start", "end", "slogan_id", "slogan", "match"])
-
-
-def _paragraph_number(text: str, offset: int) -> int:
-    """1-based number of the non-empty paragraph starting at ``offset`` (as in ``Corpus.paragraphs``)."""
-    return sum(1 for line in text[:offset].split("\n") if line.strip()) + 1
+    return pd.DataFrame(rows, columns=["doc_id", "paragraph_id", "part", "sentence", "start", "end", "slogan_id", "slogan", "match"])
 
 
 def _sentence_spans(paragraph: str) -> list[str]:
@@ -244,22 +245,34 @@ def count_slogans(
     matcher: SloganMatcher | None = None,
     drop_zero: bool = False,
     n_jobs: int = 1,
+    forms: bool = False,
+    include_parts: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Slogan counts by document or docvar(s), long format.
 
     Columns: ``<by>…, slogan_id, slogan, en, category, count, per_10k_chars``,
     where ``per_10k_chars`` is per 10,000 Han characters of the group's cleaned
     text. Every entry appears for every group (zeros included) unless ``drop_zero``.
-    ``n_jobs`` > 1 matches documents in parallel processes (large corpora).
+    ``forms=True`` counts each written form apart (column ``form`` after
+    ``slogan``: the matched text without spaces, NFKC-normalised, e.g.
+    新发展理念 and 五大发展理念 of one entry): every form seen in the corpus, and
+    the canonical form of entries never seen. Only the text of ``include_parts``
+    is counted (default ``config.DEFAULT_PARTS``: appendices are left out), and
+    ``per_10k_chars`` is per Han characters of those parts.
+    ``n_jobs`` > 1 matches documents in parallel processes (large corpora; not with ``forms``).
     """
     matcher = matcher or SloganMatcher()
-    counts = matcher.count_many(list(corpus.docs["text"]), n_jobs=n_jobs)
+    texts = [text_of_parts(t, include_parts) for t in corpus.docs["text"]]
+    table = lexicon_table(matcher).drop(columns=["first_used"])
+    if forms:
+        counts, table = _form_counts(matcher, texts, table)
+    else:
+        counts = matcher.count_many(texts, n_jobs=n_jobs)
     docvars = corpus.docvars
     by_cols = [by] if isinstance(by, str) else list(by)
-    table = lexicon_table(matcher).drop(columns=["first_used"])
     groups = group_rows(docvars, by_cols, what="documents")
-    sums = group_sums(counts, groups).astype(np.int64)  # groups × slogans
-    n_chars = group_sums(docvars["n_chars"].to_numpy(dtype=np.float64)[:, None], groups).ravel()
+    sums = group_sums(counts, groups).astype(np.int64)  # groups × slogans (or forms)
+    n_chars = group_sums(np.array([count_han(t) for t in texts], dtype=np.float64)[:, None], groups).ravel()
     n_slogans = len(table)
     result = group_values(docvars, groups, by_cols).loc[np.repeat(np.arange(len(groups)), n_slogans)].reset_index(drop=True)
     result = pd.concat([result, pd.concat([table] * len(groups), ignore_index=True)], axis=1)
@@ -273,6 +286,33 @@ def count_slogans(
     if drop_zero:
         result = result[result["count"] > 0]
     return result.reset_index(drop=True)
+
+
+def normalise_form(match: str) -> str:
+    """A written form as counted: the matched text without whitespace, NFKC-normalised (＋ → +)."""
+    return unicodedata.normalize("NFKC", re.sub(r"\s+", "", match))
+
+
+def _form_counts(matcher: SloganMatcher, texts: Sequence[str], table: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+    """Counts per document and written form (columns), and the lexicon table with one row per form."""
+    found: list[dict[tuple[int, str], int]] = []
+    for text in texts:
+        per: dict[tuple[int, str], int] = {}
+        for m in matcher.find(text):
+            key = (m.slogan, normalise_form(text[m.start : m.end]))
+            per[key] = per.get(key, 0) + 1
+        found.append(per)
+    seen = {key for per in found for key in per}
+    seen |= {(i, normalise_form(s.zh)) for i, s in enumerate(matcher.slogans) if not any(k[0] == i for k in seen)}
+    columns = sorted(seen)  # lexicon order, then form
+    index = {key: j for j, key in enumerate(columns)}
+    counts = np.zeros((len(texts), len(columns)), dtype=np.int64)
+    for row, per in enumerate(found):
+        for key, n in per.items():
+            counts[row, index[key]] = n
+    forms = table.iloc[[i for i, _ in columns]].reset_index(drop=True)
+    forms.insert(2, "form", [form for _, form in columns])
+    return counts, forms
 
 
 def _date_bounds(value: str, *, latest: bool) -> pd.Timestamp:
@@ -293,7 +333,10 @@ def anachronisms(corpus: Corpus, matcher: SloganMatcher | None = None, mentions:
     A document's date is its ``date`` docvar, else its ``year``; a mention is an
     anachronism when the latest day the document's date can mean falls before the
     earliest day ``first_used`` can mean. Either the document is mis-dated or the
-    lexicon date is wrong: the table is a to-do list for the researcher.
+    lexicon date is wrong: the table is a to-do list for the researcher. Entries
+    whose ``first_used_precision`` is ``upper-bound`` are skipped: their date says
+    official use is attested by then, not that it began then, so an earlier
+    mention cannot be an anachronism.
     """
     matcher = matcher or SloganMatcher()
     mentions = slogan_mentions(corpus, matcher) if mentions is None else mentions
@@ -301,10 +344,11 @@ def anachronisms(corpus: Corpus, matcher: SloganMatcher | None = None, mentions:
     dates = docvars["date"] if "date" in docvars else pd.Series(pd.NA, index=docvars.index)
     doc_date = dates.where(dates.notna(), docvars["year"].astype("string"))
     first_used = {s.id: s.first_used for s in matcher.slogans}
+    upper_bounds = {s.id for s in matcher.slogans if s.first_used_precision == "upper-bound"}
     rows = []
     for row in mentions.itertuples():
         date = doc_date.get(row.doc_id)
-        if date is None or pd.isna(date):
+        if date is None or pd.isna(date) or row.slogan_id in upper_bounds:
             continue
         if _date_bounds(str(date), latest=True) < _date_bounds(first_used[row.slogan_id], latest=False):
             rows.append((row.doc_id, str(date), row.slogan_id, row.slogan, first_used[row.slogan_id], row.paragraph_id, row.match))

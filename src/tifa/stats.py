@@ -148,6 +148,9 @@ def dispersion_dp(x: sparse.csr_matrix) -> np.ndarray:
 
     DP = ½ Σ_i |v_i − s_i| with s_i the part's share of all tokens and v_i its share
     of the feature's tokens (Gries 2008). Computed on the non-zero cells only.
+    This is the unnormalised DP: its maximum is 1 − min s_i (all of a feature in the
+    smallest part), so it is not comparable across groups of different numbers or
+    sizes of parts; :func:`dispersion_dp_norm` divides by that maximum.
     """
     x = sparse.csc_matrix(x, dtype=np.float64)
     sizes = np.asarray(x.sum(axis=1)).ravel()
@@ -169,12 +172,22 @@ def dispersion_dp(x: sparse.csr_matrix) -> np.ndarray:
     return dp
 
 
+def dispersion_dp_norm(x: sparse.csr_matrix) -> np.ndarray:
+    """Normalised DP (Lijffijt & Gries 2012): DP / (1 − min s_i), in [0, 1] whatever the parts; 0 with a single part."""
+    sizes = np.asarray(x.sum(axis=1)).ravel()
+    total = sizes.sum()
+    top = 1.0 - sizes.min() / total if total else 0.0
+    return dispersion_dp(x) / top if top > 0 else np.zeros(x.shape[1])
+
+
 def textstat_frequency(x: DFM, *, by: str | Sequence[str] | None = None, n: int | None = None) -> pd.DataFrame:
-    """Term frequencies (per group when ``by``): ``count, rank, per_10k, docfreq, dp``.
+    """Term frequencies (per group when ``by``): ``count, rank, per_10k, docfreq, dp, dp_norm``.
 
     ``per_10k`` is per 10,000 tokens of the group; ``docfreq`` the number of
     documents (rows of ``x``) in the group with the term; ``dp`` Gries' DP over
-    those documents (0 with a single document). Sorted by count, then term.
+    those documents (0 with a single document; unnormalised, so compare it only
+    within a group) and ``dp_norm`` DP divided by its maximum 1 − min s_i
+    (Lijffijt & Gries 2012), comparable across groups. Sorted by count, then term.
     """
     groups = {"": np.arange(x.shape[0])} if by is None else group_rows(x.docvars, by)
     values = None if by is None else group_values(x.docvars, groups, by)
@@ -191,6 +204,7 @@ def textstat_frequency(x: DFM, *, by: str | Sequence[str] | None = None, n: int 
                 "per_10k": counts[present] / total * 10_000 if total else 0.0,
                 "docfreq": np.asarray((sub[:, present] > 0).sum(axis=0)).ravel(),
                 "dp": dispersion_dp(sub[:, present]),
+                "dp_norm": dispersion_dp_norm(sub[:, present]),
             }
         ).pipe(sort_table, ["count", "term"], ascending=[False, True])
         table.insert(2, "rank", table["count"].rank(method="min", ascending=False).astype(int))

@@ -35,13 +35,14 @@ from tqdm import tqdm
 
 from tifa import config
 from tifa.clean import split_paragraphs
-from tifa.corpus import Corpus
+from tifa.corpus import Corpus, check_parts, document_paragraphs, paragraph_id
 from tifa.errors import InputError
 from tifa.lexicon import load_stopwords, user_dictionary
 
 log = logging.getLogger(__name__)
 
 BACKENDS = ("jieba", "rjieba")
+_JIEBA_SPLITS = re.compile(r"[^\u4E00-\u9FD5a-zA-Z0-9+#&._%\-]")  # jieba cuts text at these before its dictionary is consulted
 
 
 def _quiet_jieba():
@@ -99,17 +100,49 @@ class Segmenter:
 
         return posseg.POSTokenizer(self._jieba)
 
+    @cached_property
+    def _protected(self) -> tuple[re.Pattern[str] | None, dict[str, str]]:
+        """User words that jieba would split before consulting its dictionary (``不忘初心、牢记使命``, ``互联网＋``).
+
+        jieba cuts the text into runs of Han characters, Latin letters, digits and
+        ``+#&._%-`` first; a user word with any other character (``、``, ``＋``,
+        ``·``) can never be found. Such words are cut out before segmentation
+        and put back whole (longest first).
+        """
+        tags = {w: t for w, t in self.user_words if _JIEBA_SPLITS.search(w)}
+        if not tags:
+            return None, {}
+        alternation = "|".join(re.escape(w) for w in sorted(tags, key=lambda w: (-len(w), w)))
+        return re.compile(f"({alternation})"), tags
+
+    def _pieces(self, text: str) -> list[tuple[str, bool]]:
+        """``text`` cut around protected user words: ``(piece, protected)`` pairs."""
+        pattern, _ = self._protected
+        if pattern is None:
+            return [(text, False)]
+        return [(piece, i % 2 == 1) for i, piece in enumerate(pattern.split(text)) if piece]
+
     def cut(self, text: str) -> list[str]:
-        """Words of ``text``, whitespace tokens dropped."""
-        words = self._rjieba.cut(text, self.hmm) if self.backend == "rjieba" else self._jieba.lcut(text, HMM=self.hmm)
+        """Words of ``text``, whitespace tokens dropped; user words with ``、`` or ``＋`` stay whole."""
+        words: list[str] = []
+        for piece, protected in self._pieces(text):
+            if protected:
+                words.append(piece)
+            else:
+                words.extend(self._rjieba.cut(piece, self.hmm) if self.backend == "rjieba" else self._jieba.lcut(piece, HMM=self.hmm))
         return [w for w in words if not w.isspace()]
 
     def tag(self, text: str) -> list[tuple[str, str]]:
         """``(word, part-of-speech)`` pairs (jieba's tag set)."""
-        if self.backend == "rjieba":
-            pairs = self._rjieba.tag(text, self.hmm)
-        else:
-            pairs = [(p.word, p.flag) for p in self._posseg.cut(text, HMM=self.hmm)]
+        _, tags = self._protected
+        pairs: list[tuple[str, str]] = []
+        for piece, protected in self._pieces(text):
+            if protected:
+                pairs.append((piece, tags[piece]))
+            elif self.backend == "rjieba":
+                pairs.extend(self._rjieba.tag(piece, self.hmm))
+            else:
+                pairs.extend((p.word, p.flag) for p in self._posseg.cut(piece, HMM=self.hmm))
         return [(w, t) for w, t in pairs if not w.isspace()]
 
     @cached_property
@@ -124,6 +157,7 @@ class Segmenter:
             "hmm": self.hmm,
             "dictionary": hashlib.sha256(dictionary.read_bytes()).hexdigest(),
             "user_words": self._word_freqs,
+            "protected": sorted(self._protected[1]),  # words cut out before segmentation
         }
         return hashlib.sha256(json.dumps(spec, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
@@ -186,7 +220,10 @@ class TokenFilter:
 
 @dataclass
 class Tokens:
-    """Tokens of a corpus, one row per paragraph (``doc_id``, ``paragraph_id``, ``tokens``), with docvars by ``doc_id``."""
+    """Tokens of a corpus, one row per paragraph (``doc_id``, ``paragraph_id``, ``part``, ``tokens``), with docvars by ``doc_id``.
+
+    ``parts`` are the parts of the documents the units come from (``include_parts`` of :func:`tokens`).
+    """
 
     units: pd.DataFrame
     docvars: pd.DataFrame
@@ -194,11 +231,13 @@ class Tokens:
     filter: TokenFilter
     n_segmented: int = 0  # documents segmented in this call
     n_cached: int = 0  # documents read from the cache
+    parts: tuple[str, ...] = config.DEFAULT_PARTS
 
     def documents(self) -> pd.Series:
         """All tokens of each document, in order, indexed by ``doc_id``."""
         joined = self.units.groupby("doc_id", sort=False)["tokens"].agg(lambda s: [t for toks in s for t in toks])
-        return joined.reindex(self.docvars.index)
+        joined = joined.reindex(self.docvars.index)
+        return joined.map(lambda toks: toks if isinstance(toks, list) else [])  # a document without units of the parts
 
     def __len__(self) -> int:
         return int(self.units["tokens"].map(len).sum())
@@ -281,8 +320,13 @@ def tokens(
     token_filter: TokenFilter | None = None,
     cache_dir: str | Path | None = config.TOKEN_CACHE_DIR,
     progress: bool | None = None,
+    include_parts: Sequence[str] | None = None,
 ) -> Tokens:
     """Segment and filter every document of ``corpus``.
+
+    Units are the paragraphs of ``include_parts`` (default ``config.DEFAULT_PARTS``:
+    front matter and body; appendices such as 名词解释 are left out); every
+    paragraph is segmented and cached, so changing the parts does not re-segment.
 
     Raw segmentations are cached per document under ``cache_dir``, keyed by the
     text's hash and the segmenter's fingerprint (backend, versions, HMM,
@@ -293,6 +337,7 @@ def tokens(
     """
     segmenter = segmenter or Segmenter()
     token_filter = token_filter or TokenFilter()
+    parts = check_parts(include_parts)
     pos = token_filter.pos is not None
     cache = Path(cache_dir) if cache_dir is not None else None
     rows, n_segmented, n_cached = [], 0, 0
@@ -313,9 +358,109 @@ def tokens(
                 except OSError as exc:
                     log.warning("%s: cannot write the token cache (%s); continuing without caching", cache, exc.strerror or exc)
                     writable = False
-        for i, paragraph in enumerate(paragraphs, start=1):
-            items = [tuple(x) for x in paragraph] if pos else paragraph
-            rows.append((doc_id, f"{doc_id}:p{i:04d}", token_filter.apply(items)))
+        for paragraph, (i, part, _, _) in zip(paragraphs, document_paragraphs(text)):
+            if part in parts:
+                items = [tuple(x) for x in paragraph] if pos else paragraph
+                rows.append((doc_id, paragraph_id(doc_id, i), part, token_filter.apply(items)))
     log.info("segmented %d documents, %d from cache (%s)", n_segmented, n_cached, segmenter)
-    units = pd.DataFrame(rows, columns=["doc_id", "paragraph_id", "tokens"])
-    return Tokens(units, corpus.docvars, repr(segmenter), token_filter, n_segmented, n_cached)
+    units = pd.DataFrame(rows, columns=["doc_id", "paragraph_id", "part", "tokens"])
+    return Tokens(units, corpus.docvars, repr(segmenter), token_filter, n_segmented, n_cached, parts)
+
+
+# --- multiword expressions of the genre --------------------------------------------------
+
+_HAN_ONLY = re.compile(r"^[\u3400-\u9fff]+$")
+# a run that starts or ends with one of these particles, conjunctions or prepositions is a phrase, not a word
+_FUNCTION_EDGE = frozenset("的地得之和与及或是在了着过为对把被从向等也都就而并且其这那个些")
+
+
+def _entropy(counter: dict[str, int]) -> float:
+    import math
+
+    total = sum(counter.values())
+    return -sum(n / total * math.log2(n / total) for n in counter.values()) if total else 0.0
+
+
+def propose_compounds(
+    corpus: Corpus,
+    segmenter: Segmenter | None = None,
+    *,
+    top: int | None = 50,
+    min_count: int = config.COMPOUND_MIN_COUNT,
+    max_tokens: int = 4,
+    min_binding: float = config.COMPOUND_MIN_BINDING,
+    min_entropy: float = config.COMPOUND_MIN_ENTROPY,
+    cache_dir: str | Path | None = config.TOKEN_CACHE_DIR,
+) -> pd.DataFrame:
+    """Candidate compounds of the genre: runs of 2 to ``max_tokens`` adjacent tokens that behave as one word.
+
+    A run of Han tokens (within a paragraph) is proposed when it occurs at least
+    ``min_count`` times, its parts are bound to it (``binding``: its count over the
+    count of its rarest part, ≥ ``min_binding``: 大湾 hardly occurs outside
+    粤港澳大湾区) and both its edges are free (``left_entropy``, ``right_entropy``:
+    branching entropy in bits of the tokens before and after it, each ≥
+    ``min_entropy``; a paragraph edge counts as a new neighbour every time), so a
+    fragment (粤港澳大湾, always followed by 区) is not proposed but the whole is.
+    Runs already in the user dictionary, and runs that begin or end with a
+    particle, conjunction or preposition (的, 和, 在 … :data:`_FUNCTION_EDGE`), are left out. Columns: ``candidate,
+    tokens, count, docfreq, binding, pmi, left_entropy, right_entropy``, ranked by
+    count, then candidate. Proposals are for review: accepted ones go into
+    ``data/lexicon/compounds.txt``.
+    """
+    import math
+    from collections import Counter, defaultdict
+
+    segmenter = segmenter or Segmenter()
+    raw = tokens(corpus, segmenter, token_filter=RAW_FILTER, cache_dir=cache_dir, progress=False)
+    known = {w for w, _ in segmenter.user_words}
+    unigrams: Counter[str] = Counter()
+    runs: Counter[tuple[str, ...]] = Counter()
+    for words in raw.units["tokens"]:
+        unigrams.update(words)
+        for n in range(2, max_tokens + 1):
+            for i in range(len(words) - n + 1):
+                run = tuple(words[i : i + n])
+                if all(_HAN_ONLY.match(w) for w in run):
+                    runs[run] += 1
+    frequent = {run for run, n in runs.items() if n >= min_count and "".join(run) not in known and not (_FUNCTION_EDGE & {run[0], run[-1]})}
+    left: dict[tuple[str, ...], Counter[str]] = defaultdict(Counter)
+    right: dict[tuple[str, ...], Counter[str]] = defaultdict(Counter)
+    docs: dict[tuple[str, ...], set[str]] = defaultdict(set)
+    edge = 0
+    for doc_id, words in zip(raw.units["doc_id"], raw.units["tokens"]):
+        for n in range(2, max_tokens + 1):
+            for i in range(len(words) - n + 1):
+                run = tuple(words[i : i + n])
+                if run in frequent:
+                    edge += 1
+                    left[run][words[i - 1] if i > 0 else f"\0{edge}"] += 1
+                    right[run][words[i + n] if i + n < len(words) else f"\0{edge}"] += 1
+                    docs[run].add(doc_id)
+    total = sum(unigrams.values())
+    rows = []
+    for run in frequent:
+        count = runs[run]
+        binding = count / min(unigrams[w] for w in run)
+        h_left, h_right = _entropy(left[run]), _entropy(right[run])
+        if binding < min_binding or min(h_left, h_right) < min_entropy:
+            continue
+        pmi = math.log2(count / total) - sum(math.log2(unigrams[w] / total) for w in run)
+        rows.append(("".join(run), " ".join(run), count, len(docs[run]), binding, pmi, h_left, h_right))
+    table = pd.DataFrame(rows, columns=["candidate", "tokens", "count", "docfreq", "binding", "pmi", "left_entropy", "right_entropy"])
+    table = _keep_longest(table)
+    from tifa.stats import sort_table
+
+    table = sort_table(table, ["count", "candidate"], ascending=[False, True]).reset_index(drop=True)
+    return table if top is None else table.head(top)
+
+
+def _keep_longest(table: pd.DataFrame) -> pd.DataFrame:
+    """Drop a candidate inside a longer one that is nearly as frequent (它 adds nothing the longer form does not say)."""
+    if table.empty:
+        return table
+    counts = dict(zip(table["candidate"], table["count"]))
+    keep = [not any(c != other and c in other and n_other >= 0.8 * counts[c] for other, n_other in counts.items()) for c in table["candidate"]]
+    return table[keep]
+
+
+RAW_FILTER = TokenFilter(remove_stopwords=False, remove_punct=False, remove_numbers=False, min_chars=1, lowercase=False, stopwords=frozenset())

@@ -22,7 +22,7 @@ import pandas as pd
 from scipy import sparse
 
 from tifa import config
-from tifa.corpus import Corpus
+from tifa.corpus import Corpus, check_parts, paragraph_number
 from tifa.errors import InputError
 from tifa.files import read_yaml
 from tifa.stats import group_rows, group_values, sort_table
@@ -42,8 +42,12 @@ def topic_units(
     window: int = config.TOPIC_SENTENCE_WINDOW,
     min_tokens: int = config.TOPIC_MIN_TOKENS,
     segmenter: Segmenter | None = None,
+    include_parts: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Modelling units with their tokens, document, position and docvars.
+
+    ``include_parts``: parts of the documents to model (default: those ``tokens``
+    was built with, ``config.DEFAULT_PARTS``: appendices are left out).
 
     ``unit``: ``"paragraph"`` (default), ``"sentences"`` (consecutive windows of
     ``window`` sentences within a paragraph, segmented with ``segmenter`` and
@@ -53,15 +57,20 @@ def topic_units(
     """
     if unit not in UNITS:
         raise InputError(f"unit must be one of {UNITS}, not {unit!r}")
+    parts = tokens.parts if include_parts is None else check_parts(include_parts)
+    if not set(parts) <= set(tokens.parts):
+        raise InputError(f"include_parts {list(parts)}: the tokens hold only {list(tokens.parts)}; build them with tokens(..., include_parts=...)")
+    if set(parts) != set(tokens.parts):
+        tokens = Tokens(tokens.units[tokens.units["part"].isin(parts)], tokens.docvars, tokens.segmenter, tokens.filter, parts=parts)
     if unit == "paragraph":
         units = tokens.units.rename(columns={"paragraph_id": "unit_id"}).copy()
-        units["position"] = units["unit_id"].str.rsplit(":p", n=1).str[1].astype(int)
+        units["position"] = units["unit_id"].map(paragraph_number)
     elif unit == "document":
         docs = tokens.documents()
         units = pd.DataFrame({"unit_id": docs.index, "doc_id": docs.index, "tokens": list(docs), "position": 1})
     else:
         seg = segmenter or Segmenter()
-        sentences = corpus.sentences()
+        sentences = corpus.sentences(include_parts=parts)
         rows = []
         for pid, group in sentences.groupby("paragraph_id", sort=False):
             texts = list(group["text"])
