@@ -539,9 +539,10 @@ def slogan_model(
         warnings.simplefilter("ignore", RuntimeWarning)
         if family == "negbin":
             if alpha is None:
-                poisson = sm.GLM(y, design, family=sm.families.Poisson(), offset=offset).fit()
-                nb = sm.NegativeBinomial(y, design, offset=offset, loglike_method="nb2").fit(start_params=np.append(poisson.params, 0.5), method="newton", maxiter=200, disp=0)
+                nb = sm.NegativeBinomial(y, design, offset=offset, loglike_method="nb2").fit(method="bfgs", maxiter=1000, disp=0)
                 alpha = float(nb.params.iloc[-1])
+                if not (nb.mle_retvals.get("converged") and np.isfinite(alpha) and alpha > 0):
+                    raise InputError(f"the negative-binomial dispersion could not be estimated on this panel (alpha = {alpha}); pass alpha= or use family='poisson'")
                 alpha_row = ("alpha (dispersion)", alpha, float(nb.bse.iloc[-1]))
             glm_family = sm.families.NegativeBinomial(alpha=alpha)
         else:
