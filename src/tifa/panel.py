@@ -507,7 +507,9 @@ def slogan_model(
     has a mention (its estimate would be −∞). Standard errors are clustered by
     ``cluster`` (statsmodels' small-sample correction) unless ``None``. For
     ``"negbin"`` the dispersion ``alpha`` is estimated by maximum likelihood
-    unless given. Returns ``term, coef, se, z, p, ci_low, ci_high`` (log scale);
+    unless given. With group effects and clusters by the same groups, the groups'
+    own clustered errors are degenerate (each effect lives inside one cluster):
+    read the other terms. Returns ``term, coef, se, z, p, ci_low, ci_high`` (log scale);
     ``attrs`` hold ``n_obs``, ``n_clusters``, ``n_dropped``, ``alpha``, ``family``.
     """
     import statsmodels.api as sm
