@@ -26,6 +26,7 @@ from tifa.panel import (
     slogan_model,
     slogan_panel,
     stata_names,
+    widespread_slogans,
     write_table,
 )
 from tifa.slogans import SloganMatcher
@@ -338,6 +339,12 @@ def test_region_effects_and_identification():
     with pytest.raises(InputError, match="not identified"):
         slogan_model(one_year)
     assert choose_effects(one_year) == {"group_effects": "region", "time_effects": "trend"}
+    assert choose_effects(one_year.assign(count=0)) is None
+
+
+def test_widespread_slogans_rank_by_groups_then_mentions(built, matcher):
+    panel = slogan_panel(built["corpus"], matcher=matcher)
+    assert widespread_slogans(panel, 5) == ["liangxue_yizuo", "sanyan_sanshi"]  # 3 provinces each; 7 mentions against 4
 
 
 def test_levels_without_any_mention_are_left_out():

@@ -576,16 +576,22 @@ def slogan_model(
 SPECIFICATIONS = (("fe", "fe"), ("region", "fe"), ("fe", "trend"), ("region", "trend"), (None, "trend"), (None, None))
 
 
-def choose_effects(panel: pd.DataFrame, *, slogans: str | Sequence[str] | None = None, group: str = "province", time: str = "year") -> dict[str, str | None]:
-    """The richest identified specification, in the order of ``SPECIFICATIONS`` (group × time fixed effects first)."""
-    reasons = []
+def choose_effects(panel: pd.DataFrame, *, slogans: str | Sequence[str] | None = None, group: str = "province", time: str = "year") -> dict[str, str | None] | None:
+    """The richest identified specification, in the order of ``SPECIFICATIONS`` (group × time fixed effects first); None if none is."""
     for group_effects, time_effects in SPECIFICATIONS:
         try:
             data, categorical, _ = _model_data(panel, group, time, group_effects, time_effects, slogans)
         except InputError as exc:
-            reasons.append(str(exc))
+            log.info("%s/%s: %s", group_effects, time_effects, exc)
             continue
         design = _design(data, categorical, time, time_effects)
         if np.linalg.matrix_rank(design.to_numpy()) == design.shape[1] and len(data) > design.shape[1]:
             return {"group_effects": group_effects, "time_effects": time_effects}
-    raise InputError(f"no specification is identified on this panel ({reasons[-1] if reasons else 'too few cells'})")
+    return None
+
+
+def widespread_slogans(panel: pd.DataFrame, n: int = 6, *, group: str = "province") -> list[str]:
+    """Ids of the ``n`` slogans used by the most groups (ties: more mentions, then id); slogans never used are left out."""
+    used = panel[panel["count"] > 0]
+    spread = used.groupby("slogan_id", sort=True).agg(n_groups=(group, "nunique"), count=("count", "sum")).reset_index()
+    return list(sort_table(spread, ["n_groups", "count", "slogan_id"], ascending=[False, False, True])["slogan_id"].head(n))
