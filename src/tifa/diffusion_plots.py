@@ -69,14 +69,15 @@ def plot_panel_heatmap(panel: pd.DataFrame, *, slogans: Sequence[str], group: st
 
 
 def plot_adoption_curves(curves: pd.DataFrame, *, time: str = "year", lang: Lang = "en", central: pd.Series | None = None, ax: plt.Axes | None = None) -> plt.Axes:
-    """Share of groups that have used each slogan, by period (steps); ``central``: slogan id → first central period (dotted line)."""
+    """Share of groups that have used each slogan, by period (steps, shifted by < 0.03 so that equal curves stay apart); ``central``: slogan id → first central period (dotted line)."""
     if ax is None:
         _, ax = plt.subplots(figsize=(6.5, 3.4), layout="constrained")
     order = sort_table(curves[["slogan_id", "slogan"]].drop_duplicates(), ["slogan", "slogan_id"])
     for i, row in enumerate(order.itertuples(index=False)):
         part = sort_table(curves[curves["slogan_id"] == row.slogan_id], [time])
         colour = f"C{i % 10}"
-        ax.step(part[time].astype(float), part["share"], where="post", color=colour, linewidth=1.3, label=term_label(row.slogan, lang))
+        shift = (i - (len(order) - 1) / 2) * 0.008  # equal curves stay visible side by side
+        ax.step(part[time].astype(float), part["share"] + shift, where="post", color=colour, linewidth=1.3, label=term_label(row.slogan, lang))
         if central is not None and pd.notna(central.get(row.slogan_id)):
             ax.axvline(float(central[row.slogan_id]), color=colour, linestyle=":", linewidth=0.9)
     ax.set_ylim(-0.02, 1.02)

@@ -551,15 +551,19 @@ def slogan_model(
             glm_family = sm.families.Poisson()
         result = sm.GLM(y, design, family=glm_family, offset=offset).fit(**fit_kw)
     ci = np.asarray(result.conf_int(alpha=1 - conf))
+
+    def tidy(values) -> np.ndarray:  # 12 decimals: no −0.0 for a zero estimate, whatever the CPU's last bits
+        return np.round(np.asarray(values, dtype=np.float64), 12) + 0.0
+
     table = pd.DataFrame(
         {
             "term": design.columns,
-            "coef": np.asarray(result.params),
-            "se": np.asarray(result.bse),
-            "z": np.asarray(result.tvalues),
+            "coef": tidy(result.params),
+            "se": tidy(result.bse),
+            "z": tidy(result.tvalues),
             "p": np.asarray(result.pvalues),
-            "ci_low": ci[:, 0],
-            "ci_high": ci[:, 1],
+            "ci_low": tidy(ci[:, 0]),
+            "ci_high": tidy(ci[:, 1]),
         }
     )
     if alpha_row is not None:

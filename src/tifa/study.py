@@ -27,8 +27,8 @@ from tifa.files import read_yaml
 
 log = logging.getLogger(__name__)
 
-NOTEBOOKS = ("00_corpus", "01_terms", "02_slogans", "03_topics")
-NOTEBOOK_COST = {"01_terms": 3, "03_topics": 2, "02_slogans": 1, "00_corpus": 0}  # relative run time, for scheduling
+NOTEBOOKS = ("00_corpus", "01_terms", "02_slogans", "03_topics", "04_diffusion")
+NOTEBOOK_COST = {"01_terms": 3, "03_topics": 2, "02_slogans": 1, "04_diffusion": 1, "00_corpus": 0}  # relative run time, for scheduling
 FEW_DOCUMENTS = 12  # up to this many documents, figures show each document; beyond, groups
 MIN_PERIODS = 3  # distinct years (or other periods) a time-series figure needs
 KEY_LIBRARIES = ("jieba", "rjieba", "matplotlib", "numpy", "opencc", "pandas", "scikit-learn", "scipy", "wordcloud", "pyahocorasick", "mpl-font")
