@@ -347,6 +347,14 @@ def test_widespread_slogans_rank_by_groups_then_mentions(built, matcher):
     assert widespread_slogans(panel, 5) == ["liangxue_yizuo", "sanyan_sanshi"]  # 3 provinces each; 7 mentions against 4
 
 
+def test_a_single_cluster_gives_model_based_errors():
+    panel, _ = simulated_panel()
+    one = panel[panel["province"] == "湖南省"]
+    table = slogan_model(one, time_effects="trend")
+    assert table.attrs["cluster"] is None and table.attrs["n_clusters"] == 1
+    assert np.allclose(table["se"].to_numpy(), np.sqrt(np.diag(table.attrs["result"].cov_params())), atol=1e-9)
+
+
 def test_levels_without_any_mention_are_left_out():
     panel, _ = simulated_panel()
     panel.loc[panel["province"] == "青海省", "count"] = 0

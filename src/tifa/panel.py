@@ -505,7 +505,8 @@ def slogan_model(
     periods since the first) or ``None``; with several slogans each gets its own
     effect. Cells without exposure are left out, as are cells of a level that never
     has a mention (its estimate would be −∞). Standard errors are clustered by
-    ``cluster`` (statsmodels' small-sample correction) unless ``None``. For
+    ``cluster`` (statsmodels' small-sample correction) unless ``None`` or there is a
+    single cluster (then model-based; ``attrs["cluster"]`` is None). For
     ``"negbin"`` the dispersion ``alpha`` is estimated by maximum likelihood
     unless given. With group effects and clusters by the same groups, the groups'
     own clustered errors are degenerate (each effect lives inside one cluster):
@@ -535,7 +536,11 @@ def slogan_model(
     if cluster is not None:
         codes = pd.factorize(data[cluster], sort=True)[0]
         n_clusters = int(codes.max()) + 1
-        fit_kw = {"cov_type": "cluster", "cov_kwds": {"groups": codes}}
+        if n_clusters >= 2:
+            fit_kw = {"cov_type": "cluster", "cov_kwds": {"groups": codes}}
+        else:  # one cluster: clustered errors are undefined
+            log.warning("one %s only: model-based standard errors instead of clustered ones", cluster)
+            cluster = None
     alpha_row = None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
