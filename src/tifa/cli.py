@@ -1,4 +1,4 @@
-"""Command-line interface: ``tifa corpus|build|freq|keyness|compounds|slogans|kwic|discover|anachronisms|topics|study|report|provenance``.
+"""Command-line interface: ``tifa corpus|build|freq|keyness|compounds|slogans|kwic|discover|anachronisms|topics|panel|adoption|study|report|provenance``.
 
 Every subcommand takes the same corpus options (``--corpus PATH``,
 ``--text-field NAME``) and, where it prints a table, ``--format table|csv``.
@@ -55,6 +55,11 @@ def _corpus_options(parser: argparse.ArgumentParser) -> None:
 
 def _format_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("table", "csv"), default="table", help="output format (default: table)")
+
+
+def _export_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=("table", "csv", "parquet", "dta"), default="table", help="table or csv on standard output; csv, parquet or dta (Stata 14+, labelled) into --output")
+    parser.add_argument("--output", default=None, help="write to this file (format from --format, else from its suffix: .csv, .parquet, .dta)")
 
 
 def _load(args: argparse.Namespace) -> Corpus:
@@ -194,6 +199,37 @@ def cmd_provenance(args: argparse.Namespace) -> int:
     return 0
 
 
+def _emit_or_write(table: pd.DataFrame, args: argparse.Namespace, title: str) -> None:
+    """Print ``table`` (table, csv) or write it to ``--output`` (csv, parquet, dta)."""
+    from tifa.panel import write_table
+
+    if args.output:
+        path = write_table(table, args.output, format=None if args.format == "table" else args.format, title=title)
+        print(f"wrote {len(table)} rows to {path}", file=sys.stderr)
+    elif args.format in ("parquet", "dta"):
+        raise TifaError(f"--format {args.format} writes a binary file: give --output PATH (e.g. --output panel.{args.format})")
+    else:
+        _emit(table, args.format)
+
+
+def cmd_panel(args: argparse.Namespace) -> int:
+    from tifa.panel import slogan_panel
+
+    table = slogan_panel(_load(args), by=args.by, slogans=args.slogans)
+    _emit_or_write(table, args, f"tifa slogan panel by {' x '.join(args.by)}")
+    return 0
+
+
+def cmd_adoption(args: argparse.Namespace) -> int:
+    from tifa.panel import adoption_events, slogan_adoption
+
+    table = slogan_adoption(_load(args), by=args.by, time=args.time, central=args.central, slogans=args.slogans, central_text_field=args.central_text_field)
+    if args.events:
+        table = adoption_events(table)
+    _emit_or_write(table, args, f"tifa slogan {'adoption events' if args.events else 'adoption'} by {args.by}")
+    return 0
+
+
 def _display(path) -> str:
     from pathlib import Path
 
@@ -274,6 +310,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--by", default=None, help="print prevalence by this docvar (province, year, level …)")
     p.add_argument("--unit", choices=("paragraph", "sentences", "document"), default=config.TOPIC_UNIT, help="modelling unit (default: paragraph)")
     p.add_argument("--seed", type=seed_int, default=config.RANDOM_STATE, help=f"random state (default: {config.RANDOM_STATE})")
+
+    p = _command(sub, "panel", cmd_panel, "balanced slogan panel: every combination of the --by levels x every slogan, counts, exposure, rates with exact intervals", table=False)
+    p.add_argument("--by", nargs="+", default=["province", "year"], help="docvars that define the cells (default: province year)")
+    p.add_argument("--slogans", nargs="+", default=None, help="lexicon ids or canonical forms (default: every entry)")
+    _export_options(p)
+
+    p = _command(sub, "adoption", cmd_adoption, "first use of each slogan in each group, lag behind first official use and behind a central reference; never-adopters kept (censored)", table=False)
+    p.add_argument("--by", default="province", help="docvar of the groups (default: province)")
+    p.add_argument("--time", default="year", help="docvar of time (default: year)")
+    p.add_argument("--central", default=None, help="central reference: 'national' (the packaged national reports) or a corpus path")
+    p.add_argument("--central-text-field", default="text", help="text field of a --central JSONL/CSV/Parquet file (default: text)")
+    p.add_argument("--slogans", nargs="+", default=None, help="lexicon ids or canonical forms (default: every entry)")
+    p.add_argument("--events", action="store_true", help="event-history rows instead: entry, exit, event, censored, duration, start, stop")
+    _export_options(p)
 
     p = sub.add_parser("study", help="run every notebook (papermill) on a corpus; write figures, tables, index and provenance")
     _corpus_options(p)

@@ -94,3 +94,8 @@ BUILD_DIR = PROJECT_ROOT / "build"
 REPORT_HTML = BUILD_DIR / "report" / "tifa_study.html"
 TABLE_DECIMALS = 2  # floats in written tables (rates, G², shares); p-values in scientific notation
 PNG_TOLERANCE = 2.0  # RMS difference (0-255 scale) allowed by the figure regression test
+
+# Slogans across provinces and years (tifa.panel, notebook 04).
+PANEL_DECIMALS = 6  # floats in exported panels (CSV, Parquet, Stata): rates per 10k keep their small values
+PANEL_CONF = 0.95  # exact Poisson intervals of rates, model intervals
+REGION_ORDER = ("East", "Central", "West", "Northeast")  # NBS four-region division, in its usual order

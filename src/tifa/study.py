@@ -28,8 +28,8 @@ from tifa.files import read_yaml
 
 log = logging.getLogger(__name__)
 
-NOTEBOOKS = ("00_corpus", "01_terms", "02_slogans", "03_topics")
-NOTEBOOK_COST = {"01_terms": 3, "03_topics": 2, "02_slogans": 1, "00_corpus": 0}  # relative run time, for scheduling
+NOTEBOOKS = ("00_corpus", "01_terms", "02_slogans", "03_topics", "04_diffusion")
+NOTEBOOK_COST = {"01_terms": 3, "03_topics": 2, "02_slogans": 1, "04_diffusion": 1, "00_corpus": 0}  # relative run time, for scheduling
 FEW_DOCUMENTS = 12  # up to this many documents, figures show each document; beyond, groups
 MIN_PERIODS = 3  # distinct years (or other periods) a time-series figure needs
 KEY_LIBRARIES = ("jieba", "rjieba", "matplotlib", "numpy", "opencc", "pandas", "scikit-learn", "scipy", "wordcloud", "pyahocorasick", "mpl-font")
@@ -181,7 +181,7 @@ class Study:
     def use_style(self) -> Path:
         """The figure style, with the CJK font cut to the characters this study can draw (corpus, lexicons, gazetteer)."""
         from tifa.lexicon import load_slogans
-        from tifa.plots import use_style
+        from tifa.figures import use_style
 
         parts = [*self.corpus.docs["text"], *(s.zh for s in load_slogans()), config.REGIONS_CSV.read_text(encoding="utf-8")]
         if config.TOPIC_LABELS_YAML.is_file():

@@ -12,7 +12,9 @@ checks the registry's needs, calls the builder and saves the result.
 from __future__ import annotations
 
 from tifa.figures.corpus import plot_cleaning_audit, plot_documents_by_place_and_year
+from tifa.figures.diffusion import plot_adoption_curves, plot_lag_distribution, plot_panel_heatmap
 from tifa.figures.labels import document_labels, group_label, group_order, level_label, term_label
+from tifa.figures.maps import plot_province_tiles, region_order
 from tifa.figures.slogans import plot_cooccurrence, plot_slogan_heatmap, plot_slogan_timeline, plot_slogan_xray
 from tifa.figures.style import (
     FONT_ENV,
@@ -44,6 +46,11 @@ BUILDERS = {
     "topic_top_terms": plot_topic_terms,
     "topic_prevalence_by_{group}": plot_prevalence_heatmap,
     "topic_prevalence_by_year": plot_prevalence_by,
+    "slogan_rates_by_province_and_year": plot_panel_heatmap,
+    "slogan_adoption_curves_by_year": plot_adoption_curves,
+    "slogan_adoption_lag_vs_national": plot_lag_distribution,
+    "slogan_adoption_year_map": plot_province_tiles,
+    "slogan_rate_map": plot_province_tiles,
 }
 
 __all__ = [
@@ -59,6 +66,11 @@ __all__ = [
     "group_order",
     "level_label",
     "page_size",
+    "plot_adoption_curves",
+    "plot_lag_distribution",
+    "plot_panel_heatmap",
+    "plot_province_tiles",
+    "region_order",
     "plot_cleaning_audit",
     "plot_cooccurrence",
     "plot_documents_by_place_and_year",

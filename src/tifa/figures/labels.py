@@ -40,10 +40,15 @@ def group_label(value, by: str, lang: Lang = "en") -> str:
 
 
 def group_order(values: Iterable, by: str) -> list:
-    """Group values in the order readers expect: places by region (gazetteer ``region``, then English name), others sorted."""
+    """Group values in the order readers expect: provinces by region, then north to south and west to east (gazetteer);
+    cities by region, then English name; other values sorted."""
     values = list(dict.fromkeys(v for v in values if not pd.isna(v)))
     if by not in PLACE_DOCVARS:
-        return sorted(values)
+        return sorted(values, key=lambda v: (str(type(v)), v))
+    if by == "province":
+        from tifa.figures.maps import region_order
+
+        return region_order(values)
     regions = load_regions()
     order = {name: i for i, name in enumerate(dict.fromkeys(regions.get("region", pd.Series(dtype=str))))}
 
