@@ -194,3 +194,21 @@ def test_propose_compounds_finds_bound_runs_and_not_their_fragments(tmp_path):
     row = table.set_index("candidate").loc["鲸鱼湾区"]
     assert row["count"] == len(paragraphs) and row["binding"] == 1.0
     assert not any(c != "鲸鱼湾区" and c in "鲸鱼湾区" for c in table["candidate"]), "fragments are not proposed"
+
+
+def test_user_word_frequencies_are_cached_and_a_broken_cache_is_recomputed(tmp_path, monkeypatch, caplog):
+    from tifa import config
+
+    monkeypatch.setattr(config, "CACHE_DIR", tmp_path)
+    words = (("两学一做", "nz"), ("粤港澳大湾区", "ns"))
+    fresh = Segmenter(user_words=words)._word_freqs
+    files = list((tmp_path / "user_words").glob("*.json"))
+    assert len(files) == 1 and [w for w, _, _ in fresh] == ["两学一做", "粤港澳大湾区"]
+    assert all(f > 0 for _, f, _ in fresh)
+    assert Segmenter(user_words=words)._word_freqs == fresh, "read back from the cache"
+    files[0].write_text('[["两学一做", 1, "nz"]]', encoding="utf-8")  # wrong shape: must not be used
+    with caplog.at_level("WARNING"):
+        assert Segmenter(user_words=words)._word_freqs == fresh
+    assert "does not match" in caplog.text
+    files[0].write_text("{not json", encoding="utf-8")
+    assert Segmenter(user_words=words)._word_freqs == fresh

@@ -26,7 +26,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from importlib.metadata import version
 from pathlib import Path
 
@@ -50,6 +50,14 @@ def _quiet_jieba():
 
     jieba.setLogLevel(logging.WARNING)  # "Building prefix dict … Loading model cost …" must not reach notebooks
     return jieba
+
+
+@lru_cache(maxsize=1)
+def _dictionary_sha256() -> str:
+    """sha256 of jieba's main dictionary (part of every cache key that depends on it)."""
+    import jieba
+
+    return hashlib.sha256((Path(jieba.__file__).parent / "dict.txt").read_bytes()).hexdigest()
 
 
 class Segmenter:
@@ -82,8 +90,34 @@ class Segmenter:
 
     @cached_property
     def _word_freqs(self) -> tuple[tuple[str, int, str], ...]:
-        """User words with the frequency jieba gave them (shared by both backends)."""
-        return tuple((w, int(self._jieba.FREQ[w]), t) for w, t in self.user_words)
+        """User words with the frequency jieba gave them (shared by both backends).
+
+        Asking jieba (``suggest_freq``) means loading its whole dictionary in Python
+        (~1.5 s); the answer depends only on jieba's version and dictionary and on
+        the user words, so it is cached under ``config.CACHE_DIR`` by their hash
+        and read back (validated) by later processes, e.g. the study's notebooks.
+        """
+        spec = json.dumps([version("jieba"), _dictionary_sha256(), self.user_words], ensure_ascii=False)
+        path = config.CACHE_DIR / "user_words" / f"{hashlib.sha256(spec.encode()).hexdigest()[:24]}.json"
+        try:
+            cached = json.loads(path.read_text(encoding="utf-8"))
+            freqs = tuple((str(w), int(f), str(t)) for w, f, t in cached)
+            if [(w, t) for w, _, t in freqs] == [tuple(x) for x in self.user_words]:
+                return freqs
+            log.warning("%s does not match the user words: recomputing it", path)
+        except FileNotFoundError:
+            pass
+        except (OSError, ValueError, TypeError) as exc:
+            log.warning("%s is unreadable (%s): recomputing it", path, exc)
+        freqs = tuple((w, int(self._jieba.FREQ[w]), t) for w, t in self.user_words)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(freqs, ensure_ascii=False), encoding="utf-8")
+            tmp.replace(path)
+        except OSError as exc:
+            log.warning("cannot cache the user words' frequencies in %s (%s)", path.parent, exc)
+        return freqs
 
     @cached_property
     def _rjieba(self):
@@ -148,14 +182,12 @@ class Segmenter:
     @cached_property
     def fingerprint(self) -> str:
         """Hash of everything that decides the output: backend and version, HMM, dictionary, user words."""
-        jieba = _quiet_jieba()
-        dictionary = Path(jieba.__file__).parent / "dict.txt"
         spec = {
             "backend": self.backend,
             "version": version(self.backend),
             "jieba": version("jieba"),
             "hmm": self.hmm,
-            "dictionary": hashlib.sha256(dictionary.read_bytes()).hexdigest(),
+            "dictionary": _dictionary_sha256(),
             "user_words": self._word_freqs,
             "protected": sorted(self._protected[1]),  # words cut out before segmentation
         }
