@@ -467,7 +467,8 @@ def discover_slogans(
     known = [lit for s in matcher.slogans for lit in s.literals]
     kinds: dict[str, set[str]] = {}
     quoted: dict[str, dict[str, int]] = {}  # quoted phrases: occurrences in quotes, per document
-    for doc_id, text in zip(corpus.docs["doc_id"], corpus.docs["text"]):
+    docs = list(zip(corpus.docs["doc_id"].tolist(), corpus.docs["text"].tolist()))  # plain lists: scanned once per candidate
+    for doc_id, text in docs:
         for kind, pattern in DISCOVERY_PATTERNS.items():
             for m in pattern.finditer(text):
                 for candidate in _forms(m.group(1), kind):
@@ -482,7 +483,7 @@ def discover_slogans(
         if kind == {"quoted"}:
             per_doc = quoted[candidate]
         else:  # a formula counts wherever it stands, quoted or not
-            per_doc = {d: t.count(candidate) for d, t in zip(corpus.docs["doc_id"], corpus.docs["text"]) if candidate in t}
+            per_doc = {d: t.count(candidate) for d, t in docs if candidate in t}
         rows.append((candidate, "+".join(sorted(kind)), sum(per_doc.values()), len(per_doc), ", ".join(sorted(per_doc))))
     table = _keep_maximal(pd.DataFrame(rows, columns=["candidate", "kind", "count", "n_docs", "docs"]))
     table = table[table["count"] >= min_count]
@@ -506,20 +507,27 @@ def _keep_maximal(table: pd.DataFrame) -> pd.DataFrame:
     """
     if table.empty:
         return table
-    numbered = table[table["kind"].str.contains("numbered")]
-    quoted = table[table["kind"].str.contains("quoted")]
+    rows = list(zip(table["candidate"].tolist(), table["kind"].tolist(), table["count"].tolist()))
+    numbered = {c: n for c, k, n in rows if "numbered" in k}
+    longer_counts: dict[str, set[int]] = {}  # counts of the numbered forms that extend a prefix
+    for c, n in numbered.items():
+        for i in range(1, len(c)):
+            longer_counts.setdefault(c[:i], set()).add(n)
+    quoted_counts: dict[str, set[int]] = {}  # counts of the quoted forms that start with a prefix
+    for c, k, n in rows:
+        if "quoted" in k:
+            for i in range(1, len(c) + 1):
+                quoted_counts.setdefault(c[:i], set()).add(n)
     keep = []
-    for row in table.itertuples():
-        if "numbered" not in row.kind or "quoted" in row.kind:  # a quoted form is complete as written
+    for c, k, n in rows:
+        if "numbered" not in k or "quoted" in k:  # a quoted form is complete as written
             keep.append(True)
             continue
-        nested = numbered[numbered["candidate"] != row.candidate]
-        longer = nested[nested["candidate"].str.startswith(row.candidate)]
-        shorter = nested[nested["candidate"].map(row.candidate.startswith)]
-        if (quoted["candidate"].str.startswith(row.candidate) & (quoted["count"] == row.count)).any():
+        shorter = [numbered[c[:i]] for i in range(1, len(c)) if c[:i] in numbered]
+        if n in quoted_counts.get(c, ()):
             keep.append(False)  # only a truncation of a quoted formula: “四个扎扎实实”
-        elif row.count == 1:
-            keep.append(shorter.empty)
+        elif n == 1:
+            keep.append(not shorter)
         else:
-            keep.append(not (longer["count"] == row.count).any() and not (shorter["count"] > row.count).any())
+            keep.append(n not in longer_counts.get(c, ()) and not any(m > n for m in shorter))
     return table[keep]
