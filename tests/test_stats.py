@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy import sparse
 
-from tifa.stats import DFM, dfm_group, dfm_trim, dispersion_dp, keyness_table, textstat_frequency, textstat_keyness, textstat_simil, textstat_tfidf
+from tifa.stats import DFM, cluster_documents, dfm_group, dfm_trim, dispersion_dp, keyness_table, textstat_frequency, textstat_keyness, textstat_simil, textstat_tfidf
 
 
 def small_dfm():
@@ -105,6 +105,32 @@ def test_keyness_target_vs_rest_and_named_reference():
 def test_keyness_p_values_are_corrected():
     table = textstat_keyness(small_dfm(), "甲省", by="province")
     assert (table["p_adj"] >= table["p"]).all()
+    # Benjamini–Hochberg by hand: the i-th smallest of m p-values times m / i, then the running minimum from the top
+    p = table["p"].to_numpy()
+    order = np.argsort(p)
+    m = len(p)
+    scaled = [p[order[i]] * m / (i + 1) for i in range(m)]
+    bh = np.empty(m)
+    running = 1.0
+    for i in reversed(range(m)):
+        running = min(running, scaled[i])
+        bh[order[i]] = running
+    assert table["p_adj"].to_numpy() == pytest.approx(bh)
+    assert (table["p_adj"] > table["p"]).any(), "three tests: at least the smallest p-value grows"
+    raw = textstat_keyness(small_dfm(), "甲省", by="province", correction=None)
+    assert raw["p_adj"].tolist() == raw["p"].tolist()
+
+
+def test_keyness_against_a_named_reference_uses_only_that_group():
+    # d1 = (5, 5, 0) against d2 = (0, 10, 10) alone, not against d2 + d3
+    table = textstat_keyness(small_dfm(), "d1", by="doc_id", reference="d2", min_count=1).set_index("term")
+    assert table.loc[["a", "b", "c"], "reference_count"].tolist() == [0, 10, 10]
+    assert table.loc[["a", "b", "c"], "target_count"].tolist() == [5, 5, 0]
+    # the statistics are those of the 2×2 tables of d1 against d2
+    a_row = keyness_table(np.array([5, 5, 0]), np.array([0, 10, 10])).iloc[0]
+    assert table.loc["a", "g2"] == pytest.approx(a_row["g2"])
+    rest = textstat_keyness(small_dfm(), "d1", by="doc_id", min_count=1).set_index("term")
+    assert rest.loc[["a", "b", "c"], "reference_count"].tolist() == [5, 70, 15]
 
 
 def test_tfidf_and_similarity():
@@ -115,6 +141,16 @@ def test_tfidf_and_similarity():
     # cosine of d1 = (5,5,0) and d2 = (0,10,10): 50 / (sqrt(50) * sqrt(200)) = 0.5
     assert sim.loc["d1", "d2"] == pytest.approx(0.5)
     assert np.allclose(np.diag(sim), 1.0)
+
+
+def test_clustering_merges_the_most_similar_pair_at_its_distance():
+    # similarities: A–B 0.9, A–C 0.1, B–C 0.2 → distances 0.1, 0.9, 0.8
+    ids = ["A", "B", "C"]
+    sim = pd.DataFrame([[1.0, 0.9, 0.1], [0.9, 1.0, 0.2], [0.1, 0.2, 1.0]], index=ids, columns=ids)
+    tree = cluster_documents(sim, method="average")
+    assert sorted(tree[0, :2].astype(int).tolist()) == [0, 1], "A and B (similarity 0.9) merge first"
+    assert tree[0, 2] == pytest.approx(0.1)
+    assert tree[1, 2] == pytest.approx((0.9 + 0.8) / 2), "average distance of C to A and B"
 
 
 def test_hunan_place_names_are_key_for_hunan(seeds):
