@@ -46,6 +46,16 @@ def test_other_unit_kinds(seeds, seed_tokens):
         topic_units(seeds, seed_tokens, unit="page")
 
 
+@pytest.mark.parametrize("window", [1, 3])
+def test_sentence_windows_group_window_sentences_of_a_paragraph(seeds, seed_tokens, window):
+    per_paragraph = seeds.sentences().groupby("paragraph_id").size()
+    units = topic_units(seeds, seed_tokens, unit="sentences", window=window, min_tokens=0)
+    # a paragraph of n sentences gives ceil(n / window) windows
+    assert len(units) == sum(-(-n // window) for n in per_paragraph)
+    last = units["unit_id"].str.rsplit(":w", n=1)
+    assert last.str[1].astype(int).max() == -(-per_paragraph.max() // window)
+
+
 @pytest.mark.parametrize("method", ["nmf", "lda"])
 def test_same_seed_same_model(units, method):
     a = fit_topics(units, k=4, method=method, random_state=7)
@@ -111,6 +121,19 @@ def test_prevalence_by_province_with_bootstrap(units):
     assert np.allclose(qinghai["prevalence"], expected)
     again = topic_prevalence(model, by="province", n_boot=200)
     assert prev.equals(again), "fixed seed: same intervals"
+
+
+def test_bootstrap_interval_has_the_width_of_a_mean_not_of_the_units():
+    # 100 units of one group, half wholly topic 0 and half wholly topic 1: the mean share is 0.5
+    # and its 95 % interval is about 0.5 ± 1.96 · sqrt(0.25 / 100) = 0.5 ± 0.098 (not the units' range 0–1)
+    n = 100
+    doc_topic = np.array([[1.0, 0.0], [0.0, 1.0]] * (n // 2))
+    units = pd.DataFrame({"unit_id": [f"u{i:03d}" for i in range(n)], "doc_id": "d", "province": "甲省"})
+    model = TopicModel("nmf", 2, 0, np.array(["a", "b"]), np.eye(2), doc_topic, units, sparse.csr_matrix((n, 2)))
+    prev = topic_prevalence(model, by="province", n_boot=4000).set_index("topic")
+    assert prev.loc[0, "prevalence"] == pytest.approx(0.5)
+    assert prev.loc[0, "ci_low"] == pytest.approx(0.5 - 1.96 * 0.05, abs=0.02)
+    assert prev.loc[0, "ci_high"] == pytest.approx(0.5 + 1.96 * 0.05, abs=0.02)
 
 
 def test_topic_labels_from_file_or_top_terms(units, tmp_path):
