@@ -52,6 +52,17 @@ def test_processed_output_is_deterministic(seeds, tmp_path):
     assert (a / "texts" / f"{HENGSHUI}.txt").read_text(encoding="utf-8").startswith("在省环境保护督查组督查衡水情况反馈会上的讲话")
 
 
+def test_rebuild_removes_the_text_of_a_dropped_document(seeds, tmp_path):
+    import dataclasses
+
+    write_processed(seeds, tmp_path)
+    assert (tmp_path / "texts" / f"{HUNAN}.txt").is_file()
+    fewer = dataclasses.replace(seeds, docs=seeds.docs[seeds.docs["doc_id"] != HUNAN].reset_index(drop=True))
+    write_processed(fewer, tmp_path)
+    assert not (tmp_path / "texts" / f"{HUNAN}.txt").exists(), "a stale text of a dropped document"
+    assert sorted(p.stem for p in (tmp_path / "texts").glob("*.txt")) == sorted([HENGSHUI, QINGHAI, GANZHOU, SHANGLUO])
+
+
 # --- encodings ------------------------------------------------------------------------
 
 @pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-8-sig", "utf-8"])
@@ -59,6 +70,14 @@ def test_decoding_detects_chinese_encodings(raw_texts, encoding):
     raw = raw_texts[HENGSHUI]
     text, _ = decode_bytes(raw.encode(encoding), "x.txt")
     assert text == raw
+
+
+def test_decoding_big5_traditional_text(raw_texts):
+    # the Qinghai file is traditional Chinese; Big5 cannot hold its pinyin glosses, which are dropped here
+    data = raw_texts[QINGHAI].encode("big5", errors="ignore")
+    text, encoding = decode_bytes(data, "big5.txt")
+    assert text == data.decode("big5")
+    assert "省委省政府召開" in text and encoding.replace("_", "").lower() in {"big5", "cp950", "big5hkscs"}
 
 
 def test_undecodable_bytes_name_the_file():
