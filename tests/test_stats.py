@@ -9,6 +9,8 @@ from scipy import sparse
 
 from tifa.stats import DFM, cluster_documents, dfm_group, dfm_trim, dispersion_dp, keyness_table, textstat_frequency, textstat_keyness, textstat_simil, textstat_tfidf
 
+from .conftest import HUNAN
+
 
 def small_dfm():
     """Three documents; counts of terms a, b, c (written out so every statistic can be checked by hand)."""
@@ -158,8 +160,18 @@ def test_hunan_place_names_are_key_for_hunan(seeds):
     from tifa.tokens import Segmenter, TokenFilter, tokens
 
     places = build_dfm(tokens(seeds, Segmenter(), token_filter=TokenFilter(pos=["ns"]), cache_dir=None))
-    key = textstat_keyness(places, "湖南省", by="province")
-    assert set(key.loc[key["g2"] > 0, "term"]) == {"湘江", "洞庭湖", "长株潭"}
+    key = textstat_keyness(places, "湖南省", by="province").set_index("term")
+    texts = seeds.docs.set_index("doc_id")["text"]
+    hunan, others = texts[HUNAN], texts.drop(HUNAN)
+    only_hunan = {t for t in places.features if hunan.count(t) and not others.str.contains(t, regex=False).any()}
+    assert {"湘江", "洞庭湖"} <= only_hunan
+    assert (key.loc[sorted(only_hunan), "direction"] == "over").all()
+    assert key.loc[sorted(only_hunan), "target_count"].tolist() == [hunan.count(t) for t in sorted(only_hunan)]
+    # over-use means a higher relative frequency in Hunan than in the other four documents
+    over = key[key["g2"] > 0]
+    sizes = places.to_frame().sum(axis=1)
+    t1, t2 = sizes[HUNAN], sizes.drop(HUNAN).sum()
+    assert (over["target_count"] / t1 > over["reference_count"] / t2).all()
     words = build_dfm(tokens(seeds, Segmenter(), cache_dir=None))
     all_terms = textstat_keyness(words, "湖南省", by="province").set_index("term")
     assert (all_terms.loc[["湘江", "洞庭湖"], "direction"] == "over").all()
