@@ -136,13 +136,81 @@ def test_bootstrap_interval_has_the_width_of_a_mean_not_of_the_units():
     assert prev.loc[0, "ci_high"] == pytest.approx(0.5 + 1.96 * 0.05, abs=0.02)
 
 
-def test_topic_labels_from_file_or_top_terms(units, tmp_path):
+def _write_labels(path, model_name, entries):
+    lines = ["corpora:", "  data:", f"    {model_name}:"]
+    for label, terms in entries:
+        lines += [f"      - label: {label}", f"        terms: [{', '.join(terms)}]"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _terms(model, topic, n):
+    top = model.top_terms(n)
+    return list(top[top.topic == topic]["term"])
+
+
+def test_topic_labels_attach_by_terms_or_fall_back_to_top_terms(units, tmp_path):
+    model = fit_topics(units, k=3)
+    path = _write_labels(tmp_path / "labels.yaml", "nmf-3", [("Inspection", _terms(model, 1, 4))])
+    labels = topic_labels(model, path, corpus="data")
+    assert labels[1] == "Inspection"
+    assert labels[0] == " · ".join(_terms(model, 0, 3)) and labels[2] == " · ".join(_terms(model, 2, 3))
+    other = topic_labels(model, path, corpus="../shared/corpus/gov-work-reports/government_work_reports.jsonl")
+    assert other[1] == " · ".join(_terms(model, 1, 3)), "labels of one corpus never name another's topics"
+
+
+def test_topic_labels_follow_their_terms_when_topics_are_reordered(units, tmp_path):
+    model = fit_topics(units, k=4)
+    path = _write_labels(tmp_path / "labels.yaml", "nmf-4", [(f"Label {t}", _terms(model, t, 5)) for t in (3, 0, 2)])
+    labels = topic_labels(model, path)
+    assert [labels[t] for t in range(4)] == ["Label 0", " · ".join(_terms(model, 1, 3)), "Label 2", "Label 3"]
+    order = [2, 3, 1, 0]  # new topic i is old topic order[i]
+    permuted = TopicModel(model.method, model.k, model.random_state, model.features, model.topic_term[order], model.doc_topic[:, order], model.units, model.counts)
+    moved = topic_labels(permuted, path)
+    for new, old in enumerate(order):
+        assert moved[new] == labels[old]
+        assert _terms(permuted, new, 5) == _terms(model, old, 5)
+
+
+def test_unmatched_topic_labels_are_logged_not_used(units, tmp_path, caplog):
+    model = fit_topics(units, k=3)
+    half = _terms(model, 0, 10)[:2]
+    path = _write_labels(tmp_path / "labels.yaml", "nmf-3", [("Half match", half + ["不存在的词", "也不存在"]), ("Nothing", ["不存在的词"]), ("Below half", half[:1] + ["甲甲", "乙乙"])])
+    with caplog.at_level("WARNING", logger="tifa.topics"):
+        labels = topic_labels(model, path)
+    assert labels[0] == "Half match", "2 of 4 terms among the top 10: exactly half is enough"
+    assert "Nothing" not in labels.values() and "Below half" not in labels.values()
+    assert "'Nothing'" in caplog.text and "'Below half'" in caplog.text and "'Half match'" not in caplog.text
+
+
+def test_two_labels_never_share_a_topic(units, tmp_path):
+    model = fit_topics(units, k=3)
+    terms = _terms(model, 2, 4)
+    path = _write_labels(tmp_path / "labels.yaml", "nmf-3", [("First", terms), ("Second", terms)])
+    labels = topic_labels(model, path)
+    assert list(labels.values()).count("First") + list(labels.values()).count("Second") == 1
+
+
+def test_topic_labels_by_number_are_rejected_with_the_file_named(units, tmp_path):
     model = fit_topics(units, k=3)
     path = tmp_path / "labels.yaml"
     path.write_text("corpora:\n  data:\n    nmf-3:\n      0: Inspection\n", encoding="utf-8")
-    labels = topic_labels(model, path, corpus="data")
-    top = model.top_terms(3)
-    assert labels[0] == "Inspection"
-    assert labels[1] == " · ".join(top[top.topic == 1]["term"])
-    other = topic_labels(model, path, corpus="../shared/corpus/gov-work-reports/government_work_reports.jsonl")
-    assert other[0] == " · ".join(top[top.topic == 0]["term"]), "labels of one corpus never name another's topics"
+    with pytest.raises(ValueError, match="labels.yaml: corpora/data/nmf-3 must be a list"):
+        topic_labels(model, path)
+    path.write_text("corpora:\n  data:\n    nmf-3:\n      - label: Inspection\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="entry 1 needs 'label' and a non-empty list 'terms'"):
+        topic_labels(model, path)
+
+
+def test_every_shipped_label_names_a_topic_of_its_model(seeds, units, caplog):
+    from tifa import config
+    from tifa.files import read_yaml
+
+    spec = read_yaml(config.TOPIC_LABELS_YAML, "topic labels")["corpora"]["data"]
+    for name, entries in spec.items():
+        method, k = name.split("-")
+        model = fit_topics(units, k=int(k), method=method)
+        with caplog.at_level("WARNING", logger="tifa.topics"):
+            labels = topic_labels(model, corpus=seeds.source)
+        assert sorted(labels.values()) == sorted(e["label"] for e in entries), name
+        assert "matches no topic" not in caplog.text
