@@ -12,7 +12,7 @@ EXECUTE := $(BIN)/jupyter nbconvert --to notebook --execute --ExecutePreprocesso
 export PYTHONHASHSEED := 0
 
 .DEFAULT_GOAL := help
-.PHONY: help env corpus figures report notebooks test bench lock clean
+.PHONY: help env corpus figures report notebooks test mutation bench lock clean
 
 help: ## list every target with what it does
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -46,6 +46,10 @@ notebooks: corpus ## re-execute the notebooks in place, refreshing the outputs t
 
 test: $(STAMP) ## run all tests: unit and integration tests, figure regression, then nbval over notebooks/
 	TIFA_FIGURES_DIR=$(CURDIR)/build/nbval-figures $(BIN)/python -m pytest --nbval --nbval-sanitize-with notebooks/sanitize.cfg tests notebooks
+
+mutation: $(STAMP) ## mutation testing (slow, not in make test): the named breakages, then mutmut over clean/stats/slogans/topics with kill rates
+	$(BIN)/python tests/mutations/check_mutations.py
+	$(BIN)/python tests/mutations/mutation_run.py --max-children 2
 
 bench: $(STAMP) ## print speed figures; national slogan timeline and topic check into build/examples/ (needs ../shared)
 	$(BIN)/python bench/clean.py
