@@ -56,7 +56,16 @@ def test_to_simplified_converts_traditional_documents():
     step = make_to_simplified()
     text, edits = step.run("落實“黨政同責、一崗雙責”")
     assert text == "落实“党政同责、一岗双责”"
-    assert edits[0].kind == "converted"
+    # 落實 黨 責 崗 雙 責 change: 6 of 10 Han characters
+    assert [(e.kind, e.line, e.before, e.after, e.rule) for e in edits] == [("converted", None, "traditional script (60.0% of Han characters)", "6 characters converted to simplified", "t2s")]
+
+
+def test_traditional_share_counts_changed_han_characters():
+    assert clean.traditional_share("黨政同責") == 2 / 4
+    assert clean.traditional_share("党政同责") == 0.0 and clean.traditional_share("GDP") == 0.0
+    # just under and at the threshold: 1 of 21 Han characters changed is < 5 %, 1 of 20 is not
+    assert make_to_simplified().run("黨" + "一" * 20)[1] == []
+    assert make_to_simplified().run("黨" + "一" * 19)[0] == "党" + "一" * 19
 
 
 def test_to_simplified_leaves_simplified_documents_alone():
@@ -77,6 +86,10 @@ def test_remove_invisible_records_code_points():
 
 def test_normalize_newlines():
     assert normalize_newlines("甲\r\n乙\r丙") == "甲\n乙\n丙"
+    text, edits = normalize_newlines.run("甲\r\n乙\u2028丙\n丁")
+    assert text == "甲\n乙\n丙\n丁"
+    assert [(e.kind, e.line, e.before, e.after) for e in edits] == [("changed", None, "2 line separators", "\\n")]
+    assert normalize_newlines.run("甲\n乙") == ("甲\n乙", [])
 
 
 # --- boilerplate ----------------------------------------------------------------
@@ -143,6 +156,18 @@ def test_repair_line_breaks_keeps_real_breaks(raw):
     assert repair_line_breaks(raw) == raw
 
 
+def test_repair_line_breaks_records_each_join_at_its_line():
+    long_left, long_right = "一二三四五六七八九十甲乙丙", "子丑寅卯辰巳午未申酉戌亥天"
+    text, edits = repair_line_breaks.run(f"标题。\n{long_left}  \n{long_right}\nabc\ndef。")
+    assert text == f"标题。\n{long_left}{long_right}abc def。"
+    # the joined line's number (in the step's input), then 12 characters either side of the break
+    assert [(e.kind, e.line, e.before, e.after) for e in edits] == [
+        ("joined", 2, f"{long_left[-12:]}\\n{long_right[:12]}", f"{long_left[-12:]}{long_right[:12]}"),
+        ("joined", 3, f"{long_right[-12:]}\\nabc", f"{long_right[-12:]}abc"),
+        ("joined", 4, f"{(long_right + 'abc')[-12:]}\\ndef。", f"{(long_right + 'abc')[-12:]} def。"),
+    ]
+
+
 def test_duplicate_paragraphs_removed_and_reported():
     para = "要坚持以上率下，有效传导压力，层层抓落实。"
     step = make_remove_duplicate_paragraphs()
@@ -153,6 +178,12 @@ def test_duplicate_paragraphs_removed_and_reported():
 
 def test_tidy_whitespace():
     assert tidy_whitespace("  国务院总理 李 强 \n\n\n各位代表：  \nGDP  growth") == "国务院总理李强\n\n各位代表：\n\nGDP growth"
+
+
+def test_tidy_whitespace_records_inner_changes_not_trimming():
+    text, edits = tidy_whitespace.run("  各位代表：  \n\n国务院 总理\nGDP  growth")
+    assert text == "各位代表：\n\n国务院总理\n\nGDP growth"
+    assert [(e.kind, e.line, e.before, e.after) for e in edits] == [("changed", 3, "国务院 总理", "国务院总理"), ("changed", 4, "GDP  growth", "GDP growth")]
 
 
 # --- the pipeline -------------------------------------------------------------------

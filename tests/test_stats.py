@@ -88,6 +88,27 @@ def test_group_and_fill_empty_groups():
     assert dfm_group(small_dfm(), "province").matrix.toarray().tolist() == [[5, 70, 15], [5, 5, 0]]
 
 
+def test_grouping_a_non_square_matrix_leaves_out_rows_without_a_group(caplog):
+    # four documents × two terms; d4 has no province: it is left out, and the log says so
+    counts = np.array([[1, 2], [3, 4], [5, 6], [7, 8]])
+    docvars = pd.DataFrame({"province": ["甲省", "乙省", "甲省", None]}, index=pd.Index(["d1", "d2", "d3", "d4"], name="doc_id"))
+    x = DFM(sparse.csr_matrix(counts), np.array(["a", "b"]), docvars)
+    with caplog.at_level("WARNING", logger="tifa.stats"):
+        grouped = dfm_group(x, "province")
+    assert "1 rows without province are left out" in caplog.text
+    assert grouped.shape == (2, 2) and grouped.matrix.dtype.kind == "i"
+    assert grouped.matrix.toarray().tolist() == [[3, 4], [6, 8]], "乙省 = d2; 甲省 = d1 + d3"
+    assert grouped.docvars.index.name == "province" and grouped.docvars["n_docs"].tolist() == [1, 2]
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="tifa.stats"):
+        freq = textstat_frequency(x, by="province")
+    assert "1 rows without province are left out" in caplog.text
+    assert freq[freq.province == "甲省"].set_index("term")["count"].to_dict() == {"a": 6, "b": 8}
+    whole = textstat_frequency(x)
+    assert whole.set_index("term")["count"].to_dict() == {"a": 16, "b": 20}, "all four rows without grouping"
+    assert whole["per_10k"].sum() == pytest.approx(10_000)
+
+
 def test_trim():
     trimmed = dfm_trim(small_dfm(), min_count=11, min_docfreq=2)
     assert trimmed.features.tolist() == ["b", "c"]
