@@ -132,6 +132,54 @@ def test_bad_rule_file_names_the_file(tmp_path):
         load_boilerplate_rules(path)
 
 
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ("  - id: x\n    kind: line\n    pattern: a\n", r"rules.yaml: rule 1 lacks \['description'\]"),
+        ("  - id: x\n    kind: line\n    pattern: '(a'\n    description: d\n", r"rules.yaml: rule 'x' has an invalid pattern"),
+    ],
+)
+def test_rule_file_errors_name_the_rule(tmp_path, rule, message):
+    path = tmp_path / "rules.yaml"
+    path.write_text("rules:\n" + rule, encoding="utf-8")
+    with pytest.raises(ValueError, match=message):
+        load_boilerplate_rules(path)
+
+
+RULE_FILE = """rules:
+  - id: share
+    kind: line
+    pattern: '^微信扫码'
+    description: share buttons
+    examples: [微信扫码分享]
+    max_chars: 10
+  - id: footer
+    kind: tail
+    pattern: '^版权所有'
+    description: site footer
+"""
+
+
+def test_line_and_tail_rules_record_every_removed_line(tmp_path):
+    path = tmp_path / "rules.yaml"
+    path.write_text(RULE_FILE, encoding="utf-8")
+    rules = load_boilerplate_rules(path)
+    assert [(r.id, r.kind, r.description, r.examples, r.max_chars) for r in rules] == [
+        ("share", "line", "share buttons", ("微信扫码分享",), 10),
+        ("footer", "tail", "site footer", (), None),
+    ]
+    step = make_remove_boilerplate(rules)
+    assert step.name == "remove_boilerplate"
+    long_line = "微信扫码关注我们的公众号获取更多"  # 16 characters > max_chars: kept
+    text, edits = step.run(f"正文第一段。\n微信扫码分享\n{long_line}\n正文第二段。\n版权所有 某局\n\n地址:某路")
+    assert text == f"正文第一段。\n{long_line}\n正文第二段。"
+    assert [(e.kind, e.line, e.before, e.after, e.rule) for e in edits] == [
+        ("removed", 2, "微信扫码分享", "", "share"),
+        ("removed", 5, "版权所有 某局", "", "footer"),
+        ("removed", 7, "地址:某路", "", "footer"),
+    ]
+
+
 # --- line structure -----------------------------------------------------------------
 
 @pytest.mark.parametrize(

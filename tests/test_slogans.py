@@ -125,6 +125,35 @@ def test_anachronism_is_reported(tmp_path):
     assert table[["doc_id", "doc_date", "slogan", "first_used"]].values.tolist() == [["early", "2015-06-01", "两学一做", "2016-02"]]
 
 
+def test_anachronism_dates_are_read_generously(tmp_path):
+    # 两学一做 was first used 2016-02: a document of that month, or of 2016 without a month, is not early;
+    # one of January 2016 or of 2015 is; an undated document (between two dated ones) is skipped
+    text = "深入开展两学一做学习教育。"
+    rows = [
+        {"doc_id": "a_jan", "text": text, "date": "2016-01-31"},
+        {"doc_id": "b_feb", "text": text, "date": "2016-02-01"},
+        {"doc_id": "c_undated", "text": text},
+        {"doc_id": "d_2016", "text": text, "year": 2016},
+        {"doc_id": "e_2015", "text": text, "year": 2015},
+    ]
+    path = tmp_path / "c.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    table = anachronisms(load_corpus(path))
+    assert table[["doc_id", "doc_date", "slogan_id", "first_used", "match"]].values.tolist() == [
+        ["a_jan", "2016-01-31", "liangxue_yizuo", "2016-02", "两学一做"],
+        ["e_2015", "2015", "liangxue_yizuo", "2016-02", "两学一做"],
+    ]
+    assert table["paragraph_id"].tolist() == ["a_jan:p0001", "e_2015:p0001"]
+
+
+def test_kwic_context_is_cut_at_the_paragraph_edges(tmp_path):
+    path = tmp_path / "c.jsonl"
+    path.write_text(json.dumps({"doc_id": "a", "text": "两学一做学习教育", "year": 2016}, ensure_ascii=False), encoding="utf-8")
+    hit = kwic(load_corpus(path), "两学一做", window=5).iloc[0]
+    assert (hit["left"], hit["match"], hit["right"]) == ("", "两学一做", "学习教育")
+    assert "n_chars" not in hit.index and hit["year"] == 2016
+
+
 # --- context ---------------------------------------------------------------------------------
 
 def test_kwic_windows(seeds, seed_texts):
