@@ -93,6 +93,18 @@ def _fake_model(topics: list[list[str]]) -> TopicModel:
     return TopicModel("nmf", len(topics), 0, features, weights / weights.sum(axis=1, keepdims=True), np.eye(len(topics)), pd.DataFrame({"unit_id": [], "doc_id": []}), sparse.csr_matrix((0, len(features))))
 
 
+def test_representative_units_and_unit_topics_by_hand():
+    units = pd.DataFrame({"unit_id": ["u1", "u2", "u3", "u4"], "doc_id": ["d1", "d1", "d2", "d2"]})
+    doc_topic = np.array([[0.9, 0.1], [0.2, 0.8], [0.9, 0.1], [0.5, 0.5]])
+    model = TopicModel("nmf", 2, 0, np.array(["a", "b"]), np.eye(2), doc_topic, units, sparse.csr_matrix((4, 2)))
+    rep = model.representative_units(n=2)
+    # topic 0: u1 and u3 tie at 0.9 (unit id breaks the tie); topic 1: u2 (0.8), then u4 (0.5)
+    assert rep.values.tolist() == [[0, 1, "u1", "d1", 0.9], [0, 2, "u3", "d2", 0.9], [1, 1, "u2", "d1", 0.8], [1, 2, "u4", "d2", 0.5]]
+    shares = model.unit_topics()
+    assert shares.columns.tolist() == ["unit_id", "doc_id", 0, 1]
+    assert shares[[0, 1]].to_numpy().tolist() == doc_topic.tolist() and shares["unit_id"].tolist() == ["u1", "u2", "u3", "u4"]
+
+
 def test_stability_matches_topics_across_models():
     a = _fake_model([["甲", "乙"], ["丙", "丁"]])
     b = _fake_model([["丙", "丁"], ["甲", "乙"]])  # same topics, other order
