@@ -54,6 +54,9 @@ def test_sentence_windows_group_window_sentences_of_a_paragraph(seeds, seed_toke
     assert len(units) == sum(-(-n // window) for n in per_paragraph)
     last = units["unit_id"].str.rsplit(":w", n=1)
     assert last.str[1].astype(int).max() == -(-per_paragraph.max() // window)
+    # positions count the windows of each document from 1
+    assert all(group.tolist() == list(range(1, len(group) + 1)) for _, group in units.groupby("doc_id")["position"])
+    assert topic_units(seeds, seed_tokens, unit="document")["position"].eq(1).all()
 
 
 @pytest.mark.parametrize("method", ["nmf", "lda"])
@@ -85,6 +88,14 @@ def test_coherence_by_hand():
     assert umass == pytest.approx(np.log((2 + 1) / 3))
     npmi_ac, _ = coherence([["a", "c"]], counts, features)
     assert npmi_ac == -1.0
+    everywhere = sparse.csr_matrix(np.array([[1, 1], [2, 1]]))
+    assert coherence([["a", "b"]], everywhere, np.array(["a", "b"])) == (1.0, pytest.approx(np.log(3 / 2))), "together in every unit: NPMI 1"
+
+
+def test_top_terms_rank_from_one():
+    model = _fake_model([["甲", "乙", "丙"]])
+    assert model.top_terms(2).values.tolist() == [[0, 1, "甲", pytest.approx(3 / 6)], [0, 2, "乙", pytest.approx(2 / 6)]]
+    assert model.top_terms(2).columns.tolist() == ["topic", "rank", "term", "weight"]
 
 
 def _fake_model(topics: list[list[str]]) -> TopicModel:
@@ -111,6 +122,7 @@ def test_stability_matches_topics_across_models():
     c = _fake_model([["甲", "丙"], ["乙", "丁"]])
     assert topic_stability([a, b], n=2) == 1.0
     assert topic_stability([a, c], n=2) == pytest.approx(1 / 3)  # each matched pair shares 1 of 3 terms
+    assert topic_stability([a], n=2) == 1.0, "one model: nothing to compare"
 
 
 def test_selection_table_and_rule(units):
@@ -120,6 +132,7 @@ def test_selection_table_and_rule(units):
     rule = pd.DataFrame({"method": "nmf", "k": [3, 4, 5], "npmi": [0.2, 0.4, 0.4], "umass": 0, "perplexity": np.nan, "stability": [1.0, 0.3, 0.9]})
     assert choose_k(rule) == 5, "K=4 is unstable; K=5 has the best NPMI of the rest"
     assert choose_k(rule.assign(stability=0.1)) == 4, "no stable K: best NPMI, smaller K on ties"
+    assert choose_k(rule.assign(stability=[1.0, 0.5, 0.3]), min_stability=0.5) == 4, "stability equal to the minimum is enough"
 
 
 def test_prevalence_by_province_with_bootstrap(units):
@@ -146,6 +159,17 @@ def test_bootstrap_interval_has_the_width_of_a_mean_not_of_the_units():
     assert prev.loc[0, "prevalence"] == pytest.approx(0.5)
     assert prev.loc[0, "ci_low"] == pytest.approx(0.5 - 1.96 * 0.05, abs=0.02)
     assert prev.loc[0, "ci_high"] == pytest.approx(0.5 + 1.96 * 0.05, abs=0.02)
+
+
+def test_bootstrap_percentiles_of_two_units_by_hand():
+    # group 甲: shares 0 and 1 for topic 0; a resample's mean is 0, 0.5 or 1 with chances 1/4, 1/2, 1/4,
+    # so its 30th and 70th percentiles (level 0.4) are both 0.5. Group 乙 has a single unit: no spread.
+    units = pd.DataFrame({"unit_id": ["u1", "u2", "u3"], "doc_id": ["d1", "d1", "d2"], "province": ["甲省", "甲省", "乙省"]})
+    doc_topic = np.array([[1.0, 0.0], [0.0, 1.0], [0.25, 0.75]])
+    model = TopicModel("nmf", 2, 0, np.array(["a", "b"]), np.eye(2), doc_topic, units, sparse.csr_matrix((3, 2)))
+    prev = topic_prevalence(model, by="province", n_boot=4000, level=0.4).set_index(["province", "topic"])
+    assert prev.loc[("甲省", 0), ["prevalence", "ci_low", "ci_high", "n_units"]].tolist() == [0.5, 0.5, 0.5, 2]
+    assert prev.loc[("乙省", 1), ["prevalence", "ci_low", "ci_high", "n_units"]].tolist() == [0.75, 0.75, 0.75, 1]
 
 
 def _write_labels(path, model_name, entries):
@@ -193,6 +217,9 @@ def test_unmatched_topic_labels_are_logged_not_used(units, tmp_path, caplog):
     assert labels[0] == "Half match", "2 of 4 terms among the top 10: exactly half is enough"
     assert "Nothing" not in labels.values() and "Below half" not in labels.values()
     assert "'Nothing'" in caplog.text and "'Below half'" in caplog.text and "'Half match'" not in caplog.text
+    assert "matches no topic of nmf-3 on data (best overlap 0.00 < 0.50)" in caplog.text
+    alone = _write_labels(tmp_path / "alone.yaml", "nmf-3", [("Below half", half[:1] + ["甲甲", "乙乙"])])
+    assert "Below half" not in topic_labels(model, alone).values(), "1 of 3 terms is less than half"
 
 
 def test_two_labels_never_share_a_topic(units, tmp_path):
