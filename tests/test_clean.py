@@ -39,7 +39,7 @@ def test_strip_pinyin_keeps_real_parentheticals(text):
 def test_strip_pinyin_audit_lists_each_annotation():
     text, edits = strip_pinyin.run("召開(kāi)\n會(huì)議")
     assert text == "召開\n會議"
-    assert [(e.line, e.before) for e in edits] == [(1, "(kāi)"), (2, "(huì)")]
+    assert [(e.kind, e.line, e.before, e.after, e.rule) for e in edits] == [("removed", 1, "(kāi)", "", "pinyin"), ("removed", 2, "(huì)", "", "pinyin")]
 
 
 def test_every_pinyin_annotation_of_qinghai_is_removed(raw_texts):
@@ -82,6 +82,8 @@ def test_remove_invisible_records_code_points():
     text, edits = remove_invisible.run("政\u200b府\ufeff")
     assert text == "政府"
     assert [e.before for e in edits] == ["U+200B", "U+FEFF"]
+    _, edits = remove_invisible.run("甲\n乙\u200b\u200c丙")
+    assert [(e.kind, e.line, e.before) for e in edits] == [("removed", 2, "U+200B U+200C")]
 
 
 def test_normalize_newlines():
@@ -171,12 +173,13 @@ def test_line_and_tail_rules_record_every_removed_line(tmp_path):
     step = make_remove_boilerplate(rules)
     assert step.name == "remove_boilerplate"
     long_line = "微信扫码关注我们的公众号获取更多"  # 16 characters > max_chars: kept
-    text, edits = step.run(f"正文第一段。\n微信扫码分享\n{long_line}\n正文第二段。\n版权所有 某局\n\n地址:某路")
+    text, edits = step.run(f"正文第一段。\n微信扫码分享\n{long_line}\n微信扫码分享给朋友们\n正文第二段。\n版权所有 某局\n\n地址:某路")
     assert text == f"正文第一段。\n{long_line}\n正文第二段。"
     assert [(e.kind, e.line, e.before, e.after, e.rule) for e in edits] == [
         ("removed", 2, "微信扫码分享", "", "share"),
-        ("removed", 5, "版权所有 某局", "", "footer"),
-        ("removed", 7, "地址:某路", "", "footer"),
+        ("removed", 4, "微信扫码分享给朋友们", "", "share"),  # exactly max_chars: still boilerplate
+        ("removed", 6, "版权所有 某局", "", "footer"),
+        ("removed", 8, "地址:某路", "", "footer"),
     ]
 
 
@@ -221,7 +224,15 @@ def test_duplicate_paragraphs_removed_and_reported():
     step = make_remove_duplicate_paragraphs()
     text, edits = step.run(f"同志们:\n{para}\n同志们:\n{para}\n{para}")
     assert text == f"同志们:\n{para}\n同志们:"
-    assert [(e.line, e.rule) for e in edits] == [(4, "duplicate of line 2"), (5, "duplicate of line 2")]
+    assert [(e.kind, e.line, e.before, e.after, e.rule) for e in edits] == [("removed", 4, para, "", "duplicate of line 2"), ("removed", 5, para, "", "duplicate of line 2")]
+    assert make_remove_duplicate_paragraphs(min_chars=3).run("甲乙丙\n甲乙丙")[0] == "甲乙丙", "exactly min_chars long: a duplicate"
+    assert step.name == "remove_duplicate_paragraphs" and make_to_simplified().name == "to_simplified"
+
+
+def test_differing_characters_and_paragraphs():
+    assert clean._n_differing("abc", "abd e") == 1 + 2, "one changed character and two more"
+    assert clean._n_differing("黨政", "党政") == 1
+    assert clean.split_paragraphs("甲\n\n乙\n  \n丙") == ["甲", "乙", "丙"]
 
 
 def test_tidy_whitespace():
