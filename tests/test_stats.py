@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy import sparse
 
-from tifa.stats import DFM, cluster_documents, dfm_group, dfm_trim, dispersion_dp, keyness_table, textstat_frequency, textstat_keyness, textstat_simil, textstat_tfidf
+from tifa.stats import DFM, build_dfm, cluster_documents, dfm_group, dfm_trim, dispersion_dp, keyness_table, textstat_frequency, textstat_keyness, textstat_simil, textstat_tfidf
 
 from .conftest import HUNAN
 
@@ -58,6 +58,10 @@ def test_gries_dp_by_hand():
     assert dp[0] == pytest.approx(0.4)
     # term b occurs 5, 10, 60 of 75: v = 1/15, 2/15, 12/15
     assert dp[1] == pytest.approx(0.5 * (abs(1 / 15 - 0.1) + abs(2 / 15 - 0.2) + abs(12 / 15 - 0.7)))
+    # a feature with no tokens before one in a single part: parts of 2 and 1 tokens (s = 2/3, 1/3)
+    # the second feature sits in part 1 only: DP = ½ (|1 − 2/3| + 1/3) = 1/3
+    assert dispersion_dp(sparse.csr_matrix(np.array([[0, 1, 1], [0, 0, 1]]))).tolist() == pytest.approx([0.0, 1 / 3, 0.5 * (abs(0.5 - 2 / 3) + abs(0.5 - 1 / 3))])
+    assert dispersion_dp(sparse.csr_matrix((2, 2), dtype=np.int64)).tolist() == [0.0, 0.0]
 
 
 def test_frequency_table():
@@ -67,6 +71,12 @@ def test_frequency_table():
     assert freq["rank"].tolist() == [1, 2, 3]
     assert freq["per_10k"].tolist() == pytest.approx([7500, 1500, 1000])
     assert freq["docfreq"].tolist() == [3, 2, 2]
+    assert freq.columns.tolist() == ["term", "count", "rank", "per_10k", "docfreq", "dp"]
+    assert textstat_frequency(small_dfm(), n=2)["term"].tolist() == ["b", "c"]
+    tied = textstat_frequency(DFM(sparse.csr_matrix(np.array([[2, 2, 1]])), np.array(["x", "y", "z"]), small_dfm().docvars.iloc[:1]))
+    assert tied["rank"].tolist() == [1, 1, 3], "ties share the best rank"
+    per_doc = textstat_frequency(small_dfm(), by="doc_id")
+    assert per_doc["doc_id"].tolist() == ["d1", "d1", "d2", "d2", "d3", "d3", "d3"] and per_doc.index.tolist() == list(range(7))
     assert freq.loc[freq.term == "a", "dp"].item() == pytest.approx(0.4)
 
 
@@ -103,7 +113,9 @@ def test_grouping_a_non_square_matrix_leaves_out_rows_without_a_group(caplog):
     with caplog.at_level("WARNING", logger="tifa.stats"):
         freq = textstat_frequency(x, by="province")
     assert "1 rows without province are left out" in caplog.text
-    assert freq[freq.province == "甲省"].set_index("term")["count"].to_dict() == {"a": 6, "b": 8}
+    assert freq[freq.province == "甲省"].set_index("term")[["count", "docfreq"]].to_dict() == {"count": {"a": 6, "b": 8}, "docfreq": {"a": 2, "b": 2}}
+    key = textstat_keyness(x, "甲省", by="province", min_count=1).set_index("term")
+    assert key["target_count"].to_dict() == {"a": 6, "b": 8} and key["reference_count"].to_dict() == {"a": 3, "b": 4}, "d4 is in neither group"
     whole = textstat_frequency(x)
     assert whole.set_index("term")["count"].to_dict() == {"a": 16, "b": 20}, "all four rows without grouping"
     assert whole["per_10k"].sum() == pytest.approx(10_000)
@@ -112,6 +124,26 @@ def test_grouping_a_non_square_matrix_leaves_out_rows_without_a_group(caplog):
 def test_trim():
     trimmed = dfm_trim(small_dfm(), min_count=11, min_docfreq=2)
     assert trimmed.features.tolist() == ["b", "c"]
+    # totals a 10, b 75, c 15; documents a 2, b 3, c 2: the bounds are inclusive
+    assert dfm_trim(small_dfm(), min_count=10).features.tolist() == ["a", "b", "c"]
+    assert dfm_trim(small_dfm(), min_docfreq=3).features.tolist() == ["b"]
+    assert dfm_trim(small_dfm(), min_count=15, min_docfreq=2).matrix.toarray().tolist() == [[5, 0], [10, 10], [60, 5]]
+
+
+def test_paragraph_dfm_keeps_case_and_document_docvars():
+    from tifa.tokens import TokenFilter, Tokens
+
+    units = pd.DataFrame({"doc_id": ["d1", "d1", "d2"], "paragraph_id": ["d1:p0001", "d1:p0002", "d2:p0001"], "tokens": [["GDP", "增长"], ["gdp"], ["增长", "增长"]]})
+    docvars = pd.DataFrame({"province": ["甲省", "乙省"]}, index=pd.Index(["d1", "d2"], name="doc_id"))
+    toks = Tokens(units, docvars, "test", TokenFilter())
+    paragraphs = build_dfm(toks, unit="paragraph")
+    assert paragraphs.features.tolist() == ["GDP", "gdp", "增长"]
+    assert paragraphs.to_frame().values.tolist() == [[1, 0, 1], [0, 1, 0], [0, 0, 2]]
+    assert paragraphs.docvars.index.tolist() == ["d1:p0001", "d1:p0002", "d2:p0001"]
+    assert paragraphs.docvars[["doc_id", "province"]].values.tolist() == [["d1", "甲省"], ["d1", "甲省"], ["d2", "乙省"]]
+    assert build_dfm(toks).to_frame().values.tolist() == [[1, 1, 1], [0, 0, 2]]
+    with pytest.raises(ValueError, match="unit must be 'document' or 'paragraph', not 'page'"):
+        build_dfm(toks, unit="page")
 
 
 def test_keyness_target_vs_rest_and_named_reference():
@@ -160,6 +192,8 @@ def test_tfidf_and_similarity():
     x = small_dfm()
     top = textstat_tfidf(x, n=1)
     assert top["term"].tolist() == ["a", "c", "b"]
+    assert top.columns.tolist() == ["doc_id", "rank", "term", "tfidf"] and top["rank"].tolist() == [1, 1, 1]
+    assert textstat_tfidf(x, n=2).query("doc_id == 'd1'")["rank"].tolist() == [1, 2]
     sim = textstat_simil(x, weight="count")
     # cosine of d1 = (5,5,0) and d2 = (0,10,10): 50 / (sqrt(50) * sqrt(200)) = 0.5
     assert sim.loc["d1", "d2"] == pytest.approx(0.5)
