@@ -64,6 +64,22 @@ def test_regex_anchor():
     assert mandatory_literal("[甲乙]+") is None
 
 
+def test_regex_anchor_through_groups_and_repeats():
+    assert mandatory_literal("(学党章党规)") == "学党章党规"
+    assert mandatory_literal("(?:做合格党员)+") == "做合格党员"
+    assert mandatory_literal("(?:做合格党员)*两学") == "两学", "an optional group is no anchor"
+    assert mandatory_literal("甲乙") == "甲乙" and mandatory_literal("甲") is None
+
+
+def test_regex_without_anchor_is_found_in_its_own_pass():
+    from tifa.lexicon import Slogan
+    from tifa.slogans import Mention
+
+    entries = [Slogan("lit", "某某", "x", "governance", ("某某",), (), "2000", "s"), Slogan("rx", "甲乙", "y", "governance", ("甲乙",), ("[丙丁]{2}",), "2000", "s")]
+    found = SloganMatcher(entries).find("丙丁某某，丁丙")
+    assert sorted(found) == [Mention(0, 2, 4), Mention(1, 0, 2), Mention(1, 5, 7)]
+
+
 def test_parallel_counts_equal_serial(matcher, seed_texts):
     texts = list(seed_texts) * 3
     assert np.array_equal(matcher.count_many(texts, n_jobs=2), matcher.count_many(texts))
