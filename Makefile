@@ -12,7 +12,7 @@ EXECUTE := $(BIN)/jupyter nbconvert --to notebook --execute --ExecutePreprocesso
 export PYTHONHASHSEED := 0
 
 .DEFAULT_GOAL := help
-.PHONY: help env corpus figures report notebooks lab test bench lock clean
+.PHONY: help env corpus figures report notebooks lab test mutation bench lock clean
 
 help: ## list every target with what it does
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -57,6 +57,10 @@ LOW_CPU := $(if $(filter x86_64,$(shell uname -m)),NPY_DISABLE_CPU_FEATURES="AVX
 test: $(STAMP) ## run all tests: nbval over notebooks/ (each notebook executed once), figure regression against its figures, unit and integration tests
 	rm -rf build/nbval-figures
 	$(LOW_CPU) TIFA_FIGURES_DIR=$(CURDIR)/build/nbval-figures $(BIN)/python -m pytest --nbval --nbval-sanitize-with notebooks/sanitize.cfg notebooks tests
+
+mutation: $(STAMP) ## mutation testing (slow, not in make test): the named breakages, then mutmut over clean/stats/slogans/topics with kill rates
+	$(BIN)/python tests/mutations/check_mutations.py
+	$(BIN)/python tests/mutations/mutation_run.py --max-children 2
 
 bench: $(STAMP) ## print speed figures; national slogan timeline and topic check into build/examples/ (needs ../shared)
 	$(BIN)/python bench/clean.py

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tifa import config, load_corpus
@@ -45,6 +47,22 @@ BOILERPLATE_LINES = {
         "陕公网安备 61100202000085号 丨 ICP备案号:陕ICP备2021013679号-1",
     ],
 }
+
+
+def reference_counts(text: str) -> dict[str, int]:
+    """Counts by the lexicon's definition, the plain way: per entry, non-overlapping matches of its
+    literals (longest first) and regexes, scanning the whole text, minus matches inside an exclude span."""
+    from tifa.lexicon import load_slogans
+
+    out = {}
+    for slogan in load_slogans():
+        forms = [re.escape(x) for x in sorted(slogan.literals, key=len, reverse=True)] + [f"(?:{rx})" for rx in slogan.regexes]
+        spans = [m.span() for m in re.finditer("|".join(forms), text)]
+        excluded = [m.span() for rx in slogan.exclude for m in re.finditer(rx, text)]
+        n = sum(not any(lo <= a and b <= hi for lo, hi in excluded) for a, b in spans)
+        if n:
+            out[slogan.zh] = n
+    return out
 
 
 @pytest.fixture(scope="session")

@@ -42,12 +42,15 @@ def test_strip_pinyin_keeps_real_parentheticals(text):
 def test_strip_pinyin_audit_lists_each_annotation():
     text, edits = strip_pinyin.run("召開(kāi)\n會(huì)議")
     assert text == "召開\n會議"
-    assert [(e.line, e.before) for e in edits] == [(1, "(kāi)"), (2, "(huì)")]
+    assert [(e.kind, e.line, e.before, e.after, e.rule) for e in edits] == [("removed", 1, "(kāi)", "", "pinyin"), ("removed", 2, "(huì)", "", "pinyin")]
 
 
-def test_qinghai_has_366_pinyin_annotations(raw_texts):
-    _, edits = strip_pinyin.run(raw_texts[QINGHAI])
-    assert len(edits) == 366
+def test_every_pinyin_annotation_of_qinghai_is_removed(raw_texts):
+    # in the Qinghai file every "(" opens a pinyin gloss such as (kāi): one edit per parenthesis
+    raw = raw_texts[QINGHAI]
+    text, edits = strip_pinyin.run(raw)
+    assert len(edits) == raw.count("(") > 0
+    assert "(" not in text
 
 
 # --- script, width, invisible characters -----------------------------------------
@@ -56,7 +59,16 @@ def test_to_simplified_converts_traditional_documents():
     step = make_to_simplified()
     text, edits = step.run("落實“黨政同責、一崗雙責”")
     assert text == "落实“党政同责、一岗双责”"
-    assert edits[0].kind == "converted"
+    # 落實 黨 責 崗 雙 責 change: 6 of 10 Han characters
+    assert [(e.kind, e.line, e.before, e.after, e.rule) for e in edits] == [("converted", None, "traditional script (60.0% of Han characters)", "6 characters converted to simplified", "t2s")]
+
+
+def test_traditional_share_counts_changed_han_characters():
+    assert clean.traditional_share("黨政同責") == 2 / 4
+    assert clean.traditional_share("党政同责") == 0.0 and clean.traditional_share("GDP") == 0.0
+    # just under and at the threshold: 1 of 21 Han characters changed is < 5 %, 1 of 20 is not
+    assert make_to_simplified().run("黨" + "一" * 20)[1] == []
+    assert make_to_simplified().run("黨" + "一" * 19)[0] == "党" + "一" * 19
 
 
 def test_to_simplified_leaves_simplified_documents_alone():
@@ -73,6 +85,8 @@ def test_remove_invisible_records_code_points():
     text, edits = remove_invisible.run("政\u200b府\ufeff")
     assert text == "政府"
     assert [e.before for e in edits] == ["U+200B", "U+FEFF"]
+    _, edits = remove_invisible.run("甲\n乙\u200b\u200c丙")
+    assert [(e.kind, e.line, e.before) for e in edits] == [("removed", 2, "U+200B U+200C")]
 
 
 @pytest.mark.parametrize(
@@ -95,6 +109,10 @@ def test_one_han_class_for_the_package():
 
 def test_normalize_newlines():
     assert normalize_newlines("甲\r\n乙\r丙") == "甲\n乙\n丙"
+    text, edits = normalize_newlines.run("甲\r\n乙\u2028丙\n丁")
+    assert text == "甲\n乙\n丙\n丁"
+    assert [(e.kind, e.line, e.before, e.after) for e in edits] == [("changed", None, "2 line separators", "\\n")]
+    assert normalize_newlines.run("甲\n乙") == ("甲\n乙", [])
 
 
 # --- boilerplate ----------------------------------------------------------------
@@ -199,6 +217,55 @@ def test_bad_rule_file_names_the_file(tmp_path):
         load_boilerplate_rules(path)
 
 
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ("  - id: x\n    kind: line\n    pattern: a\n", r"rules.yaml: rule 1 lacks \['description'\]"),
+        ("  - id: x\n    kind: line\n    pattern: '(a'\n    description: d\n", r"rules.yaml: rule 'x' has an invalid pattern"),
+    ],
+)
+def test_rule_file_errors_name_the_rule(tmp_path, rule, message):
+    path = tmp_path / "rules.yaml"
+    path.write_text("rules:\n" + rule, encoding="utf-8")
+    with pytest.raises(ValueError, match=message):
+        load_boilerplate_rules(path)
+
+
+RULE_FILE = """rules:
+  - id: share
+    kind: line
+    pattern: '^微信扫码'
+    description: share buttons
+    examples: [微信扫码分享]
+    max_chars: 10
+  - id: footer
+    kind: tail
+    pattern: '^版权所有'
+    description: site footer
+"""
+
+
+def test_line_and_tail_rules_record_every_removed_line(tmp_path):
+    path = tmp_path / "rules.yaml"
+    path.write_text(RULE_FILE, encoding="utf-8")
+    rules = load_boilerplate_rules(path)
+    assert [(r.id, r.kind, r.description, r.examples, r.max_chars) for r in rules] == [
+        ("share", "line", "share buttons", ("微信扫码分享",), 10),
+        ("footer", "tail", "site footer", (), None),
+    ]
+    step = make_remove_boilerplate(rules)
+    assert step.name == "remove_boilerplate"
+    long_line = "微信扫码关注我们的公众号获取更多"  # 16 characters > max_chars: kept
+    text, edits = step.run(f"正文第一段。\n微信扫码分享\n{long_line}\n微信扫码分享给朋友们\n正文第二段。\n版权所有 某局\n\n地址:某路")
+    assert text == f"正文第一段。\n{long_line}\n正文第二段。"
+    assert [(e.kind, e.line, e.before, e.after, e.rule) for e in edits] == [
+        ("removed", 2, "微信扫码分享", "", "share"),
+        ("removed", 4, "微信扫码分享给朋友们", "", "share"),  # exactly max_chars: still boilerplate
+        ("removed", 6, "版权所有 某局", "", "footer"),
+        ("removed", 8, "地址:某路", "", "footer"),
+    ]
+
+
 # --- line structure -----------------------------------------------------------------
 
 @pytest.mark.parametrize(
@@ -223,12 +290,32 @@ def test_repair_line_breaks_keeps_real_breaks(raw):
     assert repair_line_breaks(raw) == raw
 
 
+def test_repair_line_breaks_records_each_join_at_its_line():
+    long_left, long_right = "一二三四五六七八九十甲乙丙", "子丑寅卯辰巳午未申酉戌亥天"
+    text, edits = repair_line_breaks.run(f"标题。\n{long_left}  \n{long_right}\nabc\ndef。")
+    assert text == f"标题。\n{long_left}{long_right}abc def。"
+    # the joined line's number (in the step's input), then 12 characters either side of the break
+    assert [(e.kind, e.line, e.before, e.after) for e in edits] == [
+        ("joined", 2, f"{long_left[-12:]}\\n{long_right[:12]}", f"{long_left[-12:]}{long_right[:12]}"),
+        ("joined", 3, f"{long_right[-12:]}\\nabc", f"{long_right[-12:]}abc"),
+        ("joined", 4, f"{(long_right + 'abc')[-12:]}\\ndef。", f"{(long_right + 'abc')[-12:]} def。"),
+    ]
+
+
 def test_duplicate_paragraphs_removed_and_reported():
     para = "要坚持以上率下，有效传导压力，层层抓落实。"
     step = make_remove_duplicate_paragraphs()
     text, edits = step.run(f"同志们:\n{para}\n同志们:\n{para}\n{para}")
     assert text == f"同志们:\n{para}\n同志们:"
-    assert [(e.line, e.rule) for e in edits] == [(4, "duplicate of line 2"), (5, "duplicate of line 2")]
+    assert [(e.kind, e.line, e.before, e.after, e.rule) for e in edits] == [("removed", 4, para, "", "duplicate of line 2"), ("removed", 5, para, "", "duplicate of line 2")]
+    assert make_remove_duplicate_paragraphs(min_chars=3).run("甲乙丙\n甲乙丙")[0] == "甲乙丙", "exactly min_chars long: a duplicate"
+    assert step.name == "remove_duplicate_paragraphs" and make_to_simplified().name == "to_simplified"
+
+
+def test_differing_characters_and_paragraphs():
+    assert clean._n_differing("abc", "abd e") == 1 + 2, "one changed character and two more"
+    assert clean._n_differing("黨政", "党政") == 1
+    assert clean.split_paragraphs("甲\n\n乙\n  \n丙") == ["甲", "乙", "丙"]
 
 
 def test_tidy_whitespace():
@@ -291,6 +378,12 @@ def test_paragraph_structure_parts_and_sections():
 
 def test_an_opening_sentence_ends_the_front():
     assert [u.part for u in paragraph_structure(["同志们：", "标题样的短行"])] == ["body", "body"]
+
+
+def test_tidy_whitespace_records_inner_changes_not_trimming():
+    text, edits = tidy_whitespace.run("  各位代表：  \n\n国务院 总理\nGDP  growth")
+    assert text == "各位代表：\n\n国务院总理\n\nGDP growth"
+    assert [(e.kind, e.line, e.before, e.after) for e in edits] == [("changed", 3, "国务院 总理", "国务院总理"), ("changed", 4, "GDP  growth", "GDP growth")]
 
 
 # --- the pipeline -------------------------------------------------------------------

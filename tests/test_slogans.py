@@ -20,7 +20,7 @@ from tifa.slogans import (
     slogan_mentions,
 )
 
-from .conftest import GANZHOU, HENGSHUI, HUNAN, QINGHAI, SHANGLUO
+from .conftest import GANZHOU, HENGSHUI, HUNAN, QINGHAI, SHANGLUO, reference_counts
 
 
 @pytest.fixture(scope="module")
@@ -65,12 +65,35 @@ def test_regex_anchor():
     assert mandatory_literal("[甲乙]+") is None
 
 
+def test_regex_anchor_through_groups_and_repeats():
+    assert mandatory_literal("(学党章党规)") == "学党章党规"
+    assert mandatory_literal("(?:做合格党员)+") == "做合格党员"
+    assert mandatory_literal("(?:做合格党员)*两学") == "两学", "an optional group is no anchor"
+    assert mandatory_literal("甲乙") == "甲乙" and mandatory_literal("甲") is None
+
+
+def test_regex_without_anchor_is_found_in_its_own_pass():
+    from tifa.lexicon import Slogan
+    from tifa.slogans import Mention
+
+    entries = [Slogan("lit", "某某", "x", "governance", ("某某",), (), "2000", "s"), Slogan("rx", "甲乙", "y", "governance", ("甲乙",), ("[丙丁]{2}",), "2000", "s")]
+    found = SloganMatcher(entries).find("丙丁某某，丁丙")
+    assert sorted(found) == [Mention(0, 2, 4), Mention(1, 0, 2), Mention(1, 5, 7)]
+
+
 def test_parallel_counts_equal_serial(matcher, seed_texts):
     texts = list(seed_texts) * 3
     assert np.array_equal(matcher.count_many(texts, n_jobs=2), matcher.count_many(texts))
 
 
 # --- counts on the seeds (read off the texts) ----------------------------------------------
+
+def test_reference_counts_follow_the_lexicon_rules():
+    # checks of the oracle itself, by str.count: overlapping entries both count, nested variants once
+    text = "深入学习贯彻习近平生态文明思想，统筹山水林田湖草沙系统治理。三个代表团参加。"
+    counts = reference_counts(text)
+    assert counts["生态文明"] == text.count("生态文明") == 1 and counts["习近平生态文明思想"] == 1
+    assert counts["山水林田湖草"] == 1 and "三个代表" not in counts
 
 def test_seed_counts(seeds, seed_texts):
     counts = count_slogans(seeds).set_index(["doc_id", "slogan"])["count"]
@@ -81,7 +104,9 @@ def test_seed_counts(seeds, seed_texts):
     assert counts[(QINGHAI, "生态文明")] == qinghai.count("生态文明") == 6
     assert counts[(GANZHOU, "群众路线教育实践活动")] == 2
     assert counts[(SHANGLUO, "六稳")] == counts[(SHANGLUO, "六保")] == 1
-    assert counts.groupby(level="doc_id").sum().to_dict() == {HUNAN: 7, HENGSHUI: 8, QINGHAI: 24, GANZHOU: 5, SHANGLUO: 4}
+    found = counts[counts > 0]
+    for doc_id, text in seed_texts.items():
+        assert found[doc_id].to_dict() == reference_counts(text), doc_id
 
 
 def test_rates_per_10k_characters(seeds):
@@ -163,6 +188,35 @@ def test_appendix_mentions_are_left_out_by_default(tmp_path):
     assert "appendix" in corpus.problems["problem"].iloc[0]
 
 
+def test_anachronism_dates_are_read_generously(tmp_path):
+    # 两学一做 was first used 2016-02: a document of that month, or of 2016 without a month, is not early;
+    # one of January 2016 or of 2015 is; an undated document (between two dated ones) is skipped
+    text = "深入开展两学一做学习教育。"
+    rows = [
+        {"doc_id": "a_jan", "text": text, "date": "2016-01-31"},
+        {"doc_id": "b_feb", "text": text, "date": "2016-02-01"},
+        {"doc_id": "c_undated", "text": text},
+        {"doc_id": "d_2016", "text": text, "year": 2016},
+        {"doc_id": "e_2015", "text": text, "year": 2015},
+    ]
+    path = tmp_path / "c.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    table = anachronisms(load_corpus(path))
+    assert table[["doc_id", "doc_date", "slogan_id", "first_used", "match"]].values.tolist() == [
+        ["a_jan", "2016-01-31", "liangxue_yizuo", "2016-02", "两学一做"],
+        ["e_2015", "2015", "liangxue_yizuo", "2016-02", "两学一做"],
+    ]
+    assert table["paragraph_id"].tolist() == ["a_jan:p0001", "e_2015:p0001"]
+
+
+def test_kwic_context_is_cut_at_the_paragraph_edges(tmp_path):
+    path = tmp_path / "c.jsonl"
+    path.write_text(json.dumps({"doc_id": "a", "text": "两学一做学习教育", "year": 2016}, ensure_ascii=False), encoding="utf-8")
+    hit = kwic(load_corpus(path), "两学一做", window=5).iloc[0]
+    assert (hit["left"], hit["match"], hit["right"]) == ("", "两学一做", "学习教育")
+    assert "n_chars" not in hit.index and hit["year"] == 2016
+
+
 # --- context ---------------------------------------------------------------------------------
 
 def test_kwic_windows(seeds, seed_texts):
@@ -191,11 +245,25 @@ def test_cooccurrence_by_sentence(seeds):
     assert matrix.loc["党政同责", "一岗双责"] == matrix.loc["一岗双责", "党政同责"] == 2
 
 
+def test_cooccurrence_pmi_by_hand():
+    # five sentences hold a slogan: s1 has 甲 twice and 乙 once, s2 甲, s3–s5 丙 (seven mentions)
+    rows = [("p1", 1, "甲"), ("p1", 1, "甲"), ("p1", 1, "乙"), ("p1", 2, "甲"), ("p2", 1, "丙"), ("p2", 2, "丙"), ("p3", 1, "丙")]
+    mentions = pd.DataFrame(rows, columns=["paragraph_id", "sentence", "slogan"])
+    pair = slogan_cooccurrence(mentions, unit="sentence").set_index(["slogan_a", "slogan_b"]).loc[("乙", "甲")]
+    # N = 5 sentences, n(甲) = 2, n(乙) = 1, together in 1: PMI = log2(1 · 5 / (2 · 1))
+    assert (pair["n_a"], pair["n_b"], pair["n_ab"]) == (1, 2, 1)
+    assert pair["pmi"] == pytest.approx(np.log2(5 / 2))
+    assert pair["jaccard"] == pytest.approx(1 / 2)
+    # by paragraph: N = 3, n(甲) = 1, n(乙) = 1, together in 1: PMI = log2(3)
+    by_paragraph = slogan_cooccurrence(mentions, unit="paragraph").set_index(["slogan_a", "slogan_b"]).loc[("乙", "甲")]
+    assert by_paragraph["pmi"] == pytest.approx(np.log2(3))
+
+
 def test_mentions_locate_sentences(seeds, seed_texts):
     mentions = slogan_mentions(seeds)
     for row in mentions.itertuples():
         assert seed_texts[row.doc_id][row.start : row.end] == row.match
-    assert len(mentions) == 48, "as many mentions as counts (7 + 8 + 24 + 5 + 4)"
+    assert len(mentions) == sum(sum(reference_counts(text).values()) for text in seed_texts), "a mention per counted occurrence"
 
 
 # --- discovery ---------------------------------------------------------------------------------

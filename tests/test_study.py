@@ -39,6 +39,17 @@ def test_figure_index_lists_every_figure_with_its_caption():
             assert f'<img src="{name}.png"' in index
 
 
+def test_write_index_gives_every_output_its_caption(tmp_path):
+    from tifa.study import write_index
+
+    registry = load_registry()
+    index = write_index(tmp_path, registry=registry).read_text(encoding="utf-8")
+    for out in registry:
+        name = out.filename("province", "document")
+        section = index.split(f"## {name}\n" if out.kind == "figure" else f"## Table: {name}\n", 1)[1].split("\n## ", 1)[0]
+        assert out.caption in section, name
+
+
 def test_registry_errors(tmp_path):
     path = tmp_path / "figures.yaml"
     path.write_text("figures:\n  - {name: a_b, notebook: x}\n", encoding="utf-8")

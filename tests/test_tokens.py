@@ -65,6 +65,18 @@ def test_cache_resegments_only_changed_documents(tmp_path):
     assert other.n_segmented == 5, "different options: different cache keys"
 
 
+def test_cache_keeps_tagged_and_plain_segmentations_apart(tmp_path):
+    corpus = load_corpus()
+    places = TokenFilter(pos=["ns"])
+    plain = tokens(corpus, Segmenter(hmm=False), cache_dir=tmp_path)
+    tagged = tokens(corpus, Segmenter(hmm=False), token_filter=places, cache_dir=tmp_path)
+    assert tagged.n_segmented == 5, "a POS filter needs tagged segmentations, not the cached plain ones"
+    uncached = tokens(corpus, Segmenter(hmm=False), token_filter=places, cache_dir=None)
+    assert tagged.units.equals(uncached.units)
+    again = tokens(corpus, Segmenter(hmm=False), cache_dir=tmp_path)
+    assert (again.n_cached, again.units.equals(plain.units)) == (5, True)
+
+
 def test_paragraph_units_align_with_the_corpus(seeds):
     toks = tokens(seeds, Segmenter(), cache_dir=None)
     assert toks.units["paragraph_id"].tolist() == seeds.paragraphs()["paragraph_id"].tolist()

@@ -46,6 +46,19 @@ def test_other_unit_kinds(seeds, seed_tokens):
         topic_units(seeds, seed_tokens, unit="page")
 
 
+@pytest.mark.parametrize("window", [1, 3])
+def test_sentence_windows_group_window_sentences_of_a_paragraph(seeds, seed_tokens, window):
+    per_paragraph = seeds.sentences().groupby("paragraph_id").size()
+    units = topic_units(seeds, seed_tokens, unit="sentences", window=window, min_tokens=0)
+    # a paragraph of n sentences gives ceil(n / window) windows
+    assert len(units) == sum(-(-n // window) for n in per_paragraph)
+    last = units["unit_id"].str.rsplit(":w", n=1)
+    assert last.str[1].astype(int).max() == -(-per_paragraph.max() // window)
+    # positions count the windows of each document from 1
+    assert all(group.tolist() == list(range(1, len(group) + 1)) for _, group in units.groupby("doc_id")["position"])
+    assert topic_units(seeds, seed_tokens, unit="document")["position"].eq(1).all()
+
+
 @pytest.mark.parametrize("method", ["nmf", "lda"])
 def test_same_seed_same_model(units, method):
     a = fit_topics(units, k=4, method=method, random_state=7)
@@ -75,6 +88,14 @@ def test_coherence_by_hand():
     assert umass == pytest.approx(np.log((2 + 1) / 3))
     npmi_ac, _ = coherence([["a", "c"]], counts, features)
     assert npmi_ac == -1.0
+    everywhere = sparse.csr_matrix(np.array([[1, 1], [2, 1]]))
+    assert coherence([["a", "b"]], everywhere, np.array(["a", "b"])) == (1.0, pytest.approx(np.log(3 / 2))), "together in every unit: NPMI 1"
+
+
+def test_top_terms_rank_from_one():
+    model = _fake_model([["甲", "乙", "丙"]])
+    assert model.top_terms(2).values.tolist() == [[0, 1, "甲", pytest.approx(3 / 6)], [0, 2, "乙", pytest.approx(2 / 6)]]
+    assert model.top_terms(2).columns.tolist() == ["topic", "rank", "term", "weight"]
 
 
 def _fake_model(topics: list[list[str]]) -> TopicModel:
@@ -83,12 +104,25 @@ def _fake_model(topics: list[list[str]]) -> TopicModel:
     return TopicModel("nmf", len(topics), 0, features, weights / weights.sum(axis=1, keepdims=True), np.eye(len(topics)), pd.DataFrame({"unit_id": [], "doc_id": []}), sparse.csr_matrix((0, len(features))))
 
 
+def test_representative_units_and_unit_topics_by_hand():
+    units = pd.DataFrame({"unit_id": ["u1", "u2", "u3", "u4"], "doc_id": ["d1", "d1", "d2", "d2"]})
+    doc_topic = np.array([[0.9, 0.1], [0.2, 0.8], [0.9, 0.1], [0.5, 0.5]])
+    model = TopicModel("nmf", 2, 0, np.array(["a", "b"]), np.eye(2), doc_topic, units, sparse.csr_matrix((4, 2)))
+    rep = model.representative_units(n=2)
+    # topic 0: u1 and u3 tie at 0.9 (unit id breaks the tie); topic 1: u2 (0.8), then u4 (0.5)
+    assert rep.values.tolist() == [[0, 1, "u1", "d1", 0.9], [0, 2, "u3", "d2", 0.9], [1, 1, "u2", "d1", 0.8], [1, 2, "u4", "d2", 0.5]]
+    shares = model.unit_topics()
+    assert shares.columns.tolist() == ["unit_id", "doc_id", 0, 1]
+    assert shares[[0, 1]].to_numpy().tolist() == doc_topic.tolist() and shares["unit_id"].tolist() == ["u1", "u2", "u3", "u4"]
+
+
 def test_stability_matches_topics_across_models():
     a = _fake_model([["甲", "乙"], ["丙", "丁"]])
     b = _fake_model([["丙", "丁"], ["甲", "乙"]])  # same topics, other order
     c = _fake_model([["甲", "丙"], ["乙", "丁"]])
     assert topic_stability([a, b], n=2) == 1.0
     assert topic_stability([a, c], n=2) == pytest.approx(1 / 3)  # each matched pair shares 1 of 3 terms
+    assert topic_stability([a], n=2) == 1.0, "one model: nothing to compare"
 
 
 def test_selection_table_and_rule(units):
@@ -98,6 +132,7 @@ def test_selection_table_and_rule(units):
     rule = pd.DataFrame({"method": "nmf", "k": [3, 4, 5], "npmi": [0.2, 0.4, 0.4], "umass": 0, "perplexity": np.nan, "stability": [1.0, 0.3, 0.9]})
     assert choose_k(rule) == 5, "K=4 is unstable; K=5 has the best NPMI of the rest"
     assert choose_k(rule.assign(stability=0.1)) == 4, "no stable K: best NPMI, smaller K on ties"
+    assert choose_k(rule.assign(stability=[1.0, 0.5, 0.3]), min_stability=0.5) == 4, "stability equal to the minimum is enough"
 
 
 def test_prevalence_by_province_with_bootstrap(units):
@@ -113,13 +148,110 @@ def test_prevalence_by_province_with_bootstrap(units):
     assert prev.equals(again), "fixed seed: same intervals"
 
 
-def test_topic_labels_from_file_or_top_terms(units, tmp_path):
+def test_bootstrap_interval_has_the_width_of_a_mean_not_of_the_units():
+    # 100 units of one group, half wholly topic 0 and half wholly topic 1: the mean share is 0.5
+    # and its 95 % interval is about 0.5 ± 1.96 · sqrt(0.25 / 100) = 0.5 ± 0.098 (not the units' range 0–1)
+    n = 100
+    doc_topic = np.array([[1.0, 0.0], [0.0, 1.0]] * (n // 2))
+    units = pd.DataFrame({"unit_id": [f"u{i:03d}" for i in range(n)], "doc_id": "d", "province": "甲省"})
+    model = TopicModel("nmf", 2, 0, np.array(["a", "b"]), np.eye(2), doc_topic, units, sparse.csr_matrix((n, 2)))
+    prev = topic_prevalence(model, by="province", n_boot=4000).set_index("topic")
+    assert prev.loc[0, "prevalence"] == pytest.approx(0.5)
+    assert prev.loc[0, "ci_low"] == pytest.approx(0.5 - 1.96 * 0.05, abs=0.02)
+    assert prev.loc[0, "ci_high"] == pytest.approx(0.5 + 1.96 * 0.05, abs=0.02)
+
+
+def test_bootstrap_percentiles_of_two_units_by_hand():
+    # group 甲: shares 0 and 1 for topic 0; a resample's mean is 0, 0.5 or 1 with chances 1/4, 1/2, 1/4,
+    # so its 30th and 70th percentiles (level 0.4) are both 0.5. Group 乙 has a single unit: no spread.
+    units = pd.DataFrame({"unit_id": ["u1", "u2", "u3"], "doc_id": ["d1", "d1", "d2"], "province": ["甲省", "甲省", "乙省"]})
+    doc_topic = np.array([[1.0, 0.0], [0.0, 1.0], [0.25, 0.75]])
+    model = TopicModel("nmf", 2, 0, np.array(["a", "b"]), np.eye(2), doc_topic, units, sparse.csr_matrix((3, 2)))
+    prev = topic_prevalence(model, by="province", n_boot=4000, level=0.4).set_index(["province", "topic"])
+    assert prev.loc[("甲省", 0), ["prevalence", "ci_low", "ci_high", "n_units"]].tolist() == [0.5, 0.5, 0.5, 2]
+    single = prev.loc[("乙省", 1), ["prevalence", "ci_low", "ci_high", "n_units"]]
+    assert single["prevalence"] == 0.75 and single["n_units"] == 1
+    assert pd.isna(single["ci_low"]) and pd.isna(single["ci_high"]), "one unit: no interval, rather than a zero-width one"
+
+
+def _write_labels(path, model_name, entries):
+    lines = ["corpora:", "  data:", f"    {model_name}:"]
+    for label, terms in entries:
+        lines += [f"      - label: {label}", f"        terms: [{', '.join(terms)}]"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _terms(model, topic, n):
+    top = model.top_terms(n)
+    return list(top[top.topic == topic]["term"])
+
+
+def test_topic_labels_attach_by_terms_or_fall_back_to_top_terms(units, tmp_path):
+    model = fit_topics(units, k=3)
+    path = _write_labels(tmp_path / "labels.yaml", "nmf-3", [("Inspection", _terms(model, 1, 4))])
+    labels = topic_labels(model, path, corpus="data")
+    assert labels[1] == "Inspection"
+    assert labels[0] == " · ".join(_terms(model, 0, 3)) and labels[2] == " · ".join(_terms(model, 2, 3))
+    other = topic_labels(model, path, corpus="../shared/corpus/gov-work-reports/government_work_reports.jsonl")
+    assert other[1] == " · ".join(_terms(model, 1, 3)), "labels of one corpus never name another's topics"
+
+
+def test_topic_labels_follow_their_terms_when_topics_are_reordered(units, tmp_path):
+    model = fit_topics(units, k=4)
+    path = _write_labels(tmp_path / "labels.yaml", "nmf-4", [(f"Label {t}", _terms(model, t, 5)) for t in (3, 0, 2)])
+    labels = topic_labels(model, path)
+    assert [labels[t] for t in range(4)] == ["Label 0", " · ".join(_terms(model, 1, 3)), "Label 2", "Label 3"]
+    order = [2, 3, 1, 0]  # new topic i is old topic order[i]
+    permuted = TopicModel(model.method, model.k, model.random_state, model.features, model.topic_term[order], model.doc_topic[:, order], model.units, model.counts)
+    moved = topic_labels(permuted, path)
+    for new, old in enumerate(order):
+        assert moved[new] == labels[old]
+        assert _terms(permuted, new, 5) == _terms(model, old, 5)
+
+
+def test_unmatched_topic_labels_are_logged_not_used(units, tmp_path, caplog):
+    model = fit_topics(units, k=3)
+    half = _terms(model, 0, 10)[:2]
+    path = _write_labels(tmp_path / "labels.yaml", "nmf-3", [("Half match", half + ["不存在的词", "也不存在"]), ("Nothing", ["不存在的词"]), ("Below half", half[:1] + ["甲甲", "乙乙"])])
+    with caplog.at_level("WARNING", logger="tifa.topics"):
+        labels = topic_labels(model, path)
+    assert labels[0] == "Half match", "2 of 4 terms among the top 10: exactly half is enough"
+    assert "Nothing" not in labels.values() and "Below half" not in labels.values()
+    assert "'Nothing'" in caplog.text and "'Below half'" in caplog.text and "'Half match'" not in caplog.text
+    assert "matches no topic of nmf-3 on data (best overlap 0.00 < 0.50)" in caplog.text
+    alone = _write_labels(tmp_path / "alone.yaml", "nmf-3", [("Below half", half[:1] + ["甲甲", "乙乙"])])
+    assert "Below half" not in topic_labels(model, alone).values(), "1 of 3 terms is less than half"
+
+
+def test_two_labels_never_share_a_topic(units, tmp_path):
+    model = fit_topics(units, k=3)
+    terms = _terms(model, 2, 4)
+    path = _write_labels(tmp_path / "labels.yaml", "nmf-3", [("First", terms), ("Second", terms)])
+    labels = topic_labels(model, path)
+    assert list(labels.values()).count("First") + list(labels.values()).count("Second") == 1
+
+
+def test_topic_labels_by_number_are_rejected_with_the_file_named(units, tmp_path):
     model = fit_topics(units, k=3)
     path = tmp_path / "labels.yaml"
     path.write_text("corpora:\n  data:\n    nmf-3:\n      0: Inspection\n", encoding="utf-8")
-    labels = topic_labels(model, path, corpus="data")
-    top = model.top_terms(3)
-    assert labels[0] == "Inspection"
-    assert labels[1] == " · ".join(top[top.topic == 1]["term"])
-    other = topic_labels(model, path, corpus="../shared/corpus/gov-work-reports/government_work_reports.jsonl")
-    assert other[0] == " · ".join(top[top.topic == 0]["term"]), "labels of one corpus never name another's topics"
+    with pytest.raises(ValueError, match="labels.yaml: corpora/data/nmf-3 must be a list"):
+        topic_labels(model, path)
+    path.write_text("corpora:\n  data:\n    nmf-3:\n      - label: Inspection\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="entry 1 needs 'label' and a non-empty list 'terms'"):
+        topic_labels(model, path)
+
+
+def test_every_shipped_label_names_a_topic_of_its_model(seeds, units, caplog):
+    from tifa import config
+    from tifa.files import read_yaml
+
+    spec = read_yaml(config.TOPIC_LABELS_YAML, "topic labels")["corpora"]["data"]
+    for name, entries in spec.items():
+        method, k = name.split("-")
+        model = fit_topics(units, k=int(k), method=method)
+        with caplog.at_level("WARNING", logger="tifa.topics"):
+            labels = topic_labels(model, corpus=seeds.source)
+        assert sorted(labels.values()) == sorted(e["label"] for e in entries), name
+        assert "matches no topic" not in caplog.text

@@ -303,17 +303,57 @@ def topic_prevalence(
 # --- labels ------------------------------------------------------------------------------------
 
 
-def topic_labels(model: TopicModel, path: str | Path = config.TOPIC_LABELS_YAML, *, corpus: str = "data", n_terms: int = 3) -> dict[int, str]:
-    """Names of the topics: from the label file where a researcher named this model of this corpus, else the top terms.
+def topic_labels(
+    model: TopicModel,
+    path: str | Path = config.TOPIC_LABELS_YAML,
+    *,
+    corpus: str = "data",
+    n_terms: int = 3,
+    n_match: int = config.TOPIC_TOP_N,
+    min_overlap: float = 0.5,
+) -> dict[int, str]:
+    """Names of the topics: a researcher's label where its terms match the topic's top terms, else the top terms.
 
-    The label file keys models by ``<method>-<k>`` under the corpus they were
-    read on (``Corpus.source``, e.g. ``data`` for the embedded corpus), so labels
-    written for one corpus never name the topics of another.
+    The label file lists, per corpus (``Corpus.source``, e.g. ``data``) and model
+    (``<method>-<k>``), labels that each name a few of their topic's top terms. A
+    label attaches to the topic whose top ``n_match`` terms hold the largest share
+    of its terms (at least ``min_overlap``), one label per topic (Hungarian
+    matching), so a refit that reorders the topics keeps every name on its terms.
+    Labels that match no topic are logged and not used.
     """
-    given: dict = {}
-    if Path(path).is_file():
-        spec = read_yaml(path, "topic labels")
-        given = ((spec.get("corpora") or {}).get(corpus) or {}).get(model.name) or {}
-    top = model.top_terms(n_terms)
-    fallback = {t: " · ".join(g["term"]) for t, g in top.groupby("topic")}
-    return {t: str(given.get(t, fallback[t])) for t in range(model.k)}
+    from scipy.optimize import linear_sum_assignment
+
+    entries = _label_entries(path, corpus, model.name)
+    top = model.top_terms(max(n_terms, n_match))
+    labels = {t: " · ".join(g["term"].head(n_terms)) for t, g in top.groupby("topic")}
+    if not entries:
+        return labels
+    top_sets = [set(g["term"].head(n_match)) for _, g in top.groupby("topic")]
+    overlap = np.array([[len(terms & topic) / len(terms) for topic in top_sets] for _, terms in entries])
+    matched = set()
+    for r, c in zip(*linear_sum_assignment(-overlap)):
+        if overlap[r, c] >= min_overlap:
+            labels[int(c)] = entries[r][0]
+            matched.add(r)
+    for r, (label, terms) in enumerate(entries):
+        if r not in matched:
+            best = float(overlap[r].max())
+            log.warning("topic label %r (%s) matches no topic of %s on %s (best overlap %.2f < %.2f): not used", label, ", ".join(sorted(terms)), model.name, corpus, best, min_overlap)
+    return labels
+
+
+def _label_entries(path: str | Path, corpus: str, model_name: str) -> list[tuple[str, set[str]]]:
+    """``(label, terms)`` of the label file for this corpus and model; errors name the file and entry."""
+    if not Path(path).is_file():
+        return []
+    spec = read_yaml(path, "topic labels")
+    given = ((spec.get("corpora") or {}).get(corpus) or {}).get(model_name) or []
+    if not isinstance(given, list):
+        raise ValueError(f"{path}: corpora/{corpus}/{model_name} must be a list of {{label, terms}} entries (see the schema at the top of the file), not topic numbers")
+    entries = []
+    for i, entry in enumerate(given, start=1):
+        terms = entry.get("terms") if isinstance(entry, dict) else None
+        if not isinstance(entry, dict) or not entry.get("label") or not isinstance(terms, list) or not terms:
+            raise ValueError(f"{path}: corpora/{corpus}/{model_name} entry {i} needs 'label' and a non-empty list 'terms'")
+        entries.append((str(entry["label"]), {str(t) for t in terms}))
+    return entries
