@@ -56,7 +56,7 @@ LOW_CPU := $(if $(filter x86_64,$(shell uname -m)),NPY_DISABLE_CPU_FEATURES="AVX
 
 test: $(STAMP) ## run all tests: nbval over notebooks/ (each notebook executed once), figure regression against its figures, unit and integration tests
 	rm -rf build/nbval-figures
-	$(LOW_CPU) TIFA_FIGURES_DIR=$(CURDIR)/build/nbval-figures $(BIN)/python -m pytest --nbval --nbval-sanitize-with notebooks/sanitize.cfg notebooks tests
+	$(LOW_CPU) TIFA_FIGURES_DIR=$(CURDIR)/build/nbval-figures $(BIN)/python -m pytest --nbval --nbval-sanitize-with notebooks/sanitize.cfg --durations=10 notebooks tests
 
 mutation: $(STAMP) ## mutation testing (slow, not in make test): the named breakages, then mutmut over clean/stats/slogans/topics with kill rates
 	$(BIN)/python tests/mutations/check_mutations.py

@@ -61,7 +61,10 @@ MUTATIONS = (
              (('f"{out.caption}{needs} (notebook', 'f"{needs} (notebook'),),
              ("tests/test_study.py", "-k", "index")),
     Mutation("8", "stale text files kept on rebuild", "corpus.py",
-             (('    for stale in texts_dir.glob("*.txt"):\n        stale.unlink()\n', ""),),
+             (('    if old.is_dir():\n        shutil.rmtree(old)\n',
+               '    if old.is_dir():\n        for stale in (old / "texts").glob("*.txt"):  # the old texts carried over\n'
+               '            if not (out / "texts" / stale.name).exists():\n                stale.rename(out / "texts" / stale.name)\n'
+               '        shutil.rmtree(old)\n'),),
              ("tests/test_corpus.py",)),
     Mutation("9", "Big5 decoding removed", "corpus.py",
              (('cp_isolation=["gb18030", "big5"]', 'cp_isolation=["gb18030"]'),),
