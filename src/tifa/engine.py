@@ -368,3 +368,39 @@ def slogan_panel(
     counts, _ = _slogan_counts(store, matcher, None, engine, client, scheduler, progress)
     x = DFM(sparse.csr_matrix(counts, dtype=np.int64), np.array([s.id for s in matcher.slogans], dtype=object), docvars)
     return panel_from_dfm(x, by, keep, matcher=matcher, conf=conf, source=store.source)
+
+
+# --- choosing an engine and a store (the command line) ----------------------------------------
+
+
+def corpus_size(path: str | Path | None) -> int:
+    """Bytes of a corpus: the file, or every file in the folder (recursively)."""
+    path = Path(path) if path is not None else config.DATA_DIR
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    return path.stat().st_size if path.exists() else 0
+
+
+def choose_engine(engine: str, corpus: str | Path | None) -> str:
+    """``engine``, with ``"auto"`` resolved: ``"stream"`` above ``config.STREAM_THRESHOLD_MB`` of input, else ``"memory"``."""
+    if engine == "auto":
+        return "stream" if corpus_size(corpus) > config.STREAM_THRESHOLD_MB * 1_000_000 else "memory"
+    if engine not in ENGINES:
+        raise InputError(f"engine must be 'auto' or one of {ENGINES}, not {engine!r}")
+    return engine
+
+
+def default_store_dir(corpus: str | Path | None) -> Path:
+    """Where the command line keeps the store of a corpus: ``config.STORE_DIR/<name>-<hash of its path>``."""
+    import hashlib
+
+    path = (Path(corpus) if corpus is not None else config.DATA_DIR).resolve()
+    return config.STORE_DIR / f"{path.stem}-{hashlib.sha256(str(path).encode()).hexdigest()[:12]}"
+
+
+def corpus_store(corpus: str | Path | None, store: str | Path | None = None, *, text_field: str = "text", id_field: str = "doc_id", partition_rows: int = config.STORE_PARTITION_ROWS, progress: bool | None = None) -> Store:
+    """The store of ``corpus`` at ``store`` (default :func:`default_store_dir`), built or brought up to date (unchanged partitions are re-used)."""
+    from tifa.store import build_store
+
+    path = Path(corpus) if corpus is not None else config.DATA_DIR
+    return build_store(path, Path(store) if store is not None else default_store_dir(path), text_field=text_field, id_field=id_field, partition_rows=partition_rows, progress=progress)
