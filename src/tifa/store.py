@@ -458,10 +458,10 @@ def _write_partition(part: Partition, batch: list[_Record], table: pd.DataFrame,
 def _check_store_out(out: Path, source: Path) -> None:
     """Refuse a store folder that is, holds or lies in the corpus or the raw data, or that holds other files."""
     resolved, src = out.resolve(), source.resolve()
-    for guarded in (src if src.is_dir() else src.parent, config.RAW_DIR.resolve()):
-        if src.is_dir() or guarded == config.RAW_DIR.resolve():
-            if resolved == guarded or resolved.is_relative_to(guarded) or guarded.is_relative_to(resolved):
-                raise OutputError(f"{out}: the store would be written into or over the corpus ({guarded}). Choose a store folder outside it.")
+    guarded = [config.RAW_DIR.resolve()] + ([src] if src.is_dir() else [])  # a corpus file's folder may hold the store
+    for folder in guarded:
+        if resolved == folder or resolved.is_relative_to(folder) or folder.is_relative_to(resolved):
+            raise OutputError(f"{out}: the store would be written into or over the corpus ({folder}). Choose a store folder outside it.")
     if resolved == src:
         raise OutputError(f"{out}: the store would replace the corpus file. Choose another folder.")
     if out.exists() and not out.is_dir():
