@@ -93,9 +93,35 @@ def _dfm(args: argparse.Namespace):
     return build_dfm(tokens(corpus, Segmenter(args.backend, hmm=args.hmm)))
 
 
+def _engine_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--engine", choices=("auto", "memory", "stream", "dask"), default="auto", help=f"memory: load the corpus whole; stream: partitioned store, one partition in memory at a time; dask: the same steps on a Dask cluster; auto (default): stream above {config.STREAM_THRESHOLD_MB} MB of input")
+    parser.add_argument("--store", default=None, help="folder of the corpus store for stream/dask (default: data/processed/stores/<corpus>-<hash>); re-used partitions are not cleaned again")
+    parser.add_argument("--scheduler", default=None, help="address of a running Dask scheduler (e.g. tcp://10.0.0.5:8786) for --engine dask; default: a local cluster of 2 processes")
+    parser.add_argument("--partition-rows", type=positive_int, default=config.STORE_PARTITION_ROWS, help=f"documents per store partition (default: {config.STORE_PARTITION_ROWS})")
+
+
+def _streamed(args: argparse.Namespace):
+    """``(engine, store, keyword arguments)`` when the command runs on a store; ``None`` for the in-memory engine."""
+    from tifa.engine import choose_engine, corpus_store
+
+    engine = choose_engine(args.engine, args.corpus)
+    if engine == "memory":
+        return None
+    store = corpus_store(args.corpus, args.store, text_field=args.text_field, id_field=args.id_field, partition_rows=args.partition_rows)
+    for row in store.problems.itertuples():
+        print(f"note: {row.where}: {row.problem}", file=sys.stderr)
+    return store, {"engine": "stream" if engine == "stream" else "dask", "scheduler": args.scheduler}
+
+
 def cmd_freq(args: argparse.Namespace) -> int:
     from tifa.stats import textstat_frequency
 
+    if (streamed := _streamed(args)) is not None:
+        from tifa import engine
+        from tifa.tokens import Segmenter
+
+        _emit(engine.textstat_frequency(streamed[0], by=args.by, n=args.top, segmenter=Segmenter(args.backend, hmm=args.hmm), **streamed[1]), args.format)
+        return 0
     table = textstat_frequency(_dfm(args), by=args.by, n=args.top)
     _emit(table, args.format)
     return 0
@@ -104,6 +130,13 @@ def cmd_freq(args: argparse.Namespace) -> int:
 def cmd_keyness(args: argparse.Namespace) -> int:
     from tifa.stats import textstat_keyness
 
+    if (streamed := _streamed(args)) is not None:
+        from tifa import engine
+        from tifa.tokens import Segmenter
+
+        table = engine.textstat_keyness(streamed[0], args.target, by=args.by, reference=args.reference, min_count=args.min_count, segmenter=Segmenter(args.backend, hmm=args.hmm), **streamed[1])
+        _emit(table.head(args.top), args.format)
+        return 0
     table = textstat_keyness(_dfm(args), args.target, by=args.by, reference=args.reference, min_count=args.min_count)
     _emit(table.head(args.top), args.format)
     return 0
@@ -120,7 +153,14 @@ def cmd_compounds(args: argparse.Namespace) -> int:
 def cmd_slogans(args: argparse.Namespace) -> int:
     from tifa.slogans import count_slogans
 
-    table = count_slogans(_load(args), by=args.by, category=args.category, drop_zero=not args.all, forms=args.forms)
+    if args.forms and args.engine in ("stream", "dask"):
+        raise TifaError(f"--forms counts written forms in memory only: leave out --engine {args.engine} (or --forms)")
+    if not args.forms and (streamed := _streamed(args)) is not None:
+        from tifa import engine
+
+        table = engine.count_slogans(streamed[0], by=args.by, category=args.category, drop_zero=not args.all, **streamed[1])
+    else:
+        table = count_slogans(_load(args), by=args.by, category=args.category, drop_zero=not args.all, forms=args.forms)
     by = [args.by] if isinstance(args.by, str) else args.by
     forms = ["form"] if args.forms else []
     _emit(table[[*by, "slogan", *forms, "count", "per_10k_chars", "slogan_id", "en", "category"]], args.format)
@@ -215,7 +255,12 @@ def _emit_or_write(table: pd.DataFrame, args: argparse.Namespace, title: str) ->
 def cmd_panel(args: argparse.Namespace) -> int:
     from tifa.panel import slogan_panel
 
-    table = slogan_panel(_load(args), by=args.by, slogans=args.slogans)
+    if (streamed := _streamed(args)) is not None:
+        from tifa import engine
+
+        table = engine.slogan_panel(streamed[0], by=args.by, slogans=args.slogans, **streamed[1])
+    else:
+        table = slogan_panel(_load(args), by=args.by, slogans=args.slogans)
     _emit_or_write(table, args, f"tifa slogan panel by {' x '.join(args.by)}")
     return 0
 
@@ -245,6 +290,12 @@ def cmd_corpus(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    if args.store:
+        from tifa.store import build_store
+
+        store = build_store(args.corpus or config.DATA_DIR, args.out, text_field=args.text_field, id_field=args.id_field, partition_rows=args.partition_rows)
+        print(f"stored {len(store)} documents in {len(store.partitions())} partitions under {args.out}", file=sys.stderr)
+        return 0
     corpus = _load(args)
     written = write_processed(corpus, args.out, corpus_path=args.corpus or config.DATA_DIR)
     removed = int(corpus.summary()["n_lines_removed"].sum())
@@ -275,6 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = _command(sub, "freq", cmd_freq, "term frequencies (count, per 10,000 tokens, document frequency, Gries' DP), optionally by a docvar", segment=True)
     p.add_argument("--by", default=None, help="docvar to group by (e.g. province, year, level)")
     p.add_argument("--top", type=positive_int, default=config.TOP_TERMS, help=f"terms per group (default: {config.TOP_TERMS})")
+    _engine_options(p)
 
     p = _command(sub, "keyness", cmd_keyness, "key terms of one group against the rest (G², log ratio, corrected p)", segment=True)
     p.add_argument("--by", required=True, help="docvar that defines the groups")
@@ -282,6 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reference", default=None, help="compare with this group instead of all others")
     p.add_argument("--min-count", type=non_negative_int, default=config.KEYNESS_MIN_COUNT, help="leave out terms rarer than this in target + reference")
     p.add_argument("--top", type=positive_int, default=30, help="rows to print (default: 30)")
+    _engine_options(p)
 
     p = _command(sub, "compounds", cmd_compounds, "candidate multiword expressions of the genre (bound, free-edged runs of tokens) for data/lexicon/compounds.txt", segment=True)
     p.add_argument("--top", type=positive_int, default=50, help="candidates to print (default: 50)")
@@ -292,6 +345,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--category", default=None, help="only slogans of this lexicon category")
     p.add_argument("--all", action="store_true", help="also print zero counts")
     p.add_argument("--forms", action="store_true", help="count each written form apart (column form: 新发展理念, 五大发展理念 …)")
+    _engine_options(p)
 
     p = _command(sub, "kwic", cmd_kwic, "keywords in context: a lexicon entry (all its variants), a string or a regex")
     p.add_argument("pattern", help="slogan (zh or id), literal string, or regex with --regex")
@@ -315,6 +369,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--by", nargs="+", default=["province", "year"], help="docvars that define the cells (default: province year)")
     p.add_argument("--slogans", nargs="+", default=None, help="lexicon ids or canonical forms (default: every entry)")
     _export_options(p)
+    _engine_options(p)
 
     p = _command(sub, "adoption", cmd_adoption, "first use of each slogan in each group, lag behind first official use and behind a central reference; never-adopters kept (censored)", table=False)
     p.add_argument("--by", default="province", help="docvar of the groups (default: province)")
@@ -344,6 +399,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _command(sub, "build", cmd_build, "clean the corpus and write it under data/processed/ (Parquet, audit, one .txt per document)", table=False)
     p.add_argument("--out", default=str(config.PROCESSED_DIR), help="output folder (default: data/processed)")
+    p.add_argument("--store", action="store_true", help="write a partitioned corpus store (tifa.store) into --out instead, streaming the corpus (large corpora)")
+    p.add_argument("--partition-rows", type=positive_int, default=config.STORE_PARTITION_ROWS, help=f"with --store: documents per partition (default: {config.STORE_PARTITION_ROWS})")
     return parser
 
 

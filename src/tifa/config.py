@@ -99,3 +99,9 @@ PNG_TOLERANCE = 2.0  # RMS difference (0-255 scale) allowed by the figure regres
 PANEL_DECIMALS = 6  # floats in exported panels (CSV, Parquet, Stata): rates per 10k keep their small values
 PANEL_CONF = 0.95  # exact Poisson intervals of rates, model intervals
 REGION_ORDER = ("East", "Central", "West", "Northeast")  # NBS four-region division, in its usual order
+
+# Large corpora: the corpus store and the engines (tifa.store, tifa.engine; README "Large corpora").
+STORE_DIR = CACHE_DIR / "stores"  # stores the CLI builds for --engine stream|dask when no --store is given
+STORE_PARTITION_ROWS = 500  # documents per partition: ~25 MB of text for documents the size of the national reports
+STREAM_THRESHOLD_MB = 200  # --engine auto: corpora (files or folders of text) larger than this run streamed
+DASK_WORKERS = 2  # LocalCluster of --engine dask without --scheduler: processes=True, one thread each, no dashboard

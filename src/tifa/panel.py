@@ -104,6 +104,11 @@ def slogan_panel(
     matcher = matcher or SloganMatcher()
     keep = select_slogans(matcher, slogans)
     x = slogan_dfm(corpus, matcher, n_jobs=n_jobs)
+    return panel_from_dfm(x, by, keep, matcher=matcher, conf=conf, source=corpus.source)
+
+
+def panel_from_dfm(x: DFM, by: Sequence[str], keep: np.ndarray, *, matcher: SloganMatcher, conf: float = 0.95, source: str = "") -> pd.DataFrame:
+    """The balanced panel of :func:`slogan_panel` from a documents × slogans matrix (the combine step of every engine)."""
     groups = group_rows(x.docvars, by, what="documents")
     counts = group_sums(x.matrix[:, keep], groups).astype(np.int64)  # present groups × slogans
     n_chars = group_sums(x.docvars["n_chars"].to_numpy(dtype=np.float64)[:, None], groups).ravel().astype(np.int64)
@@ -137,7 +142,7 @@ def slogan_panel(
     table["per_10k"] = count * scale
     table["ci_low"] = low * scale
     table["ci_high"] = high * scale
-    table.attrs.update(by=by, conf=conf, source=corpus.source)
+    table.attrs.update(by=by, conf=conf, source=source)
     return table
 
 

@@ -268,11 +268,25 @@ def count_slogans(
         counts, table = _form_counts(matcher, texts, table)
     else:
         counts = matcher.count_many(texts, n_jobs=n_jobs)
-    docvars = corpus.docvars
+    n_chars = np.array([count_han(t) for t in texts], dtype=np.float64)
+    return slogan_count_table(counts, n_chars, corpus.docvars, table, by=by, category=category, drop_zero=drop_zero)
+
+
+def slogan_count_table(
+    counts: np.ndarray,
+    n_chars: np.ndarray,
+    docvars: pd.DataFrame,
+    table: pd.DataFrame,
+    *,
+    by: str | Sequence[str] = "doc_id",
+    category: str | None = None,
+    drop_zero: bool = False,
+) -> pd.DataFrame:
+    """The table of :func:`count_slogans` from documents × slogans ``counts`` and Han characters per document (the combine step of every engine)."""
     by_cols = [by] if isinstance(by, str) else list(by)
     groups = group_rows(docvars, by_cols, what="documents")
     sums = group_sums(counts, groups).astype(np.int64)  # groups × slogans (or forms)
-    n_chars = group_sums(np.array([count_han(t) for t in texts], dtype=np.float64)[:, None], groups).ravel()
+    n_chars = group_sums(np.asarray(n_chars, dtype=np.float64)[:, None], groups).ravel()
     n_slogans = len(table)
     result = group_values(docvars, groups, by_cols).loc[np.repeat(np.arange(len(groups)), n_slogans)].reset_index(drop=True)
     result = pd.concat([result, pd.concat([table] * len(groups), ignore_index=True)], axis=1)
