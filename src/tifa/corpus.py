@@ -334,15 +334,15 @@ def _id_string(value: object, where: str) -> str | None:
     return value
 
 
-def _read_folder(folder: Path, text_field: str) -> list[_Record]:
+def iter_folder(folder: Path) -> Iterator[_Record]:
+    """The documents of a corpus folder one by one, in the order of ``metadata.csv`` (errors name the row)."""
     meta_path = folder / "metadata.csv"
     columns, rows = _read_csv_rows(meta_path)
     for col in ("doc_id", "file"):
         if col not in columns:
             raise CorpusError(f"{meta_path}: column {col!r} is missing (found {columns}). Add it.")
-    records: list[_Record] = []
-    listed: set[Path] = set()
     _check_names([c for c in columns if c not in ("doc_id", "file", "sha256")], f"{meta_path}, line 1", "column")
+    listed: set[Path] = set()
     for line, entry in rows:
         where = f"{meta_path}, line {line}"
         if not entry["doc_id"].strip():
@@ -362,12 +362,15 @@ def _read_folder(folder: Path, text_field: str) -> list[_Record]:
         text, encoding = read_text_file(path)
         doc_id = entry.pop("doc_id")
         file = entry.pop("file")
-        records.append(_Record(doc_id, text, {"file": file, "encoding": encoding, **entry}, where))
+        yield _Record(doc_id, text, {"file": file, "encoding": encoding, **entry}, where)
     for directory in sorted({p.parent for p in listed}):
         for path in sorted(directory.iterdir()):
             if path.suffix in TEXT_SUFFIXES and path.resolve() not in listed:
                 raise CorpusError(f"{path}: text file without a row in {meta_path}. Add a row for it (doc_id, file, docvars) or move it out of {directory}.")
-    return records
+
+
+def _read_folder(folder: Path, text_field: str) -> list[_Record]:
+    return list(iter_folder(folder))
 
 
 def _read_jsonl(path: Path, text_field: str, id_field: str) -> list[_Record]:

@@ -34,7 +34,7 @@ from tifa import config
 from tifa.corpus import check_parts
 from tifa.errors import InputError
 from tifa.slogans import Slogan, SloganMatcher, lexicon_table, slogan_count_table
-from tifa.stats import DFM, group_keys
+from tifa.stats import DFM
 from tifa.store import Partition, Store, open_store
 from tifa.tokens import Segmenter, TokenFilter
 
@@ -262,19 +262,8 @@ def textstat_keyness(
 
     store = _as_store(store)
     spec = _token_spec(segmenter, None, None)
-    keys = group_keys(store.docvars, by)
     target_key = str(target)
-    if target_key not in set(keys.dropna()):
-        raise InputError(f"no group {target_key!r} in {by}; groups: {sorted(keys.dropna().unique())}")
-    in_target = (keys == target_key).fillna(False).to_numpy()
-    if reference is None:
-        in_reference = keys.notna().to_numpy() & ~in_target
-    else:
-        if str(reference) not in set(keys.dropna()):
-            raise InputError(f"no reference group {str(reference)!r} in {by}")
-        in_reference = (keys == str(reference)).fillna(False).to_numpy()
-    if not in_reference.any():
-        raise InputError(f"the reference for {target_key!r} is empty: keyness needs documents outside the target")
+    in_target, in_reference = stats.keyness_rows(store.docvars, target, by=by, reference=reference)
     partitions = store.partitions()
     bounds = np.cumsum([0] + [p.n_docs for p in partitions])
     items = [(p, in_target[lo:hi], in_reference[lo:hi]) for p, lo, hi in zip(partitions, bounds[:-1], bounds[1:])]

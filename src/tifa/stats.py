@@ -282,6 +282,24 @@ def keyness_table(target_counts: np.ndarray, reference_counts: np.ndarray) -> pd
     )
 
 
+def keyness_rows(docvars: pd.DataFrame, target: str | int, *, by: str | Sequence[str], reference: str | int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Boolean masks of the rows in the ``target`` group of ``by`` and in its reference (the rest, or the ``reference`` group)."""
+    keys = group_keys(docvars, by)
+    target_key = str(target)
+    if target_key not in set(keys.dropna()):
+        raise InputError(f"no group {target_key!r} in {by}; groups: {sorted(keys.dropna().unique())}")
+    in_target = (keys == target_key).fillna(False).to_numpy()
+    if reference is None:
+        in_reference = keys.notna().to_numpy() & ~in_target
+    else:
+        if str(reference) not in set(keys.dropna()):
+            raise InputError(f"no reference group {str(reference)!r} in {by}")
+        in_reference = (keys == str(reference)).fillna(False).to_numpy()
+    if not in_reference.any():
+        raise InputError(f"the reference for {target_key!r} is empty: keyness needs documents outside the target")
+    return in_target, in_reference
+
+
 def textstat_keyness(
     x: DFM,
     target: str | int,
@@ -301,19 +319,8 @@ def textstat_keyness(
     """
     from scipy.stats import false_discovery_control
 
-    keys = group_keys(x.docvars, by)
     target_key = str(target)
-    if target_key not in set(keys.dropna()):
-        raise InputError(f"no group {target_key!r} in {by}; groups: {sorted(keys.dropna().unique())}")
-    in_target = (keys == target_key).fillna(False).to_numpy()
-    if reference is None:
-        in_reference = keys.notna().to_numpy() & ~in_target
-    else:
-        if str(reference) not in set(keys.dropna()):
-            raise InputError(f"no reference group {str(reference)!r} in {by}")
-        in_reference = (keys == str(reference)).fillna(False).to_numpy()
-    if not in_reference.any():
-        raise InputError(f"the reference for {target_key!r} is empty: keyness needs documents outside the target")
+    in_target, in_reference = keyness_rows(x.docvars, target, by=by, reference=reference)
     a = np.asarray(x.matrix[in_target].sum(axis=0)).ravel()
     b = np.asarray(x.matrix[in_reference].sum(axis=0)).ravel()
     if a.sum() == 0 or b.sum() == 0:

@@ -44,7 +44,6 @@ from tifa.corpus import (
     _has_lone_surrogate,
     _JSON_KINDS,
     _normalise_docvars,
-    _read_csv_rows,
     _Record,
     _record_from_mapping,
     _structure_problems,
@@ -52,9 +51,8 @@ from tifa.corpus import (
     check_source,
     display_path,
     document_paragraphs,
+    iter_folder,
     paragraph_id,
-    read_text_file,
-    sha256_file,
     text_of_parts,
 )
 from tifa.errors import CorpusError, MissingFileError, OutputError
@@ -79,7 +77,7 @@ def iter_records(path: str | Path, *, text_field: str = "text", id_field: str = 
     """
     path = check_source(path)
     if path.is_dir():
-        yield from _iter_folder(path)
+        yield from iter_folder(path)
     elif path.suffix.lower() in (".jsonl", ".ndjson"):
         yield from _iter_jsonl(path, text_field, id_field)
     elif path.suffix.lower() == ".parquet":
@@ -168,42 +166,6 @@ def _iter_parquet(path: Path, text_field: str, id_field: str, batch_rows: int) -
         for obj in pyarrow.Table.from_batches([batch]).to_pandas().to_dict("records"):
             row += 1
             yield _record_from_mapping(obj, f"{path}, row {row}", text_field, id_field, default_id=f"{path.stem}-{row:04d}")
-
-
-def _iter_folder(folder: Path) -> Iterator[_Record]:
-    meta_path = folder / "metadata.csv"
-    columns, rows = _read_csv_rows(meta_path)
-    for col in ("doc_id", "file"):
-        if col not in columns:
-            raise CorpusError(f"{meta_path}: column {col!r} is missing (found {columns}). Add it.")
-    _check_names([c for c in columns if c not in ("doc_id", "file", "sha256")], f"{meta_path}, line 1", "column")
-    listed: set[Path] = set()
-    for line, entry in rows:
-        where = f"{meta_path}, line {line}"
-        if not entry["doc_id"].strip():
-            raise CorpusError(f"{where}: the doc_id is empty. Fill it in (every row of metadata.csv names its document).")
-        if not entry["file"]:
-            raise CorpusError(f"{where}: document {entry['doc_id']!r} has no file. Fill in the 'file' column.")
-        relative = Path(entry["file"])
-        if relative.is_absolute() or ".." in relative.parts:
-            raise CorpusError(f"{where}: file {entry['file']!r} is outside the corpus folder {folder}. Give a path inside the folder, relative to it and without '..' (copy the file in if needed).")
-        path = (folder / relative).resolve()
-        if not path.is_file():
-            raise CorpusError(f"{where}: file {entry['file']!r} does not exist. Fix the path (relative to {folder}) or remove the row.")
-        expected = entry.pop("sha256", "")
-        if expected and sha256_file(path) != expected:
-            raise CorpusError(f"{where}: {entry['file']} does not match its sha256 {expected[:12]}…; raw files must not change. Restore the file or update the checksum deliberately.")
-        listed.add(path)
-        text, encoding = read_text_file(path)
-        doc_id = entry.pop("doc_id")
-        file = entry.pop("file")
-        yield _Record(doc_id, text, {"file": file, "encoding": encoding, **entry}, where)
-    from tifa.corpus import TEXT_SUFFIXES
-
-    for directory in sorted({p.parent for p in listed}):
-        for path in sorted(directory.iterdir()):
-            if path.suffix in TEXT_SUFFIXES and path.resolve() not in listed:
-                raise CorpusError(f"{path}: text file without a row in {meta_path}. Add a row for it (doc_id, file, docvars) or move it out of {directory}.")
 
 
 # --- versions and keys -------------------------------------------------------------------
