@@ -150,6 +150,18 @@ def _read_utf8(path: Path) -> str:
         ) from exc
 
 
+def check_csv_header(path: Path, header: list[str] | None) -> list[str]:
+    """The header of a CSV file, refused (naming the file) when absent, with an empty name or a repeated one."""
+    if header is None:
+        raise CorpusError(f"{path}: the file is empty. It needs a header line (e.g. doc_id,text) and one line per document.")
+    for i, name in enumerate(header, start=1):
+        if not name.strip():
+            raise CorpusError(f"{path}, line 1: column {i} of the header has no name. Name it, or remove the trailing comma.")
+        if header.index(name) != i - 1:
+            raise CorpusError(f"{path}, line 1: column {name!r} appears twice in the header. Rename or remove one.")
+    return header
+
+
 def _read_csv_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """Header and rows of a CSV file, each row with the line where it starts (quoted fields may span lines).
 
@@ -160,14 +172,7 @@ def _read_csv_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str
     start = 1
     limit = csv.field_size_limit(2**31 - 1)  # a document's text is one field: no 128 KiB cap
     try:
-        header = next(reader, None)
-        if header is None:
-            raise CorpusError(f"{path}: the file is empty. It needs a header line (e.g. doc_id,text) and one line per document.")
-        for i, name in enumerate(header, start=1):
-            if not name.strip():
-                raise CorpusError(f"{path}, line 1: column {i} of the header has no name. Name it, or remove the trailing comma.")
-            if header.index(name) != i - 1:
-                raise CorpusError(f"{path}, line 1: column {name!r} appears twice in the header. Rename or remove one.")
+        header = check_csv_header(path, next(reader, None))
         rows = []
         start = reader.line_num + 1
         for fields in reader:
@@ -379,19 +384,24 @@ def _read_jsonl(path: Path, text_field: str, id_field: str) -> list[_Record]:
         for line_no, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
-            where = f"{path}, line {line_no}"
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise CorpusError(f"{where}: not valid JSON ({exc.msg}). Each line must hold one JSON object.") from exc
-            except RecursionError as exc:
-                raise CorpusError(f"{where}: JSON nested too deeply. Each line must hold one flat JSON object.") from exc
-            if not isinstance(obj, dict):
-                raise CorpusError(f"{where}: a JSON {_JSON_KINDS.get(type(obj), type(obj).__name__)}, not an object. Each line must hold one JSON object such as {{\"{text_field}\": \"…\"}}.")
-            if _SURROGATE.search(line) and _has_lone_surrogate(obj):
-                raise CorpusError(f"{where}: an escape \\ud800-\\udfff that is half of a character (a lone surrogate). Fix the text of the record.")
-            records.append(_record_from_mapping(obj, where, text_field, id_field, default_id=f"{path.stem}-{line_no:04d}"))
+            records.append(json_line_record(line, path, line_no, text_field, id_field))
     return records
+
+
+def json_line_record(line: str, path: Path, line_no: int, text_field: str, id_field: str) -> _Record:
+    """The record of one JSONL line: a JSON object, refused (naming the file and line) otherwise."""
+    where = f"{path}, line {line_no}"
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise CorpusError(f"{where}: not valid JSON ({exc.msg}). Each line must hold one JSON object.") from exc
+    except RecursionError as exc:
+        raise CorpusError(f"{where}: JSON nested too deeply. Each line must hold one flat JSON object.") from exc
+    if not isinstance(obj, dict):
+        raise CorpusError(f"{where}: a JSON {_JSON_KINDS.get(type(obj), type(obj).__name__)}, not an object. Each line must hold one JSON object such as {{\"{text_field}\": \"…\"}}.")
+    if _SURROGATE.search(line) and _has_lone_surrogate(obj):
+        raise CorpusError(f"{where}: an escape \\ud800-\\udfff that is half of a character (a lone surrogate). Fix the text of the record.")
+    return _record_from_mapping(obj, where, text_field, id_field, default_id=f"{path.stem}-{line_no:04d}")
 
 
 _JSON_KINDS = {type(None): "null", bool: "boolean", int: "number", float: "number", str: "string", list: "list"}

@@ -41,17 +41,16 @@ from tifa.corpus import (
     AUDIT_COLUMNS,
     Corpus,
     _check_names,
-    _has_lone_surrogate,
-    _JSON_KINDS,
     _normalise_docvars,
     _Record,
     _record_from_mapping,
     _structure_problems,
-    _SURROGATE,
+    check_csv_header,
     check_source,
     display_path,
     document_paragraphs,
     iter_folder,
+    json_line_record,
     paragraph_id,
     text_of_parts,
 )
@@ -101,17 +100,7 @@ def _iter_jsonl(path: Path, text_field: str, id_field: str) -> Iterator[_Record]
                 ) from exc
             if not line.strip():
                 continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise CorpusError(f"{where}: not valid JSON ({exc.msg}). Each line must hold one JSON object.") from exc
-            except RecursionError as exc:
-                raise CorpusError(f"{where}: JSON nested too deeply. Each line must hold one flat JSON object.") from exc
-            if not isinstance(obj, dict):
-                raise CorpusError(f"{where}: a JSON {_JSON_KINDS.get(type(obj), type(obj).__name__)}, not an object. Each line must hold one JSON object such as {{\"{text_field}\": \"…\"}}.")
-            if _SURROGATE.search(line) and _has_lone_surrogate(obj):
-                raise CorpusError(f"{where}: an escape \\ud800-\\udfff that is half of a character (a lone surrogate). Fix the text of the record.")
-            yield _record_from_mapping(obj, where, text_field, id_field, default_id=f"{path.stem}-{line_no:04d}")
+            yield json_line_record(line, path, line_no, text_field, id_field)
 
 
 def _iter_csv(path: Path, text_field: str, id_field: str) -> Iterator[_Record]:
@@ -120,14 +109,7 @@ def _iter_csv(path: Path, text_field: str, id_field: str) -> Iterator[_Record]:
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.reader(handle, strict=True)
-            header = next(reader, None)
-            if header is None:
-                raise CorpusError(f"{path}: the file is empty. It needs a header line (e.g. doc_id,text) and one line per document.")
-            for i, name in enumerate(header, start=1):
-                if not name.strip():
-                    raise CorpusError(f"{path}, line 1: column {i} of the header has no name. Name it, or remove the trailing comma.")
-                if header.index(name) != i - 1:
-                    raise CorpusError(f"{path}, line 1: column {name!r} appears twice in the header. Rename or remove one.")
+            header = check_csv_header(path, next(reader, None))
             if text_field not in header:
                 raise CorpusError(f"{path}, line 1: no text column {text_field!r} (columns: {header}). Pass --text-field NAME.")
             _check_names([c for c in header if c not in (text_field, id_field)], f"{path}, line 1", "column")
