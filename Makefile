@@ -12,7 +12,7 @@ EXECUTE := $(BIN)/jupyter nbconvert --to notebook --execute --ExecutePreprocesso
 export PYTHONHASHSEED := 0
 
 .DEFAULT_GOAL := help
-.PHONY: help env corpus figures report notebooks lab test mutation bench lock clean
+.PHONY: help env corpus figures report notebooks lab test mutation bench bench-scale lock clean
 
 help: ## list every target with what it does
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -62,12 +62,16 @@ mutation: $(STAMP) ## mutation testing (slow, not in make test): the named break
 	$(BIN)/python tests/mutations/check_mutations.py
 	$(BIN)/python tests/mutations/mutation_run.py --max-children 2
 
-bench: $(STAMP) ## print speed figures; national slogan timeline and topic check into build/examples/ (needs ../shared)
+bench: $(STAMP) ## print speed figures (cleaning, segmentation, slogans, the whole study as ratios to jieba); national examples into build/examples/ (needs ../shared)
 	$(BIN)/python bench/clean.py
 	$(BIN)/python bench/segment.py
 	$(BIN)/python bench/slogans.py
+	$(BIN)/python bench/study.py
 	$(BIN)/python bench/national_timeline.py
 	$(BIN)/python bench/topics_national.py
+
+bench-scale: $(STAMP) ## time and peak memory of the in-memory, streamed and Dask paths on 50 MB, 200 MB and 1 GB corpora (long; needs ../shared)
+	$(BIN)/python bench/scale.py
 
 lock: $(STAMP) ## rewrite requirements.lock from the current environment (after changing pyproject.toml)
 	@{ head -n 2 requirements.lock; $(BIN)/python -m pip freeze --exclude-editable | grep -v '^tifa'; } > requirements.lock.new
