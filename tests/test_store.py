@@ -58,8 +58,8 @@ def test_a_rerun_cleans_only_the_partition_whose_document_changed(tmp_path, monk
     source = _jsonl(tmp_path / "docs.jsonl", RECORDS)
     build_store(source, tmp_path / "store", partition_rows=3, progress=False)
     cleaned = []
-    original = store_module.clean_text
-    monkeypatch.setattr(store_module, "clean_text", lambda text, steps: cleaned.append(text) or original(text, steps))
+    original = store_module.clean_record
+    monkeypatch.setattr(store_module, "clean_record", lambda rec, steps: cleaned.append(rec.text) or original(rec, steps))
     build_store(source, tmp_path / "store", partition_rows=3, progress=False)
     assert cleaned == []  # same input: nothing cleaned again
     changed = [dict(r) for r in RECORDS]

@@ -603,12 +603,10 @@ def load_corpus(
     texts, audit_rows = [], []
     disable = None if progress is None else not progress
     for rec in tqdm(records, desc="cleaning", unit="doc", disable=disable or len(records) < 50):
-        result = clean_text(rec.text, steps)
-        if count_han(result.text) == 0:
-            raise CorpusError(f"{rec.where}: document {rec.doc_id!r} is empty after cleaning (no Chinese text left). Check the file, or its boilerplate rules in the audit log.")
-        texts.append(result.text)
-        audit_rows.extend((rec.doc_id, step, e.kind, e.line, e.rule, e.before, e.after) for step, e in result.audit)
-        problems.extend(_structure_problems(rec, result))
+        text, audit, found = clean_record(rec, steps)
+        texts.append(text)
+        audit_rows.extend(audit)
+        problems.extend(found)
     table["text"] = texts
     table["n_chars"] = [count_han(text_of_parts(t)) for t in texts]
     audit = pd.DataFrame(audit_rows, columns=AUDIT_COLUMNS).astype({"line": "Int64"})
@@ -619,6 +617,15 @@ def load_corpus(
     if n_yearless:
         log.warning("%d of %d documents have no year or date; they are kept (see corpus.problems)", n_yearless, len(table))
     return Corpus(docs=table, audit=audit, problems=problems_table, source=display_path(path))
+
+
+def clean_record(rec: _Record, steps: Sequence[Step]) -> tuple[str, list[tuple], list[dict]]:
+    """Clean one raw document: its text, its audit rows (``AUDIT_COLUMNS``) and the problems to report; empty after cleaning is an error."""
+    result = clean_text(rec.text, steps)
+    if count_han(result.text) == 0:
+        raise CorpusError(f"{rec.where}: document {rec.doc_id!r} is empty after cleaning (no Chinese text left). Check the file, or its boilerplate rules in the audit log.")
+    audit = [(rec.doc_id, step, e.kind, e.line, e.rule, e.before, e.after) for step, e in result.audit]
+    return result.text, audit, _structure_problems(rec, result)
 
 
 def _structure_problems(rec: _Record, result) -> list[dict]:

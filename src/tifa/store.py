@@ -36,7 +36,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from tifa import __version__, config
-from tifa.clean import Step, clean_text, count_han, default_pipeline
+from tifa.clean import Step, count_han, default_pipeline
 from tifa.corpus import (
     AUDIT_COLUMNS,
     Corpus,
@@ -44,8 +44,8 @@ from tifa.corpus import (
     _normalise_docvars,
     _Record,
     _record_from_mapping,
-    _structure_problems,
     check_csv_header,
+    clean_record,
     check_source,
     display_path,
     document_paragraphs,
@@ -372,13 +372,11 @@ def _write_partition(part: Partition, batch: list[_Record], table: pd.DataFrame,
     """Clean a batch and write its four files (each written to a temporary name, then renamed)."""
     texts, audit_rows, unit_rows = [], [], []
     for rec in batch:
-        result = clean_text(rec.text, steps)
-        if count_han(result.text) == 0:
-            raise CorpusError(f"{rec.where}: document {rec.doc_id!r} is empty after cleaning (no Chinese text left). Check the file, or its boilerplate rules in the audit log.")
-        texts.append(result.text)
-        audit_rows.extend((rec.doc_id, step, e.kind, e.line, e.rule, e.before, e.after) for step, e in result.audit)
-        problems.extend(_structure_problems(rec, result))
-        unit_rows.extend((rec.doc_id, paragraph_id(rec.doc_id, i), i, p, section, para) for i, p, section, para in document_paragraphs(result.text))
+        text, audit, found = clean_record(rec, steps)
+        texts.append(text)
+        audit_rows.extend(audit)
+        problems.extend(found)
+        unit_rows.extend((rec.doc_id, paragraph_id(rec.doc_id, i), i, p, section, para) for i, p, section, para in document_paragraphs(text))
     table["text"] = texts
     table["n_chars"] = [count_han(text_of_parts(t)) for t in texts]
     frames = {
