@@ -80,8 +80,6 @@ TOPIC_MIN_DF = 2  # a term must occur in at least 2 units
 TOPIC_MAX_DF = 0.95
 TOPIC_LDA_ITER = 50
 TOPIC_NMF_ITER = 1000
-TOPIC_K_GRID = (3, 4, 5, 6, 7, 8)
-TOPIC_METHODS = ("nmf",)  # compared over the K grid in notebook 03; LDA (batch VB) takes ~1 min per fit on 5,000 paragraphs
 TOPIC_SEEDS = (RANDOM_STATE, RANDOM_STATE + 1, RANDOM_STATE + 2)
 TOPIC_TOP_N = 10
 TOPIC_MIN_STABILITY = 0.5
@@ -93,7 +91,6 @@ FIGURE_REGISTRY = NOTEBOOKS_DIR / "figures.yaml"
 BUILD_DIR = PROJECT_ROOT / "build"
 REPORT_HTML = BUILD_DIR / "report" / "tifa_study.html"
 TABLE_DECIMALS = 2  # floats in written tables (rates, G², shares); p-values in scientific notation
-PNG_TOLERANCE = 2.0  # RMS difference (0-255 scale) allowed by the figure regression test
 
 # Slogans across provinces and years (tifa.panel, notebook 04).
 PANEL_DECIMALS = 6  # floats in exported panels (CSV, Parquet, Stata): rates per 10k keep their small values

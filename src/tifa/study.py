@@ -171,12 +171,16 @@ class Study:
             loaded.source = display_path(Path(corpus) if corpus else config.DATA_DIR)
         else:
             loaded = load_corpus(corpus, text_field=text_field, id_field=id_field)
-        settings = load_params(params)
-        loaded = _with_decade(loaded)
-        group = settings["group"] or _grouping(loaded)
-        if group != "doc_id" and (group not in loaded.docs or loaded.docs[group].notna().sum() == 0):
-            raise InputError(f"{params}: group {group!r} is not a docvar of the corpus with values; docvars: {sorted(c for c in loaded.docs if c not in ('text', 'n_chars'))}")
-        return cls(loaded, Path(figures_dir) if figures_dir else config.FIGURES_DIR, group, params=settings)
+        return cls.of(loaded, Path(figures_dir) if figures_dir else config.FIGURES_DIR, load_params(params), params_path=params)
+
+    @classmethod
+    def of(cls, corpus: Corpus, figures_dir: Path, params: dict, *, params_path: str | Path | None = None) -> Study:
+        """A study of a loaded corpus: ``decade`` derived from ``year``, the grouping from the parameters or the docvars."""
+        corpus = _with_decade(corpus)
+        group = params["group"] or _grouping(corpus)
+        if group != "doc_id" and (group not in corpus.docs or corpus.docs[group].notna().sum() == 0):
+            raise InputError(f"{params_path}: group {group!r} is not a docvar of the corpus with values; docvars: {sorted(c for c in corpus.docs if c not in ('text', 'n_chars'))}")
+        return cls(corpus, figures_dir, group, params=params)
 
     def use_style(self) -> Path:
         """The figure style, with the CJK font cut to the characters this study can draw (corpus, lexicons, gazetteer)."""
@@ -478,8 +482,7 @@ def run_study(
     else:
         for job in jobs:
             _execute_notebook(*job)
-    loaded = _with_decade(loaded)
-    study = Study(loaded, figures_dir, settings["group"] or _grouping(loaded), params=settings)
+    study = Study.of(loaded, figures_dir, settings, params_path=params_arg)
     write_index(figures_dir, group=study.group, docs=study.docs)
     write_provenance(figures_dir, corpus_arg, text_field=text_field, id_field=id_field, params=settings)
     return figures_dir
