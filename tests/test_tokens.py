@@ -93,6 +93,17 @@ def test_filter_options():
     assert TokenFilter(pos=["ns"]).apply([("湘江", "ns"), ("召开", "v")]) == ["湘江"]
 
 
+def test_a_filter_remembers_its_decisions_and_gives_the_same_tokens_again():
+    words = ["的", "生态文明", "COD", "生态文明", "，", "湘江", "COD"]
+    plain = TokenFilter()
+    assert plain.apply(words) == plain.apply(words) == ["生态文明", "cod", "生态文明", "湘江", "cod"]
+    assert TokenFilter(lowercase=False).apply(words) == ["生态文明", "COD", "生态文明", "湘江", "COD"], "each filter decides for itself"
+    tagged = TokenFilter(pos=["ns"])
+    pairs = [["湘江", "ns"], ["湘江", "v"], ("湘江", "ns")]  # pairs read back from the JSON token cache are lists
+    assert tagged.apply(pairs) == tagged.apply(pairs) == ["湘江", "湘江"]
+    assert plain == TokenFilter() and hash(plain) == hash(TokenFilter()), "what it remembers is not part of what it is"
+
+
 def test_stopwords_from_the_published_list_and_additions():
     stop = load_stopwords()
     assert len(stop) > 790

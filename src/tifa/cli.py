@@ -216,7 +216,7 @@ def cmd_topics(args: argparse.Namespace) -> int:
 def cmd_study(args: argparse.Namespace) -> int:
     from tifa.study import run_study
 
-    figures = run_study(args.corpus, text_field=args.text_field, id_field=args.id_field, out=args.out, n_jobs=args.jobs, params=args.params)
+    figures = run_study(args.corpus, text_field=args.text_field, id_field=args.id_field, out=args.out, n_jobs=args.jobs, params=args.params, cache=not args.no_cache)
     print(f"figures, tables, README.md and provenance.json in {_display(figures)}", file=sys.stderr)
     return 0
 
@@ -385,6 +385,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, help="output folder (figures/, notebooks/ and processed/ inside); default: figures/ and build/")
     p.add_argument("--params", default=None, help="YAML file of study parameters: grouping, unit, K grid, terms, KWIC terms, label language (defaults: src/tifa/resources/study_params.yaml)")
     p.add_argument("--jobs", type=int, default=2, help="notebooks run at once (default: 2; outputs do not depend on it)")
+    p.add_argument("--no-cache", action="store_true", help="execute every notebook and clean the corpus again, even when their inputs are unchanged since a cached run")
     p.set_defaults(func=cmd_study)
 
     p = sub.add_parser("report", help="one HTML page of the executed notebooks (after tifa study)")

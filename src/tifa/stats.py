@@ -159,16 +159,13 @@ def dispersion_dp(x: sparse.csr_matrix) -> np.ndarray:
         return np.zeros(x.shape[1])
     share = sizes / total
     counts = np.asarray(x.sum(axis=0)).ravel()
-    dp = np.zeros(x.shape[1])
-    for j in range(x.shape[1]):
-        start, end = x.indptr[j], x.indptr[j + 1]
-        if counts[j] == 0:
-            continue
-        rows = x.indices[start:end]
-        v = x.data[start:end] / counts[j]
-        s = share[rows]
-        # rows where the feature is absent contribute s_i each: 1 − Σ s over present rows
-        dp[j] = 0.5 * (np.abs(v - s).sum() + 1.0 - s.sum())
+    columns = np.repeat(np.arange(x.shape[1]), np.diff(x.indptr))
+    v = x.data / counts[columns]
+    s = share[x.indices]
+    n = x.shape[1]
+    # rows where the feature is absent contribute s_i each: 1 − Σ s over present rows
+    dp = 0.5 * (np.bincount(columns, np.abs(v - s), minlength=n) + 1.0 - np.bincount(columns, s, minlength=n))
+    dp[counts == 0] = 0.0
     return dp
 
 

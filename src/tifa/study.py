@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import platform
 import re
 from dataclasses import dataclass, field
@@ -29,7 +30,9 @@ from tifa.files import read_yaml
 log = logging.getLogger(__name__)
 
 NOTEBOOKS = ("00_corpus", "01_terms", "02_slogans", "03_topics", "04_diffusion")
-NOTEBOOK_COST = {"01_terms": 3, "03_topics": 2, "02_slogans": 1, "04_diffusion": 1, "00_corpus": 0}  # relative run time, for scheduling
+# Relative run time, for scheduling (longest first): 03 leads on large corpora (its K grid), 04 is long only
+# with provinces and years (maps, curves); this order lets two processes finish together on both kinds.
+NOTEBOOK_COST = {"03_topics": 5, "01_terms": 4, "04_diffusion": 3, "02_slogans": 2, "00_corpus": 1}
 FEW_DOCUMENTS = 12  # up to this many documents, figures show each document; beyond, groups
 MIN_PERIODS = 3  # distinct years (or other periods) a time-series figure needs
 KEY_LIBRARIES = ("jieba", "rjieba", "matplotlib", "numpy", "opencc", "pandas", "scikit-learn", "scipy", "wordcloud", "pyahocorasick", "mpl-font")
@@ -436,6 +439,7 @@ def run_study(
     notebooks: tuple[str, ...] = NOTEBOOKS,
     n_jobs: int = 2,
     params: str | Path | None = None,
+    cache: bool = True,
 ) -> Path:
     """Execute every notebook with papermill on ``corpus``; figures, tables, index and provenance go to ``out``.
 
@@ -447,13 +451,17 @@ def run_study(
     ``<out>/figures/`` and ``<out>/notebooks/``. ``params``: a YAML file of study
     parameters (see ``resources/study_params.yaml``). Files under version control
     are never edited (the notebooks are read, not rewritten).
+
+    With ``cache`` (default), a notebook whose inputs are unchanged since a run
+    kept in the cache is restored, not executed, and so is the cleaned corpus
+    (see :mod:`tifa.runs`); ``cache=False`` executes everything.
     """
     from concurrent.futures import ProcessPoolExecutor
 
+    from tifa.runs import RunCache, corpus_digest, notebook_key
     from tifa.tokens import Segmenter, tokens
 
-    check_source(corpus if corpus is not None else config.DATA_DIR)
-
+    source = check_source(corpus if corpus is not None else config.DATA_DIR)
     figures_dir = Path(out) / "figures" if out else config.FIGURES_DIR
     executed_dir = Path(out) / "notebooks" if out else config.BUILD_DIR / "notebooks"
     processed_dir = Path(out) / "processed" if out else config.BUILD_DIR / "study" / "processed"
@@ -462,9 +470,10 @@ def run_study(
     _clear_outputs(figures_dir)
     params_arg = str(Path(params).resolve()) if params is not None else None
     settings = load_params(params_arg)
-    loaded = load_corpus(corpus_arg, text_field=text_field, id_field=id_field)
-    write_processed(loaded, processed_dir)
-    tokens(loaded, Segmenter())  # fills the token cache the notebooks read
+    runs = RunCache() if cache else None
+    corpus_key = corpus_digest(corpus_files(corpus_arg), text_field=text_field, id_field=id_field)
+    loaded = _cleaned_corpus(source, corpus_key, runs, text_field=text_field, id_field=id_field, out_dir=processed_dir)
+    study = Study.of(loaded, figures_dir, settings, params_path=params_arg)
     parameters = {
         "CORPUS": corpus_arg,
         "TEXT_FIELD": text_field,
@@ -473,19 +482,94 @@ def run_study(
         "PROCESSED": str(processed_dir.resolve()),
         "PARAMS": params_arg,
     }
+    where = ("FIGURES_DIR", "PROCESSED")  # where outputs go does not change them
+    keys = {
+        name: notebook_key(config.NOTEBOOKS_DIR / f"{name}.ipynb", corpus_key, params_file=params_arg, parameters={k: v for k, v in parameters.items() if k not in where})
+        for name in notebooks
+    }
+    restored = {name for name in notebooks if runs is not None and _restore_notebook(runs, keys[name], executed_dir / f"{name}.ipynb", figures_dir, parameters)}
     # the longest notebooks first, so that two processes finish together
-    ordered = sorted(notebooks, key=lambda name: NOTEBOOK_COST.get(name, 0), reverse=True)
+    ordered = sorted((n for n in notebooks if n not in restored), key=lambda name: NOTEBOOK_COST.get(name, 0), reverse=True)
+    if ordered:
+        tokens(loaded, Segmenter())  # fills the token cache the notebooks read
     jobs = [(config.NOTEBOOKS_DIR / f"{name}.ipynb", executed_dir / f"{name}.ipynb", parameters) for name in ordered]
     if n_jobs > 1 and len(jobs) > 1:
-        with ProcessPoolExecutor(min(n_jobs, len(jobs))) as pool:
+        workers = min(n_jobs, len(jobs))
+        with ProcessPoolExecutor(workers, initializer=limit_threads, initargs=(max(1, (os.cpu_count() or 1) // workers),)) as pool:
             list(pool.map(_execute_notebook, *zip(*jobs)))
     else:
         for job in jobs:
             _execute_notebook(*job)
-    study = Study.of(loaded, figures_dir, settings, params_path=params_arg)
+    for name in ordered if runs is not None else ():
+        files = {f"figures/{rel}": figures_dir / rel for rel in notebook_outputs(figures_dir, name, group=study.group, docs=study.docs)}
+        runs.put(keys[name], {"notebook.ipynb": executed_dir / f"{name}.ipynb", **files})
     write_index(figures_dir, group=study.group, docs=study.docs)
     write_provenance(figures_dir, corpus_arg, text_field=text_field, id_field=id_field, params=settings)
     return figures_dir
+
+
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def limit_threads(threads: int) -> None:
+    """Give the kernels this process starts at most ``threads`` BLAS/OpenMP threads, unless the user chose a number.
+
+    Notebooks run side by side: with every kernel's BLAS spinning one thread per core,
+    processes starve each other (the topic-model grid ran 2.5 times slower). Results
+    do not depend on the number of threads (``tests/test_determinism.py``).
+    """
+    for name in THREAD_VARIABLES:
+        os.environ.setdefault(name, str(threads))
+
+
+def notebook_outputs(figures_dir: str | Path, notebook: str, *, group: str, docs: str) -> list[str]:
+    """The files (relative to ``figures_dir``) of the registered figures and tables of ``notebook`` that it wrote."""
+    figures_dir = Path(figures_dir)
+    names = []
+    for out in load_registry():
+        if out.notebook != notebook:
+            continue
+        name = out.filename(group, docs)
+        if out.kind == "figure":
+            names += [f"{stem}.{fmt}" for stem in figure_files(figures_dir, name) for fmt in config.FIGURE_FORMATS]
+        else:
+            names += [f"tables/{name}.{fmt}" for fmt in ("csv", "tex") if (figures_dir / "tables" / f"{name}.{fmt}").is_file()]
+    return names
+
+
+def _cleaned_corpus(source: Path, key: str, runs, *, text_field: str, id_field: str, out_dir: Path) -> Corpus:
+    """The corpus cleaned (or restored from the run cache) and written to ``out_dir``."""
+    entry = runs.get(key) if runs is not None else None
+    if entry is not None:
+        loaded = read_processed(entry)
+        loaded.source = display_path(source)
+        log.info("cleaned corpus restored from the run cache (%s unchanged)", source)
+    else:
+        loaded = load_corpus(source, text_field=text_field, id_field=id_field)
+    written = write_processed(loaded, out_dir, corpus_path=source)
+    if entry is None and runs is not None:
+        runs.put(key, {p.name: p for p in written if p.parent == Path(out_dir).resolve()})
+    return loaded
+
+
+def _restore_notebook(runs, key: str, target: Path, figures_dir: Path, parameters: dict) -> bool:
+    """Restore an executed notebook and its outputs from the run cache (its parameters set to this run's); ``False`` when not cached."""
+    import nbformat
+    from papermill.translators import translate_parameters
+
+    entry = runs.get(key)
+    if entry is None:
+        return False
+    runs.restore(entry, figures_dir, prefix="figures/")
+    notebook = nbformat.read(entry / "notebook.ipynb", as_version=4)
+    for cell in notebook.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.source = translate_parameters(notebook.metadata.get("kernelspec", {}).get("name"), "python", parameters, "Parameters")
+    notebook.metadata.papermill.update(parameters=parameters, input_path=str(config.NOTEBOOKS_DIR / target.name), output_path=str(target))
+    notebook.metadata["tifa"] = {"restored_from_run_cache": key}
+    nbformat.write(notebook, target)
+    log.info("%s: inputs unchanged, restored from the run cache", target.stem)
+    return True
 
 
 def _clear_outputs(figures_dir: Path) -> None:

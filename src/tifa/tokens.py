@@ -204,6 +204,10 @@ def is_punct(token: str) -> bool:
     return not any(unicodedata.category(c)[0] in "LN" for c in token)
 
 
+_UNDECIDED = object()
+_MAX_DECIDED = 2_000_000  # distinct items remembered by a filter before it starts afresh (bounds memory on huge vocabularies)
+
+
 @dataclass(frozen=True)
 class TokenFilter:
     """Which tokens to keep. Defaults: drop stopwords, punctuation, numbers and single characters; lowercase Latin."""
@@ -216,6 +220,8 @@ class TokenFilter:
     vocabulary: frozenset[str] | None = field(default=None, repr=False)  # keep only these words (e.g. place names)
     lowercase: bool = True
     stopwords: frozenset[str] = field(default_factory=load_stopwords, repr=False)
+    # what apply() decided for each distinct item (its kept form, or None): a corpus repeats a small vocabulary
+    _decided: dict = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
 
     @property
     def pos_prefixes(self) -> tuple[str, ...] | None:
@@ -239,11 +245,19 @@ class TokenFilter:
 
     def apply(self, tokens: Sequence[str] | Sequence[tuple[str, str]]) -> list[str]:
         """Filtered tokens; items may be words or ``(word, tag)`` pairs."""
+        decided = self._decided
+        if len(decided) > _MAX_DECIDED:
+            decided.clear()
         out = []
         for item in tokens:
-            word, tag = (item, None) if isinstance(item, str) else item
-            if self.keep(word, tag):
-                out.append(word.lower() if self.lowercase else word)
+            if not isinstance(item, str):
+                item = tuple(item)
+            kept = decided.get(item, _UNDECIDED)
+            if kept is _UNDECIDED:
+                word, tag = (item, None) if isinstance(item, str) else item
+                kept = decided[item] = (word.lower() if self.lowercase else word) if self.keep(word, tag) else None
+            if kept is not None:
+                out.append(kept)
         return out
 
 
