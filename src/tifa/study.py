@@ -187,13 +187,18 @@ class Study:
 
     def use_style(self) -> Path:
         """The figure style, with the CJK font cut to the characters this study can draw (corpus, lexicons, gazetteer)."""
-        from tifa.lexicon import load_slogans
         from tifa.figures import use_style
+
+        return use_style(characters=self.characters())
+
+    def characters(self) -> str:
+        """Every character the study's figures can draw: the corpus, the slogans, the gazetteer, the topic labels."""
+        from tifa.lexicon import load_slogans
 
         parts = [*self.corpus.docs["text"], *(s.zh for s in load_slogans()), config.REGIONS_CSV.read_text(encoding="utf-8")]
         if config.TOPIC_LABELS_YAML.is_file():
             parts.append(config.TOPIC_LABELS_YAML.read_text(encoding="utf-8"))
-        return use_style(characters="".join(sorted(set("".join(parts)))))
+        return "".join(sorted(set("".join(parts))))
 
     @property
     def groups(self) -> list:
@@ -490,8 +495,11 @@ def run_study(
     restored = {name for name in notebooks if runs is not None and _restore_notebook(runs, keys[name], executed_dir / f"{name}.ipynb", figures_dir, parameters)}
     # the longest notebooks first, so that two processes finish together
     ordered = sorted((n for n in notebooks if n not in restored), key=lambda name: NOTEBOOK_COST.get(name, 0), reverse=True)
-    if ordered:
-        tokens(loaded, Segmenter())  # fills the token cache the notebooks read
+    if ordered:  # fill the caches every notebook reads, once, before they run side by side
+        with ProcessPoolExecutor(1) as side:
+            font = side.submit(_cut_font, study.characters())  # the CJK font cut to the study's characters …
+            tokens(loaded, Segmenter())  # … while the corpus is segmented
+            font.result()
     jobs = [(config.NOTEBOOKS_DIR / f"{name}.ipynb", executed_dir / f"{name}.ipynb", parameters) for name in ordered]
     if n_jobs > 1 and len(jobs) > 1:
         workers = min(n_jobs, len(jobs))
@@ -577,6 +585,12 @@ def _clear_outputs(figures_dir: Path) -> None:
     for pattern in ("*.pdf", "*.png", "tables/*.csv", "tables/*.tex", "README.md", "provenance.json"):
         for path in figures_dir.glob(pattern):
             path.unlink()
+
+
+def _cut_font(characters: str) -> Path:
+    from tifa.figures import use_style
+
+    return use_style(characters=characters)
 
 
 def _execute_notebook(source: Path, target: Path, parameters: dict) -> None:
