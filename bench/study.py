@@ -29,12 +29,19 @@ from tifa import config, load_corpus
 from tifa.study import NOTEBOOKS
 
 
+# runs a command and prints the peak RSS (KiB) of the largest process it started (kernels included)
+_PEAK = "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+PEAKS: dict[str, float] = {}
+
+
 def _study(out: Path, cache: Path, *extra: str) -> float:
     env = {**os.environ, "TIFA_CACHE_DIR": str(cache)}
-    command = [str(Path(sys.executable).with_name("tifa")), "study", "--out", str(out), *extra]
+    command = [sys.executable, "-c", _PEAK, str(Path(sys.executable).with_name("tifa")), "study", "--out", str(out), *extra]
     start = time.perf_counter()
-    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    done = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    PEAKS[out.name] = int(done.stdout.split()[-1]) / 1024
+    return seconds
 
 
 def _stages(out: Path, top: int = 6) -> list[str]:
@@ -75,6 +82,7 @@ def main() -> int:
         cold = _study(tmp / "national", tmp / "cache", *args)
         print(f"national study, cold caches: {cold:.1f} s = {cold / reference:.1f} x jieba (target <= 10 x)")
         print("\n".join(_stages(tmp / "national")))
+        print(f"  largest process of the cold national study: {PEAKS['national']:.0f} MB peak RSS")
         warm = _study(tmp / "national-warm", tmp / "cache", *args)
         print(f"national study, warm caches: {warm:.1f} s = {warm / reference:.1f} x jieba (target <= 3 x)")
         params = tmp / "params.yaml"

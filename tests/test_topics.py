@@ -135,6 +135,16 @@ def test_selection_table_and_rule(units):
     assert choose_k(rule.assign(stability=[1.0, 0.5, 0.3]), min_stability=0.5) == 4, "stability equal to the minimum is enough"
 
 
+def test_the_k_grid_in_two_processes_gives_the_same_table(units):
+    one = select_k(units, [3, 4], seeds=(1, 2))
+    assert select_k(units, [3, 4], seeds=(1, 2), n_jobs=2).equals(one)
+    by_hand = [fit_topics(units, k=k, random_state=s) for k in (3, 4) for s in (1, 2)]
+    assert one["stability"].tolist() == [topic_stability(by_hand[:2]), topic_stability(by_hand[2:])]
+    first = by_hand[2]
+    terms = [list(g["term"]) for _, g in first.top_terms(10).groupby("topic")]
+    assert one.loc[1, ["npmi", "umass"]].tolist() == list(coherence(terms, first.counts, first.features)), "coherence of the first seed's model"
+
+
 def test_prevalence_by_province_with_bootstrap(units):
     model = fit_topics(units, k=4)
     prev = topic_prevalence(model, by="province", n_boot=200)

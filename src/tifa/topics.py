@@ -223,15 +223,31 @@ def topic_stability(models: Sequence[TopicModel], *, n: int = config.TOPIC_TOP_N
     Topics of each pair of models are matched by the Hungarian algorithm on
     Jaccard similarity; the score averages over matched topics and model pairs.
     """
+    return _stability([_top_term_lists(m, n) for m in models])
+
+
+def _top_term_lists(model: TopicModel, n: int) -> list[list[str]]:
+    return [list(group["term"]) for _, group in model.top_terms(n).groupby("topic")]
+
+
+def _stability(term_lists: Sequence[Sequence[Sequence[str]]]) -> float:
     from scipy.optimize import linear_sum_assignment
 
-    sets = [[set(group["term"]) for _, group in m.top_terms(n).groupby("topic")] for m in models]
+    sets = [[set(terms) for terms in topics] for topics in term_lists]
     scores = []
     for a, b in itertools.combinations(sets, 2):
         sim = np.array([[len(x & y) / len(x | y) for y in b] for x in a])
         rows, cols = linear_sum_assignment(-sim)
         scores.append(sim[rows, cols].mean())
     return float(np.mean(scores)) if scores else 1.0
+
+
+def _grid_fit(units: pd.DataFrame, k: int, method: str, seed: int, n: int, coherent: bool, fit_options: dict) -> tuple:
+    """One fit of the K grid, reduced to what the selection table needs (models stay in the worker)."""
+    model = fit_topics(units, k=k, method=method, random_state=seed, **fit_options)
+    terms = _top_term_lists(model, n)
+    npmi, umass = coherence(terms, model.counts, model.features) if coherent else (np.nan, np.nan)
+    return terms, npmi, umass, model.perplexity
 
 
 def select_k(
@@ -241,20 +257,28 @@ def select_k(
     method: str = "nmf",
     seeds: Sequence[int] = config.TOPIC_SEEDS,
     n: int = config.TOPIC_TOP_N,
+    n_jobs: int = 1,
     **fit_options,
 ) -> pd.DataFrame:
     """Fit every K of the grid with several seeds: ``method, k, npmi, umass, perplexity, stability``.
 
     Coherence and perplexity are those of the first seed's model; stability
     compares the models of all seeds. :func:`choose_k` applies the stated rule.
+    ``n_jobs`` > 1 fits in that many processes (joblib); every fit has its own
+    seed, so the table does not depend on it. The study keeps 1: it already runs
+    two notebooks side by side.
     """
+    from joblib import Parallel, delayed
+
+    tasks = [(k, seed) for k in ks for seed in seeds]
+    fits = Parallel(n_jobs=n_jobs)(delayed(_grid_fit)(units, k, method, seed, n, seed == seeds[0], fit_options) for k, seed in tasks)
+    by_k: dict[int, list] = {}
+    for (k, _), fit in zip(tasks, fits):
+        by_k.setdefault(k, []).append(fit)
     rows = []
     for k in ks:
-        models = [fit_topics(units, k=k, method=method, random_state=s, **fit_options) for s in seeds]
-        first = models[0]
-        terms = [list(g["term"]) for _, g in first.top_terms(n).groupby("topic")]
-        npmi, umass = coherence(terms, first.counts, first.features)
-        rows.append((method, k, npmi, umass, first.perplexity, topic_stability(models, n=n)))
+        (_, npmi, umass, perplexity), *_ = by_k[k]
+        rows.append((method, k, npmi, umass, perplexity, _stability([terms for terms, *_ in by_k[k]])))
     return pd.DataFrame(rows, columns=["method", "k", "npmi", "umass", "perplexity", "stability"])
 
 
