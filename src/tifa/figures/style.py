@@ -62,8 +62,13 @@ def configure_fonts(path: str | Path | None = None, *, characters: str | None = 
     return in_use
 
 
+# Han ideographs and Hangul syllables: the blocks that make a CJK font large (a font's 11,172 Hangul
+# syllables are most of what is left once the Han are cut), kept only for the characters a study draws
+_LARGE_BLOCKS = re.compile(f"{HAN_RE.pattern}|[\uac00-\ud7a3]")
+
+
 def font_subset(font: str | Path, characters: str, *, cache_dir: str | Path | None = None) -> Path:
-    """The font's first face cut down to the Han characters in ``characters`` (every other glyph kept), cached.
+    """The font's first face cut down to the Han (and Hangul) characters in ``characters`` (every other glyph kept), cached.
 
     A CJK font has ~28,000 glyphs, and embedding a subset in a PDF parses the
     whole font each time; a corpus uses a few thousand. The cut keeps the glyphs
@@ -74,7 +79,7 @@ def font_subset(font: str | Path, characters: str, *, cache_dir: str | Path | No
     from fontTools import subset
 
     font = Path(font)
-    han = sorted({c for c in characters if HAN_RE.match(c)})
+    han = sorted({c for c in characters if _LARGE_BLOCKS.match(c)})
     digest = hashlib.sha256(font.read_bytes())
     digest.update("".join(han).encode("utf-8"))
     out = Path(cache_dir or config.CACHE_DIR) / "fonts" / f"{font.stem}-{digest.hexdigest()[:16]}.ttf"
@@ -83,7 +88,7 @@ def font_subset(font: str | Path, characters: str, *, cache_dir: str | Path | No
     options = subset.Options(font_number=0, glyph_names=True, layout_features=["*"], name_IDs=["*"], name_languages=["*"], notdef_outline=True, hinting=True)
     options.drop_tables += ["FFTM"]
     loaded = subset.load_font(str(font), options)
-    keep = [code for code in loaded.getBestCmap() if not HAN_RE.match(chr(code))] + [ord(c) for c in han]
+    keep = [code for code in loaded.getBestCmap() if not _LARGE_BLOCKS.match(chr(code))] + [ord(c) for c in han]
     subsetter = subset.Subsetter(options=options)
     subsetter.populate(unicodes=keep)
     subsetter.subset(loaded)
