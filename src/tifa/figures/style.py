@@ -65,6 +65,7 @@ def configure_fonts(path: str | Path | None = None, *, characters: str | None = 
 # Han ideographs and Hangul syllables: the blocks that make a CJK font large (a font's 11,172 Hangul
 # syllables are most of what is left once the Han are cut), kept only for the characters a study draws
 _LARGE_BLOCKS = re.compile(f"{HAN_RE.pattern}|[\uac00-\ud7a3]")
+_CUT = "|cut: han, hangul"  # part of a cut file's name: a new rule makes new files
 
 
 def font_subset(font: str | Path, characters: str, *, cache_dir: str | Path | None = None) -> Path:
@@ -81,7 +82,7 @@ def font_subset(font: str | Path, characters: str, *, cache_dir: str | Path | No
     font = Path(font)
     han = sorted({c for c in characters if _LARGE_BLOCKS.match(c)})
     digest = hashlib.sha256(font.read_bytes())
-    digest.update("".join(han).encode("utf-8"))
+    digest.update(("".join(han) + _CUT).encode("utf-8"))
     out = Path(cache_dir or config.CACHE_DIR) / "fonts" / f"{font.stem}-{digest.hexdigest()[:16]}.ttf"
     if out.is_file():
         return out
