@@ -351,7 +351,7 @@ def test_parquet_nulls_in_date_and_year_keep_the_document(tmp_path):
     table.to_parquet(tmp_path / "c.parquet")
     corpus = load_corpus(tmp_path / "c.parquet")
     assert corpus.docs["year"].tolist()[:2] == [2016, 2017] and corpus.docs["year"].isna().tolist() == [False, False, True, True]
-    assert corpus.problems["doc_id"].tolist() == ["c", "d"] and corpus.problems["where"].tolist()[0].endswith("c.parquet, row 3")
+    assert corpus.problems["doc_id"].tolist() == ["c", "d"] and corpus.problems["where"].tolist()[0] == "c.parquet, row 3", "files named within the corpus, no machine paths"
 
 
 def test_parquet_nullable_and_date_types(tmp_path):

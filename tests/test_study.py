@@ -165,7 +165,7 @@ def test_the_study_runs_on_corpora_of_other_shapes(shape, seeds, tmp_path):
     params = None
     if shape == "many_provinces_one_year":  # the study's parameters from a file, no tracked file edited
         params = tmp_path / "params.yaml"
-        params.write_text("lang: both\ntop_terms: 5\nk_grid: [3, 4]\ntopic_jobs: 2\nwordcloud_groups: [湖南省, 河北省]\nkwic: [党政同责]\n", encoding="utf-8")
+        params.write_text("lang: both\ntop_terms: 5\nk_grid: [3, 4]\nwordcloud_groups: [湖南省, 河北省]\nkwic: [党政同责]\n", encoding="utf-8")
     figures = run_study(path, text_field="content", id_field="id", out=tmp_path / "out", params=params, cache=False)
     study = Study.from_parameters(str(path), "content", str(figures), id_field="id")
     assert study.group == EXPECTED_GROUP[shape]

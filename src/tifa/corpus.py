@@ -610,9 +610,11 @@ def load_corpus(
     table["text"] = texts
     table["n_chars"] = [count_han(text_of_parts(t)) for t in texts]
     audit = pd.DataFrame(audit_rows, columns=AUDIT_COLUMNS).astype({"line": "Int64"})
-    problems_table = pd.DataFrame(problems, columns=["doc_id", "where", "problem"])
     for p in problems:
         log.info("%s: %s", p["where"], p["problem"])
+    base = f"{path if path.is_dir() else path.parent}{os.sep}"  # the table names files within the corpus: no machine paths in outputs
+    problems_table = pd.DataFrame(problems, columns=["doc_id", "where", "problem"])
+    problems_table["where"] = problems_table["where"].str.removeprefix(base)
     n_yearless = sum(p["problem"].startswith("no year") for p in problems)
     if n_yearless:
         log.warning("%d of %d documents have no year or date; they are kept (see corpus.problems)", n_yearless, len(table))
