@@ -11,11 +11,12 @@
 5. ``tifa study`` on the embedded seeds with cold caches: seconds, target < 30.
 
 Each study runs as a user runs it (the ``tifa`` command in a fresh process). Stage times of a
-study are read from papermill's record in the executed notebooks. Run: python bench/study.py
+study are read from papermill's record in the executed notebooks. Run: python bench/study.py [--repeat 3]
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 import os
@@ -24,8 +25,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from statistics import median
 
-from tifa import config, load_corpus
+from tifa import config
 from tifa.study import NOTEBOOKS
 
 
@@ -59,36 +61,63 @@ def _stages(out: Path, top: int = 6) -> list[str]:
     return [f"  {s:6.1f} s  {name}: {line}" for s, name, line in sorted(cells, reverse=True)[:top]]
 
 
+# plain jieba in a fresh process, dictionary loading included (as the study's own start-up is)
+_JIEBA = """
+import logging, sys, time
+import jieba
+from tifa import config
+jieba.setLogLevel(logging.WARNING)
+texts = list(load_corpus(config.GOV_REPORTS_JSONL, text_field="content", progress=False).docs["text"])
+start = time.perf_counter()
+for text in texts:
+    jieba.lcut(text)
+print(time.perf_counter() - start, sum(map(len, texts)))
+"""
+
+
+def _jieba() -> tuple[float, int]:
+    done = subprocess.run([sys.executable, "-c", _JIEBA], check=True, capture_output=True, text=True)
+    seconds, chars = done.stdout.split()
+    return float(seconds), int(chars)
+
+
+def _spread(values: list[float]) -> str:
+    return f" (median of {len(values)}: {', '.join(f'{v:.1f}' for v in values)})" if len(values) > 1 else ""
+
+
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each measurement (medians are printed; a shared machine varies by 20%%)")
+    repeat = parser.parse_args().repeat
     logging.getLogger("tifa").setLevel(logging.ERROR)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        seeds = _study(tmp / "seeds", tmp / "cache-seeds")
-        print(f"seeds study, cold caches: {seeds:.1f} s (target < 30 s)")
-        print("\n".join(_stages(tmp / "seeds")))
+        seeds = [_study(tmp / f"seeds{i}", tmp / f"cache-seeds{i}") for i in range(repeat)]
+        print(f"seeds study, cold caches: {median(seeds):.1f} s (target < 30 s){_spread(seeds)}")
+        print("\n".join(_stages(tmp / "seeds0")))
         if not config.GOV_REPORTS_JSONL.is_file():
             print(f"national study skipped: {config.GOV_REPORTS_JSONL} is absent", file=sys.stderr)
             return 0
-        import jieba
-
-        jieba.setLogLevel(logging.WARNING)
-        texts = list(load_corpus(config.GOV_REPORTS_JSONL, text_field="content", progress=False).docs["text"])
-        start = time.perf_counter()
-        for text in texts:
-            jieba.lcut(text)
-        reference = time.perf_counter() - start
-        print(f"plain jieba.lcut on the national reports ({sum(map(len, texts)) / 1e6:.2f} M characters): {reference:.1f} s")
         args = ("--corpus", str(config.GOV_REPORTS_JSONL), "--text-field", "content")
-        cold = _study(tmp / "national", tmp / "cache", *args)
-        print(f"national study, cold caches: {cold:.1f} s = {cold / reference:.1f} x jieba (target <= 10 x)")
-        print("\n".join(_stages(tmp / "national")))
-        print(f"  largest process of the cold national study: {PEAKS['national']:.0f} MB peak RSS")
-        warm = _study(tmp / "national-warm", tmp / "cache", *args)
-        print(f"national study, warm caches: {warm:.1f} s = {warm / reference:.1f} x jieba (target <= 3 x)")
-        params = tmp / "params.yaml"
-        params.write_text("top_terms: 12\n", encoding="utf-8")
-        changed = _study(tmp / "national-changed", tmp / "cache", *args, "--params", str(params))
-        print(f"national study, one parameter changed (notebooks run again): {changed:.1f} s = {changed / reference:.1f} x jieba")
+        references, colds, warms, changes = [], [], [], []
+        for i in range(repeat):
+            reference, chars = _jieba()
+            references.append(reference)
+            colds.append(_study(tmp / f"national{i}", tmp / f"cache{i}", *args))
+            warms.append(_study(tmp / f"national-warm{i}", tmp / f"cache{i}", *args))
+            params = tmp / "params.yaml"
+            params.write_text("top_terms: 12\n", encoding="utf-8")
+            changes.append(_study(tmp / f"national-changed{i}", tmp / f"cache{i}", *args, "--params", str(params)))
+        reference = median(references)
+        print(f"plain jieba.lcut on the national reports ({chars / 1e6:.2f} M characters, fresh process): {reference:.1f} s{_spread(references)}")
+        ratios = [c / r for c, r in zip(colds, references)]
+        print(f"national study, cold caches: {median(colds):.1f} s = {median(ratios):.1f} x jieba (target <= 10 x){_spread(ratios)}")
+        print("\n".join(_stages(tmp / "national0")))
+        print(f"  largest process of the cold national study: {PEAKS['national0']:.0f} MB peak RSS")
+        ratios = [w / r for w, r in zip(warms, references)]
+        print(f"national study, warm caches (notebooks restored): {median(warms):.1f} s = {median(ratios):.1f} x jieba (target <= 3 x){_spread(ratios)}")
+        ratios = [c / r for c, r in zip(changes, references)]
+        print(f"national study, one parameter changed (notebooks run again): {median(changes):.1f} s = {median(ratios):.1f} x jieba{_spread(ratios)}")
     return 0
 
 
