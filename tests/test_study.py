@@ -1,6 +1,7 @@
 """The study as a build: registry, figure regression, byte-stable PDFs, tables, provenance, HTML report."""
 
 import csv
+import io
 import json
 import os
 import re
@@ -250,7 +251,7 @@ def test_params_file_sets_only_the_keys_it_names_and_refuses_unknown_ones(tmp_pa
         load_params(path)
 
 
-def test_study_saves_only_registered_figures_and_clears_stale_outputs(tmp_path):
+def test_study_saves_only_registered_figures_and_clears_stale_outputs(tmp_path, monkeypatch):
     import matplotlib.pyplot as plt
 
     from tifa.study import _clear_outputs
@@ -259,8 +260,15 @@ def test_study_saves_only_registered_figures_and_clears_stale_outputs(tmp_path):
     fig, _ = plt.subplots()
     with pytest.raises(InputError, match="not registered"):
         study.save(fig, "made_up_figure")
-    names = study.save([fig, plt.subplots()[0]], "topic_top_terms")
+    shown = []
+    monkeypatch.setattr("IPython.get_ipython", lambda: object())  # as in a notebook
+    monkeypatch.setattr("IPython.display.display", shown.append)
+    second = plt.figure(figsize=(3, 2))
+    names = study.save([fig, second], "topic_top_terms")
     assert names == ["topic_top_terms_p1.pdf", "topic_top_terms_p1.png", "topic_top_terms_p2.pdf", "topic_top_terms_p2.png"]
+    assert plt.get_fignums() == [], "saved figures are closed, not drawn once more by the notebook"
+    with Image.open(tmp_path / "topic_top_terms_p2.png") as saved, Image.open(io.BytesIO(shown[1].data)) as seen:
+        assert len(shown) == 2 and seen.size == (-(-saved.size[0] // 3), -(-saved.size[1] // 3)), "each page shown from its PNG, at screen resolution"
     (tmp_path / "tables").mkdir(exist_ok=True)
     (tmp_path / "tables" / "old.csv").write_text("x\n", encoding="utf-8")
     (tmp_path / "notes.txt").write_text("mine\n", encoding="utf-8")
