@@ -65,7 +65,7 @@ def _stages(out: Path, top: int = 6) -> list[str]:
 _JIEBA = """
 import logging, sys, time
 import jieba
-from tifa import config
+from tifa import config, load_corpus
 jieba.setLogLevel(logging.WARNING)
 texts = list(load_corpus(config.GOV_REPORTS_JSONL, text_field="content", progress=False).docs["text"])
 start = time.perf_counter()
