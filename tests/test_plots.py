@@ -228,3 +228,26 @@ def test_font_subset_keeps_the_glyphs_it_needs_and_falls_back_for_the_rest(tmp_p
     pdf = tmp_path / "x.pdf"
     fig.savefig(pdf)
     assert pdf.read_bytes().count(b"/FontFile2") == 2, "both fonts embedded"
+
+
+def test_processes_that_need_the_same_font_cut_make_it_once(tmp_path, monkeypatch):
+    import threading
+    import time
+
+    from tifa.figures import style
+
+    cuts = []
+
+    def slow_cut(font, han, out):
+        cuts.append(out.name)
+        time.sleep(0.3)  # long enough for the other caller to arrive while the cut is made
+        out.write_bytes(b"cut")
+
+    monkeypatch.setattr(style, "_cut", slow_cut)
+    results = []
+    callers = [threading.Thread(target=lambda: results.append(style.font_subset(plots.default_font_path(), "党政同责", cache_dir=tmp_path))) for _ in range(2)]
+    for caller in callers:
+        caller.start()
+    for caller in callers:
+        caller.join()
+    assert len(cuts) == 1 and len(results) == 2 and results[0] == results[1] and results[0].read_bytes() == b"cut"

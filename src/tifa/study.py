@@ -523,19 +523,26 @@ def run_study(
     restored = {name for name in notebooks if runs is not None and _restore_notebook(runs, keys[name], executed_dir / f"{name}.ipynb", figures_dir, parameters)}
     # the longest notebooks first, so that two processes finish together
     ordered = sorted((n for n in notebooks if n not in restored), key=lambda name: NOTEBOOK_COST.get(name, 0), reverse=True)
-    if ordered:  # fill the caches every notebook reads, once, before they run side by side
-        with ProcessPoolExecutor(1) as side:
-            font = side.submit(_cut_font, study.characters())  # the CJK font cut to the study's characters …
-            tokens(loaded, Segmenter())  # … while the corpus is segmented
+    side = ProcessPoolExecutor(1) if ordered else None
+    try:
+        # the CJK font is cut to the study's characters in a side process while the corpus is segmented and
+        # the notebooks start; a notebook that draws before the cut is done waits for it (a lock), not cuts it again
+        font = side.submit(_cut_font, study.characters()) if side is not None else None
+        if ordered:
+            tokens(loaded, Segmenter())  # fills the token cache every notebook reads
+        jobs = [(config.NOTEBOOKS_DIR / f"{name}.ipynb", executed_dir / f"{name}.ipynb", parameters) for name in ordered]
+        if n_jobs > 1 and len(jobs) > 1:
+            workers = min(n_jobs, len(jobs))
+            with ProcessPoolExecutor(workers, initializer=limit_threads, initargs=(max(1, (os.cpu_count() or 1) // workers),)) as pool:
+                list(pool.map(_execute_notebook, *zip(*jobs)))
+        else:
+            for job in jobs:
+                _execute_notebook(*job)
+        if font is not None:
             font.result()
-    jobs = [(config.NOTEBOOKS_DIR / f"{name}.ipynb", executed_dir / f"{name}.ipynb", parameters) for name in ordered]
-    if n_jobs > 1 and len(jobs) > 1:
-        workers = min(n_jobs, len(jobs))
-        with ProcessPoolExecutor(workers, initializer=limit_threads, initargs=(max(1, (os.cpu_count() or 1) // workers),)) as pool:
-            list(pool.map(_execute_notebook, *zip(*jobs)))
-    else:
-        for job in jobs:
-            _execute_notebook(*job)
+    finally:
+        if side is not None:
+            side.shutdown()
     for name in ordered if runs is not None else ():
         files = {f"figures/{rel}": figures_dir / rel for rel in notebook_outputs(figures_dir, name, group=study.group, docs=study.docs)}
         runs.put(keys[name], {"notebook.ipynb": executed_dir / f"{name}.ipynb", **files})

@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -77,8 +78,6 @@ def font_subset(font: str | Path, characters: str, *, cache_dir: str | Path | No
     font; the file is named by a hash of the font and the characters, and
     written without timestamps, so the same inputs give the same bytes.
     """
-    from fontTools import subset
-
     font = Path(font)
     han = sorted({c for c in characters if _LARGE_BLOCKS.match(c)})
     digest = hashlib.sha256(font.read_bytes())
@@ -86,6 +85,29 @@ def font_subset(font: str | Path, characters: str, *, cache_dir: str | Path | No
     out = Path(cache_dir or config.CACHE_DIR) / "fonts" / f"{font.stem}-{digest.hexdigest()[:16]}.ttf"
     if out.is_file():
         return out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with _waiting_lock(out.with_suffix(".lock")):  # processes that need the same cut wait for one to make it
+        if not out.is_file():
+            _cut(font, han, out)
+    return out
+
+
+@contextmanager
+def _waiting_lock(path: Path) -> Iterator[None]:
+    import fcntl
+
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _cut(font: Path, han: list[str], out: Path) -> None:
+    """Write the cut of ``font`` that keeps the glyphs outside the Han and Hangul blocks and those of ``han``."""
+    from fontTools import subset
+
     options = subset.Options(font_number=0, glyph_names=True, layout_features=["*"], name_IDs=["*"], name_languages=["*"], notdef_outline=True, hinting=True)
     options.drop_tables += ["FFTM"]
     loaded = subset.load_font(str(font), options)
@@ -99,11 +121,9 @@ def font_subset(font: str | Path, characters: str, *, cache_dir: str | Path | No
             record.string = family
         elif record.nameID == 6:
             record.string = family.replace(" ", "")
-    out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(f".{os.getpid()}.tmp")
     loaded.save(str(tmp))
     tmp.replace(out)
-    return out
 
 
 def current_font_path() -> Path:
