@@ -9,7 +9,9 @@ import pytest
 
 from tifa import config, load_corpus, runs
 from tifa.runs import RunCache, code_digest, corpus_digest, notebook_key
-from tifa.study import run_study
+from papermill.translators import translate_parameters
+
+from tifa.study import _python_literal, run_study
 
 NOTEBOOK = config.NOTEBOOKS_DIR / "00_corpus.ipynb"
 
@@ -123,6 +125,10 @@ def test_an_unchanged_notebook_is_restored_not_executed(tmp_path, monkeypatch):
     assert [c.outputs for c in restored.cells if c.cell_type == "code"][2:] == [c.outputs for c in executed.cells if c.cell_type == "code"][2:]
     injected = next(c.source for c in restored.cells if "injected-parameters" in c.metadata.get("tags", []))
     assert str(tmp_path / "second" / "figures") in injected and str(tmp_path / "first") not in injected, "this run's parameters"
+    assert injected == translate_parameters("python3", "python", {
+        "CORPUS": None, "TEXT_FIELD": "text", "ID_FIELD": "doc_id", "FIGURES_DIR": str(second.resolve()),
+        "PROCESSED": str((tmp_path / "second" / "processed").resolve()), "PARAMS": None}, "Parameters"), "written as papermill writes them"
+    assert _python_literal('C:\\语料\t"引号"') == translate_parameters("python3", "python", {"X": 'C:\\语料\t"引号"'}, "P").splitlines()[1].removeprefix("X = ")
     assert str(tmp_path / "first") not in json.dumps(restored.metadata)
 
     ran = []

@@ -523,26 +523,29 @@ def run_study(
     restored = {name for name in notebooks if runs is not None and _restore_notebook(runs, keys[name], executed_dir / f"{name}.ipynb", figures_dir, parameters)}
     # the longest notebooks first, so that two processes finish together
     ordered = sorted((n for n in notebooks if n not in restored), key=lambda name: NOTEBOOK_COST.get(name, 0), reverse=True)
-    side = ProcessPoolExecutor(1) if ordered else None
+    jobs = [(config.NOTEBOOKS_DIR / f"{name}.ipynb", executed_dir / f"{name}.ipynb", parameters) for name in ordered]
+    workers = min(n_jobs, len(jobs))
+    pool = ProcessPoolExecutor(workers, initializer=_notebook_worker, initargs=(max(1, (os.cpu_count() or 1) // workers),)) if workers > 1 else None
+    side = ProcessPoolExecutor(1) if jobs else None
     try:
+        if pool is not None:
+            pool.submit(int)  # start the workers now: they import papermill while the corpus is segmented
         # the CJK font is cut to the study's characters in a side process while the corpus is segmented and
         # the notebooks start; a notebook that draws before the cut is done waits for it (a lock), not cuts it again
         font = side.submit(_cut_font, study.characters()) if side is not None else None
-        if ordered:
+        if jobs:
             tokens(loaded, Segmenter())  # fills the token cache every notebook reads
-        jobs = [(config.NOTEBOOKS_DIR / f"{name}.ipynb", executed_dir / f"{name}.ipynb", parameters) for name in ordered]
-        if n_jobs > 1 and len(jobs) > 1:
-            workers = min(n_jobs, len(jobs))
-            with ProcessPoolExecutor(workers, initializer=limit_threads, initargs=(max(1, (os.cpu_count() or 1) // workers),)) as pool:
-                list(pool.map(_execute_notebook, *zip(*jobs)))
+        if pool is not None:
+            list(pool.map(_execute_notebook, *zip(*jobs)))
         else:
             for job in jobs:
                 _execute_notebook(*job)
         if font is not None:
             font.result()
     finally:
-        if side is not None:
-            side.shutdown()
+        for executor in (pool, side):
+            if executor is not None:
+                executor.shutdown()
     for name in ordered if runs is not None else ():
         files = {f"figures/{rel}": figures_dir / rel for rel in notebook_outputs(figures_dir, name, group=study.group, docs=study.docs)}
         runs.put(keys[name], {"notebook.ipynb": executed_dir / f"{name}.ipynb", **files})
@@ -596,23 +599,35 @@ def _cleaned_corpus(source: Path, key: str, runs, *, text_field: str, id_field: 
 
 
 def _restore_notebook(runs, key: str, target: Path, figures_dir: Path, parameters: dict) -> bool:
-    """Restore an executed notebook and its outputs from the run cache (its parameters set to this run's); ``False`` when not cached."""
-    import nbformat
-    from papermill.translators import translate_parameters
+    """Restore an executed notebook and its outputs from the run cache (its parameters set to this run's); ``False`` when not cached.
 
+    Only where outputs go can differ from the cached run (every other parameter is in the key), so the
+    lines of the injected parameters cell that set them are rewritten, as papermill writes them.
+    The notebook is plain JSON: reading it needs neither nbformat nor papermill (2 s of imports).
+    """
     entry = runs.get(key)
     if entry is None:
         return False
     runs.restore(entry, figures_dir, prefix="figures/")
-    notebook = nbformat.read(entry / "notebook.ipynb", as_version=4)
-    for cell in notebook.cells:
-        if "injected-parameters" in cell.metadata.get("tags", []):
-            cell.source = translate_parameters(notebook.metadata.get("kernelspec", {}).get("name"), "python", parameters, "Parameters")
-    notebook.metadata.papermill.update(parameters=parameters, input_path=str(config.NOTEBOOKS_DIR / target.name), output_path=str(target))
-    notebook.metadata["tifa"] = {"restored_from_run_cache": key}
-    nbformat.write(notebook, target)
+    notebook = json.loads((entry / "notebook.ipynb").read_text(encoding="utf-8"))
+    for cell in notebook["cells"]:
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            lines = "".join(cell["source"]).splitlines(keepends=True)
+            for name, value in parameters.items():
+                lines = [f"{name} = {_python_literal(value)}\n" if line.startswith(f"{name} = ") else line for line in lines]
+            cell["source"] = lines
+    notebook["metadata"]["papermill"].update(parameters=parameters, input_path=str(config.NOTEBOOKS_DIR / target.name), output_path=str(target))
+    notebook["metadata"]["tifa"] = {"restored_from_run_cache": key}
+    target.write_text(json.dumps(notebook, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     log.info("%s: inputs unchanged, restored from the run cache", target.stem)
     return True
+
+
+def _python_literal(value: object) -> str:
+    """A parameter value as papermill writes it in Python (strings escaped with unicode_escape, in double quotes)."""
+    if isinstance(value, str):
+        return '"' + value.encode("unicode_escape").decode("utf-8").replace('"', r'\"') + '"'
+    return repr(value)
 
 
 def _clear_outputs(figures_dir: Path) -> None:
@@ -620,6 +635,12 @@ def _clear_outputs(figures_dir: Path) -> None:
     for pattern in ("*.pdf", "*.png", "tables/*.csv", "tables/*.tex", "README.md", "provenance.json"):
         for path in figures_dir.glob(pattern):
             path.unlink()
+
+
+def _notebook_worker(threads: int) -> None:
+    """Start a process that executes notebooks: its kernels' thread limit, and papermill imported once."""
+    limit_threads(threads)
+    import papermill  # noqa: F401
 
 
 def _cut_font(characters: str) -> Path:
