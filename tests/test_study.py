@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 
+import pandas as pd
 import pytest
 from matplotlib.testing.compare import compare_images
 from PIL import Image
@@ -260,6 +261,8 @@ def test_study_saves_only_registered_figures_and_clears_stale_outputs(tmp_path, 
     fig, _ = plt.subplots()
     with pytest.raises(InputError, match="not registered"):
         study.save(fig, "made_up_figure")
+    with pytest.raises(InputError, match="not registered"):
+        study.save_table(pd.DataFrame({"x": [1]}), "made_up_table", caption="even with a caption of its own")
     shown = []
     monkeypatch.setattr("IPython.get_ipython", lambda: object())  # as in a notebook
     monkeypatch.setattr("IPython.display.display", shown.append)

@@ -334,8 +334,9 @@ class Study:
 
     def save_table(self, table: pd.DataFrame, name: str, *, caption: str | None = None, decimals: int = config.TABLE_DECIMALS) -> list[str]:
         """Write a registered table as ``tables/<name>.csv`` and ``tables/<name>.tex`` (caption from the registry)."""
+        registered = self.output(name)  # an unregistered name is refused, as for figures (the run cache restores what the registry lists)
         if caption is None:
-            caption = self.output(name).caption
+            caption = registered.caption
         return [p.name for p in save_table(table, self.name(name), out_dir=self.figures_dir / "tables", caption=caption, decimals=decimals)]
 
 
