@@ -90,8 +90,20 @@ class RunCache:
         path = self.entry(key)
         if not (path / "manifest.json").is_file():
             return None
+        try:
+            names = self.files(path)
+        except (OSError, ValueError):
+            names = None
+        if not isinstance(names, list) or not all(isinstance(n, str) and (path / n).is_file() for n in names):
+            self.discard(key, "has a broken manifest or misses a file it lists")
+            return None
         os.utime(path)  # recently used
         return path
+
+    def discard(self, key: str, why: str) -> None:
+        """Remove a damaged entry (saying why); the run it held is made again."""
+        log.warning("%s: the run cache entry %s; removed, the run is made again", self.entry(key), why)
+        shutil.rmtree(self.entry(key), ignore_errors=True)
 
     def put(self, key: str, files: dict[str, Path]) -> Path | None:
         """Store copies of ``files`` (name in the entry → source path); returns the entry, or ``None`` when the cache cannot be written."""

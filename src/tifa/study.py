@@ -588,10 +588,15 @@ def _cleaned_corpus(source: Path, key: str, runs, *, text_field: str, id_field: 
     """The corpus cleaned (or restored from the run cache) and written to ``out_dir``."""
     entry = runs.get(key) if runs is not None else None
     if entry is not None:
-        loaded = read_processed(entry)
-        loaded.source = display_path(source)
-        log.info("cleaned corpus restored from the run cache (%s unchanged)", source)
-    else:
+        try:
+            loaded = read_processed(entry)
+        except (OSError, ValueError) as exc:  # a damaged Parquet file is an ArrowInvalid, a ValueError
+            runs.discard(key, f"cannot be read ({exc})")
+            entry = None
+        else:
+            loaded.source = display_path(source)
+            log.info("cleaned corpus restored from the run cache (%s unchanged)", source)
+    if entry is None:
         loaded = load_corpus(source, text_field=text_field, id_field=id_field)
     written = write_processed(loaded, out_dir, corpus_path=source)
     if entry is None and runs is not None:
@@ -609,8 +614,14 @@ def _restore_notebook(runs, key: str, target: Path, figures_dir: Path, parameter
     entry = runs.get(key)
     if entry is None:
         return False
+    try:
+        notebook = json.loads((entry / "notebook.ipynb").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        notebook = str(exc)
+    if not (isinstance(notebook, dict) and isinstance(notebook.get("cells"), list) and isinstance(notebook.get("metadata", {}).get("papermill"), dict)):
+        runs.discard(key, f"holds no executed notebook ({str(notebook)[:80]})")
+        return False
     runs.restore(entry, figures_dir, prefix="figures/")
-    notebook = json.loads((entry / "notebook.ipynb").read_text(encoding="utf-8"))
     for cell in notebook["cells"]:
         if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
             lines = "".join(cell["source"]).splitlines(keepends=True)
