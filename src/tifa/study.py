@@ -667,7 +667,8 @@ def _execute_notebook(source: Path, target: Path, parameters: dict) -> None:
 
     log.info("executing %s", source.name)
     try:
-        papermill.execute_notebook(source, target, parameters=parameters, cwd=str(config.NOTEBOOKS_DIR), progress_bar=False)
+        papermill.execute_notebook(source, target, parameters=parameters, cwd=str(config.NOTEBOOKS_DIR), progress_bar=False,
+                                   request_save_on_cell_execute=False, shutdown_kernel="immediate")
     except PapermillExecutionError as exc:
         raise StudyError(f"{target}: notebook {source.stem} failed ({exc.ename}: {exc.evalue}). The executed copy shows where; fix the input and run again.") from None
 
