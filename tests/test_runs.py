@@ -105,7 +105,9 @@ def test_every_input_of_a_notebook_is_in_its_key(tmp_path, monkeypatch):
     code_digest.cache_clear()
 
 
-def test_an_unchanged_notebook_is_restored_not_executed(tmp_path, monkeypatch):
+def test_an_unchanged_notebook_is_restored_not_executed_and_a_damaged_one_made_again(tmp_path, monkeypatch, caplog):
+    from tifa.study import _execute_notebook as execute
+
     monkeypatch.setattr(config, "CACHE_DIR", tmp_path / "cache")
     first = run_study(out=tmp_path / "first", notebooks=("00_corpus",), n_jobs=1)
     stored = list((tmp_path / "cache" / runs.RUNS).glob("??/*/manifest.json"))
@@ -137,6 +139,20 @@ def test_an_unchanged_notebook_is_restored_not_executed(tmp_path, monkeypatch):
     run_study(out=tmp_path / "third", notebooks=("00_corpus",), n_jobs=1, cache=False)
     assert ran == ["00_corpus"], "cache=False executes"
 
+    # a damaged entry is removed with a warning and the run made again
+    monkeypatch.setattr("tifa.study._execute_notebook", execute)
+    entries = {p.parent: json.loads(p.read_text(encoding="utf-8")) for p in (tmp_path / "cache" / runs.RUNS).glob("??/*/manifest.json")}
+    notebook_entry = next(e for e, names in entries.items() if "notebook.ipynb" in names)
+    corpus_entry = next(e for e, names in entries.items() if "corpus.parquet" in names)
+    (corpus_entry / "corpus.parquet").write_bytes(b"PAR1 cut short")
+    (notebook_entry / "notebook.ipynb").write_text('{"cells": "not a list"}', encoding="utf-8")
+    fourth = run_study(out=tmp_path / "fourth", notebooks=("00_corpus",), n_jobs=1)
+    assert caplog.text.count("removed, the run is made again") == 2
+    assert _files(fourth) == _files(first), "made again: the same bytes"
+    figure = next(n for n in json.loads((notebook_entry / "manifest.json").read_text(encoding="utf-8")) if n.endswith(".png"))
+    (notebook_entry / figure).unlink()
+    assert RunCache().get(notebook_entry.name) is None and not notebook_entry.exists(), "a listed file missing: no entry"
+
 
 def test_side_by_side_kernels_get_their_share_of_threads_unless_the_user_chose(monkeypatch):
     from tifa.study import THREAD_VARIABLES, limit_threads
@@ -147,19 +163,3 @@ def test_side_by_side_kernels_get_their_share_of_threads_unless_the_user_chose(m
     monkeypatch.setenv("OMP_NUM_THREADS", "3")
     limit_threads(1)
     assert [os.environ[name] for name in THREAD_VARIABLES] == ["3", "1", "1"]
-
-
-def test_a_damaged_entry_is_removed_and_the_run_made_again(tmp_path, monkeypatch, caplog):
-    monkeypatch.setattr(config, "CACHE_DIR", tmp_path / "cache")
-    first = run_study(out=tmp_path / "first", notebooks=("00_corpus",), n_jobs=1)
-    entries = {p.parent: json.loads(p.read_text(encoding="utf-8")) for p in (tmp_path / "cache" / runs.RUNS).glob("??/*/manifest.json")}
-    notebook_entry = next(e for e, names in entries.items() if "notebook.ipynb" in names)
-    corpus_entry = next(e for e, names in entries.items() if "corpus.parquet" in names)
-    (corpus_entry / "corpus.parquet").write_bytes(b"PAR1 cut short")
-    (notebook_entry / "notebook.ipynb").write_text('{"cells": "not a list"}', encoding="utf-8")
-    second = run_study(out=tmp_path / "second", notebooks=("00_corpus",), n_jobs=1)
-    assert caplog.text.count("removed, the run is made again") == 2
-    assert _files(second) == _files(first), "made again: the same bytes"
-    figure = next(n for n in json.loads((notebook_entry / "manifest.json").read_text(encoding="utf-8")) if n.endswith(".png"))
-    (notebook_entry / figure).unlink()
-    assert RunCache().get(notebook_entry.name) is None and not notebook_entry.exists(), "a listed file missing: no entry"
