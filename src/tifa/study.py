@@ -26,6 +26,7 @@ from tifa import config
 from tifa.corpus import Corpus, check_source, display_path, load_corpus, read_processed, write_processed
 from tifa.errors import InputError, MissingFileError, StudyError
 from tifa.files import read_yaml
+from tifa.runs import file_digest
 
 log = logging.getLogger(__name__)
 
@@ -318,9 +319,9 @@ class Study:
 
         ``figure`` is a Figure, Axes, or a list of Figures (pages: ``<name>_p1``, ``<name>_p2`` …).
         """
-        from tifa.figures import save_figure
-
         import matplotlib.pyplot as plt
+
+        from tifa.figures import save_figure
 
         self.output(name)
         figures = [f.figure if hasattr(f, "figure") and not hasattr(f, "savefig") else f for f in (figure if isinstance(figure, list) else [figure])]
@@ -409,10 +410,6 @@ def save_table(table: pd.DataFrame, name: str, *, out_dir: str | Path, caption: 
 # --- provenance ----------------------------------------------------------------------------
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def corpus_files(corpus_path: str | Path | None = None) -> list[Path]:
     """The input files of a corpus: metadata.csv and the texts it lists, or the one JSONL/CSV/Parquet file."""
     path = check_source(corpus_path if corpus_path is not None else config.DATA_DIR)
@@ -444,10 +441,10 @@ def provenance(corpus_path: str | Path | None = None, *, text_field: str = "text
         "tifa": version("tifa"),
         "python": platform.python_version(),
         "libraries": {name: version(name) for name in KEY_LIBRARIES},
-        "corpus": {rel(p): _sha256(p) for p in corpus_files(corpus_path)},
+        "corpus": {rel(p): file_digest(p) for p in corpus_files(corpus_path)},
         "corpus_fields": {"text_field": text_field, "id_field": id_field},
         "study_params": load_params() if params is None else params,
-        "lexicons": {p.name: _sha256(p) for p in lexicons},
+        "lexicons": {p.name: file_digest(p) for p in lexicons},
         "user_dictionary": {"words": len(user_dictionary()), "sha256": hashlib.sha256(words).hexdigest()},
         "random_seeds": {"random_state": config.RANDOM_STATE, "topic_seeds": list(config.TOPIC_SEEDS), "bootstrap_draws": config.TOPIC_BOOTSTRAP},
     }

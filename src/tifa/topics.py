@@ -270,15 +270,12 @@ def select_k(
     """
     from joblib import Parallel, delayed
 
-    tasks = [(k, seed) for k in ks for seed in seeds]
-    fits = Parallel(n_jobs=n_jobs)(delayed(_grid_fit)(units, k, method, seed, n, seed == seeds[0], fit_options) for k, seed in tasks)
-    by_k: dict[int, list] = {}
-    for (k, _), fit in zip(tasks, fits):
-        by_k.setdefault(k, []).append(fit)
+    fits = Parallel(n_jobs=n_jobs)(delayed(_grid_fit)(units, k, method, seed, n, i == 0, fit_options) for k in ks for i, seed in enumerate(seeds))
     rows = []
-    for k in ks:
-        (_, npmi, umass, perplexity), *_ = by_k[k]
-        rows.append((method, k, npmi, umass, perplexity, _stability([terms for terms, *_ in by_k[k]])))
+    for j, k in enumerate(ks):  # the fits of K, in seed order
+        fits_of_k = fits[j * len(seeds) : (j + 1) * len(seeds)]
+        _, npmi, umass, perplexity = fits_of_k[0]
+        rows.append((method, k, npmi, umass, perplexity, _stability([terms for terms, *_ in fits_of_k])))
     return pd.DataFrame(rows, columns=["method", "k", "npmi", "umass", "perplexity", "stability"])
 
 
