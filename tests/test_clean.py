@@ -5,7 +5,6 @@ import pytest
 from tifa import clean
 from tifa.clean import (
     clean_text,
-    count_han,
     load_boilerplate_rules,
     make_pipeline,
     make_remove_boilerplate,
@@ -14,15 +13,16 @@ from tifa.clean import (
     make_to_simplified,
     normalize_newlines,
     normalize_width,
-    paragraph_structure,
     remove_invisible,
     remove_spans,
     repair_line_breaks,
     rule_matches,
-    split_sentences,
     strip_pinyin,
     tidy_whitespace,
 )
+
+from tifa import text
+from tifa.text import count_han, paragraph_structure, split_sentences
 
 from .conftest import BODY_SENTENCES, BOILERPLATE_LINES, QINGHAI
 
@@ -102,7 +102,7 @@ def test_every_han_block_counts(char):
 def test_one_han_class_for_the_package():
     from tifa import slogans
 
-    assert slogans.HAN is clean.HAN
+    assert slogans.HAN is text.HAN
     assert count_han("〇ー々ＡA１") == 0
     assert slogans.DISCOVERY_PATTERNS["quoted"].search("要防止“𠮷𠀀两张皮”现象").group(1) == "𠮷𠀀两张皮"
 
@@ -315,7 +315,7 @@ def test_duplicate_paragraphs_removed_and_reported():
 def test_differing_characters_and_paragraphs():
     assert clean._n_differing("abc", "abd e") == 1 + 2, "one changed character and two more"
     assert clean._n_differing("黨政", "党政") == 1
-    assert clean.split_paragraphs("甲\n\n乙\n  \n丙") == ["甲", "乙", "丙"]
+    assert text.split_paragraphs("甲\n\n乙\n  \n丙") == ["甲", "乙", "丙"]
 
 
 def test_tidy_whitespace():

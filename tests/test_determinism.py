@@ -12,8 +12,7 @@ import pandas as pd
 import pytest
 
 from tifa import config
-from tifa.stats import sort_table
-from tifa.study import format_table
+from tifa.util.tables import format_table, sort_table
 
 # numpy's dispatch and OpenBLAS's kernels switched down to the x86-64 baseline (what an older laptop runs)
 LOW = {"NPY_DISABLE_CPU_FEATURES": "AVX512_SPR AVX512_ICL X86_V4 X86_V3", "OPENBLAS_CORETYPE": "Nehalem", "OPENBLAS_NUM_THREADS": "1"}
@@ -24,7 +23,7 @@ ANALYSES = """
 import sys
 from tifa import load_corpus
 from tifa.stats import build_dfm, cluster_documents, textstat_frequency, textstat_keyness, textstat_simil
-from tifa.study import format_table
+from tifa.util.tables import format_table
 from tifa.tokens import tokens
 from tifa.topics import fit_topics, topic_prevalence, topic_units
 

@@ -5,7 +5,7 @@ import re
 
 import numpy as np
 
-from tifa.clean import count_han
+from tifa.text import count_han
 
 
 def test_records_and_year_less_resolutions_reported(gov_reports):
@@ -104,7 +104,7 @@ def test_genre_stopwords_follow_their_rule(gov_reports):
 
     from tifa import config
     from tifa.corpus import Corpus
-    from tifa.files import read_lines
+    from tifa.util.files import read_lines
     from tifa.stats import build_dfm, dispersion_dp_norm
     from tifa.tokens import TokenFilter, tokens
 

@@ -11,10 +11,11 @@ import pytest
 
 import tifa
 from tifa import CorpusError, InputError, TifaError, config, load_corpus, read_processed, write_processed
-from tifa.clean import count_han, load_boilerplate_rules
+from tifa.clean import load_boilerplate_rules
+from tifa.text import count_han
 from tifa.cli import main
 from tifa.errors import OutputError
-from tifa.files import read_yaml
+from tifa.util.files import read_yaml
 from tifa.lexicon import load_slogans
 from tifa.places import place_label
 from tifa.slogans import kwic

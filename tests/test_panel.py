@@ -17,18 +17,10 @@ import pytest
 from tifa import load_corpus
 from tifa.cli import main
 from tifa.errors import InputError
-from tifa.panel import (
-    adoption_curves,
-    adoption_events,
-    choose_effects,
-    poisson_interval,
-    slogan_adoption,
-    slogan_model,
-    slogan_panel,
-    stata_names,
-    widespread_slogans,
-    write_table,
-)
+from tifa.adoption import adoption_curves, adoption_events, slogan_adoption
+from tifa.export import stata_names, write_table
+from tifa.models import choose_effects, slogan_model
+from tifa.panel import poisson_interval, slogan_panel, widespread_slogans
 from tifa.slogans import SloganMatcher
 
 SENTENCES = {  # each matches exactly its own entry once (checked below)

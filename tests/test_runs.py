@@ -5,7 +5,6 @@ import os
 import shutil
 
 import nbformat
-import pytest
 
 from tifa import config, load_corpus, runs
 from tifa.runs import RunCache, code_digest, corpus_digest, notebook_key

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tifa import config, load_corpus
-from tifa.clean import count_han, split_paragraphs
+from tifa.text import count_han, split_paragraphs
 from tifa.slogans import count_slogans
 from tifa.tokens import tokens
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from tifa import load_corpus
-from tifa.clean import count_han
+from tifa.text import count_han
 from tifa.slogans import (
     SloganMatcher,
     anachronisms,

@@ -10,7 +10,7 @@ from scipy import sparse
 from tifa.stats import DFM, dfm_group, dfm_trim, dispersion_dp, dispersion_dp_norm, keyness_table, textstat_frequency, textstat_keyness, textstat_simil, textstat_tfidf
 
 
-from tifa.stats import DFM, build_dfm, cluster_documents, dfm_group, dfm_trim, dispersion_dp, keyness_table, textstat_frequency, textstat_keyness, textstat_simil, textstat_tfidf
+from tifa.stats import build_dfm, cluster_documents
 
 from .conftest import HUNAN
 

@@ -255,7 +255,7 @@ def test_topic_labels_by_number_are_rejected_with_the_file_named(units, tmp_path
 
 def test_every_shipped_label_names_a_topic_of_its_model(seeds, units, caplog):
     from tifa import config
-    from tifa.files import read_yaml
+    from tifa.util.files import read_yaml
 
     spec = read_yaml(config.TOPIC_LABELS_YAML, "topic labels")["corpora"]["data"]
     for name, entries in spec.items():

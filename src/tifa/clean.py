@@ -20,12 +20,21 @@ import numpy as np
 
 from tifa import config
 from tifa.errors import InputError
-from tifa.files import read_yaml
-
-# Han ideographs, for every regex of the package: CJK Unified Ideographs and Extension A,
-# compatibility ideographs, Extensions B-I and the compatibility supplement, Extensions G-H.
-HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f\U00030000-\U000323af"
-HAN_RE = re.compile(f"[{HAN}]")
+from tifa.text import (
+    APPENDIX_START,
+    CLOSING,
+    DELIVERY,
+    HAN,
+    HEADING_MARKERS,
+    HEADING_START,
+    SALUTATION,
+    SENTENCE,
+    SENTENCE_FINAL,
+    STARTS_PARAGRAPH,
+    WHITESPACE_RUN,
+    count_han,
+)
+from tifa.util.files import read_yaml
 
 
 @dataclass(frozen=True)
@@ -48,11 +57,6 @@ class Step:
 
     def __call__(self, text: str) -> str:
         return self.run(text)[0]
-
-
-def count_han(text: str) -> int:
-    """Number of Han (CJK ideograph) characters in ``text``."""
-    return len(HAN_RE.findall(text))
 
 
 def _line_number(text: str, pos: int) -> int:
@@ -338,46 +342,27 @@ def _repair_line_breaks(text: str) -> tuple[str, list[Edit]]:
 repair_line_breaks = Step("repair_line_breaks", _repair_line_breaks)
 
 
-_NUMERAL = "一二三四五六七八九十"
-# heading markers of the genre, by level: 第一部分 / 一、 / （一） / 1. / （1）
-HEADING_MARKERS = (
-    re.compile(rf"^第[{_NUMERAL}]{{1,3}}(?:部分|章|篇)"),
-    re.compile(rf"^[{_NUMERAL}]{{1,3}}[、.．](?![{_NUMERAL}])"),
-    re.compile(rf"^[（(][{_NUMERAL}]{{1,3}}[)）]"),
-    re.compile(r"^\d{1,2}[.．、](?![\d%％])"),
-    re.compile(r"^[（(]\d{1,2}[)）]"),
-)
-_HEADING_START = "|".join(m.pattern[1:] for m in HEADING_MARKERS)
-_APPENDIX_START = r"(?:名词解释|附件\s*\d*|附录|附表|注释)(?=[\s:：\d（(一]|$)"
-_SALUTATION = r"各位代表[：:！!]"
-_SENTENCE_FINAL = "。！？!?"
-_CLOSING = "”’\"」』"
-_DELIVERY = re.compile(rf"(?:——|[（(])\s*\d{{4}}年[^{_SENTENCE_FINAL}\n]{{2,80}}?会议上[)）]?")
-_STARTS_PARAGRAPH = re.compile(rf"(?:{_HEADING_START}|{_APPENDIX_START}|{_SALUTATION})")
-_WHITESPACE_RUN = re.compile(r"\s+")
-
-
 def _split_line(line: str, max_chars: int, sentences: int) -> tuple[list[str], list[str]]:
     """Paragraphs of one over-long line and the reason of each split (see :func:`make_split_paragraphs`)."""
     # 1. inside the text: before headings, appendices and salutations that follow a sentence end; around delivery lines
     cuts = {m.start() for m in _INNER_BREAK.finditer(line)} | {m.end() for m in _APPENDIX_THEN_HEADING.finditer(line)}
-    cuts |= {b for m in _DELIVERY.finditer(line) for b in (m.start(), m.end())}
+    cuts |= {b for m in DELIVERY.finditer(line) for b in (m.start(), m.end())}
     cuts = sorted(c for c in cuts if 0 < c < len(line))
     pieces = [line[a:b] for a, b in zip([0, *cuts], [*cuts, len(line)])]
     reasons = ["heading, appendix, salutation or delivery line"] * len(cuts)
     # 2. at spaces: after a sentence end, before a heading / appendix / salutation, after a short heading
     parts: list[str] = []
     for piece in pieces:
-        segments = [seg for seg in _WHITESPACE_RUN.split(piece) if seg]
+        segments = [seg for seg in WHITESPACE_RUN.split(piece) if seg]
         if not segments:
             parts.append(piece)
             continue
         parts.append(segments[0])
         for seg in segments[1:]:
             prev = parts[-1]
-            if prev.endswith(tuple(_SENTENCE_FINAL + _CLOSING)):
+            if prev.endswith(tuple(SENTENCE_FINAL + CLOSING)):
                 reasons.append("space after a sentence")
-            elif _STARTS_PARAGRAPH.match(seg):
+            elif STARTS_PARAGRAPH.match(seg):
                 reasons.append("space before a heading, appendix or salutation")
             elif any(m.match(prev) for m in HEADING_MARKERS) and len(prev) <= config.HEADING_MAX_CHARS:
                 reasons.append("space after a heading")
@@ -388,7 +373,7 @@ def _split_line(line: str, max_chars: int, sentences: int) -> tuple[list[str], l
     # 3. what is still over-long is cut into chunks of ``sentences`` sentences
     final: list[str] = []
     for part in parts:
-        spans = _SENTENCE.findall(part)
+        spans = SENTENCE.findall(part)
         if len(part) > max_chars and "".join(spans) == part and len(spans) > sentences:
             chunks = ["".join(spans[i : i + sentences]) for i in range(0, len(spans), sentences)]
             reasons.extend(LONG_PARAGRAPH for _ in chunks[1:])
@@ -399,10 +384,10 @@ def _split_line(line: str, max_chars: int, sentences: int) -> tuple[list[str], l
 
 
 _INNER_BREAK = re.compile(
-    rf"(?<=[{_SENTENCE_FINAL}{_CLOSING}])(?=(?:{_HEADING_START}|{_APPENDIX_START}|{_SALUTATION}))"
-    rf"|(?<=[^{_SENTENCE_FINAL}\s])(?={_SALUTATION})|(?<={_SALUTATION})"
+    rf"(?<=[{SENTENCE_FINAL}{CLOSING}])(?=(?:{HEADING_START}|{APPENDIX_START}|{SALUTATION}))"
+    rf"|(?<=[^{SENTENCE_FINAL}\s])(?={SALUTATION})|(?<={SALUTATION})"
 )
-_APPENDIX_THEN_HEADING = re.compile(rf"(?<=[{_SENTENCE_FINAL}{_CLOSING}\s])(?:名词解释|附件|附录|注释)[:：]?(?=(?:{_HEADING_START}))")
+_APPENDIX_THEN_HEADING = re.compile(rf"(?<=[{SENTENCE_FINAL}{CLOSING}\s])(?:名词解释|附件|附录|注释)[:：]?(?=(?:{HEADING_START}))")
 
 
 LONG_PARAGRAPH = "long paragraph cut at sentence ends"
@@ -534,73 +519,3 @@ def clean_text(text: str, steps: Iterable[Step] | None = None) -> CleanResult:
     return CleanResult(text, audit)
 
 
-_SENTENCE = re.compile(r"[^。！？!?…]+(?:[。！？!?]+|…+)?[”’\"」』)）]*|[。！？!?…]+")
-
-
-def split_paragraphs(text: str) -> list[str]:
-    """Paragraphs of a cleaned text (one per line)."""
-    return [p for p in text.split("\n") if p.strip()]
-
-
-def split_sentences(paragraph: str) -> list[str]:
-    """Sentences of a paragraph, ending at 。！？!? or …… (closing quotes stay with the sentence)."""
-    return [s.strip() for s in _SENTENCE.findall(paragraph) if s.strip()]
-
-
-# --- structure: parts and sections of paragraphs ------------------------------------
-
-PARTS = ("front", "body", "appendix")
-_APPENDIX_HEADING = re.compile(rf"^{_APPENDIX_START}")
-_FRONT_STOP = re.compile(rf"[{_SENTENCE_FINAL}]|^(?:{_SALUTATION}|各位代表|同志们)")
-
-
-@dataclass(frozen=True)
-class Unit:
-    """Where a paragraph stands in its document: ``part`` (front, body, appendix) and ``section`` (heading path)."""
-
-    part: str
-    section: str
-
-
-def heading_of(paragraph: str) -> tuple[int, str] | None:
-    """``(level, heading)`` when the paragraph opens with a heading marker (``一、…``, ``（一）…``), else ``None``.
-
-    The heading runs to the first sentence end, colon or space (``（一）着力扩大国内需求。推动…``
-    gives ``（一）着力扩大国内需求``), cut to ``config.HEADING_MAX_CHARS`` characters.
-    """
-    for level, marker in enumerate(HEADING_MARKERS):
-        if marker.match(paragraph):
-            head = re.split(rf"[{_SENTENCE_FINAL}；;：:\s]", paragraph, maxsplit=1)[0]
-            if len(head) > config.HEADING_MAX_CHARS:
-                head = head[: config.HEADING_MAX_CHARS] + "…"
-            return level, head
-    return None
-
-
-def paragraph_structure(paragraphs: Sequence[str]) -> list[Unit]:
-    """Part and section of each paragraph of one cleaned document.
-
-    ``front``: the leading paragraphs before the text begins, each short
-    (≤ ``config.FRONT_MAX_CHARS``), without a sentence end, not a heading nor a
-    salutation: title, delivery line (``——2024年1月…会议上``), speaker (``省长 某某``).
-    ``appendix``: from an appendix heading (``名词解释``, ``附件``, ``附录``,
-    ``注释``) after the body began, to the end. ``body``: the rest. ``section``
-    is the path of headings above a paragraph (``一、2023年工作回顾 > （二）…``),
-    one per level (``第一部分`` > ``一、`` > ``（一）`` > ``1.`` > ``（1）``).
-    """
-    units: list[Unit] = []
-    path: dict[int, str] = {}
-    part = "front"
-    for paragraph in paragraphs:
-        text = paragraph.strip()
-        heading = heading_of(text)
-        if part == "front" and (heading or len(text) > config.FRONT_MAX_CHARS or _FRONT_STOP.search(text)):
-            part = "body"
-        if part == "body" and _APPENDIX_HEADING.match(text):
-            part, path = "appendix", {-1: re.split(rf"[{_SENTENCE_FINAL}：:\s]", text, maxsplit=1)[0][: config.HEADING_MAX_CHARS]}
-        elif heading is not None and part != "front":
-            level, head = heading
-            path = {k: v for k, v in path.items() if k < level}
-            path[level] = head
-        units.append(Unit(part, " > ".join(path[k] for k in sorted(path))))
-    return units

@@ -241,7 +241,7 @@ def cmd_provenance(args: argparse.Namespace) -> int:
 
 def _emit_or_write(table: pd.DataFrame, args: argparse.Namespace, title: str) -> None:
     """Print ``table`` (table, csv) or write it to ``--output`` (csv, parquet, dta)."""
-    from tifa.panel import write_table
+    from tifa.export import write_table
 
     if args.output:
         path = write_table(table, args.output, format=None if args.format == "table" else args.format, title=title)
@@ -266,7 +266,7 @@ def cmd_panel(args: argparse.Namespace) -> int:
 
 
 def cmd_adoption(args: argparse.Namespace) -> int:
-    from tifa.panel import adoption_events, slogan_adoption
+    from tifa.adoption import adoption_events, slogan_adoption
 
     table = slogan_adoption(_load(args), by=args.by, time=args.time, central=args.central, slogans=args.slogans, central_text_field=args.central_text_field)
     if args.events:

@@ -29,7 +29,8 @@ import pandas as pd
 from tqdm import tqdm
 
 from tifa import config
-from tifa.clean import HAN_RE, LONG_PARAGRAPH, PARTS, Step, clean_text, count_han, default_pipeline, paragraph_structure, split_paragraphs, split_sentences
+from tifa.clean import LONG_PARAGRAPH, Step, clean_text, default_pipeline
+from tifa.text import HAN_RE, PARTS, count_han, paragraph_structure, split_paragraphs, split_sentences
 from tifa.errors import CorpusError, InputError, MissingFileError, OutputError
 
 log = logging.getLogger(__name__)

@@ -34,7 +34,7 @@ from tifa import config
 from tifa.corpus import check_parts
 from tifa.errors import InputError
 from tifa.slogans import Slogan, SloganMatcher, lexicon_table, slogan_count_table
-from tifa.stats import DFM
+from tifa.dfm import DFM
 from tifa.store import Partition, Store, open_store
 from tifa.tokens import Segmenter, TokenFilter
 
@@ -293,7 +293,7 @@ def partition_slogans(partition: Partition, slogans: tuple[Slogan, ...], parts: 
 
     ``parts=None`` counts the whole cleaned text (as :func:`tifa.panel.slogan_dfm`); otherwise the paragraphs of ``parts`` (as :func:`tifa.slogans.count_slogans`).
     """
-    from tifa.clean import count_han
+    from tifa.text import count_han
     from tifa.corpus import text_of_parts
 
     matcher = _matcher(slogans)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tifa import config
 from tifa.errors import InputError
-from tifa.files import read_lines, read_yaml
+from tifa.util.files import read_lines, read_yaml
 
 SLOGAN_CATEGORIES = ("party_discipline", "ideology", "environmental_governance", "economy", "governance")
 _REQUIRED = ("id", "zh", "en", "category", "patterns", "first_used", "first_used_precision", "source")

@@ -14,7 +14,6 @@ to run, so a restored notebook is what running it again would give.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -27,22 +26,13 @@ from importlib.metadata import distributions
 from pathlib import Path
 
 from tifa import config
+from tifa.util.hashing import digest, file_digest
 
 log = logging.getLogger(__name__)
 
 RUNS = "runs"  # folder under the cache folder
 MAX_ENTRIES = 60  # cached notebook runs and corpora kept; the least recently used beyond this are removed
 PLACE_ENV = ("TIFA_CACHE_DIR", "TIFA_FIGURES_DIR")  # where things go, not what they are
-
-
-def digest(*parts: object) -> str:
-    """SHA-256 of JSON-serialisable parts (sorted keys), as hex."""
-    return hashlib.sha256(json.dumps(parts, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8")).hexdigest()
-
-
-def file_digest(path: Path) -> str:
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _tree(root: Path) -> list[tuple[str, str]]:

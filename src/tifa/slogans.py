@@ -22,11 +22,12 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from tifa.clean import HAN, count_han, split_sentences
+from tifa.text import HAN, count_han, split_sentences
 from tifa.corpus import Corpus, check_parts, document_paragraphs, paragraph_id, text_of_parts
 from tifa.errors import InputError
 from tifa.lexicon import Slogan, load_slogans
-from tifa.stats import group_rows, group_sums, group_values, sort_table
+from tifa.dfm import group_rows, group_sums, group_values
+from tifa.util.tables import sort_table
 
 log = logging.getLogger(__name__)
 

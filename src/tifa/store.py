@@ -36,7 +36,8 @@ import pandas as pd
 from tqdm import tqdm
 
 from tifa import __version__, config
-from tifa.clean import Step, count_han, default_pipeline
+from tifa.clean import Step, default_pipeline
+from tifa.text import count_han
 from tifa.corpus import (
     AUDIT_COLUMNS,
     Corpus,

@@ -25,8 +25,9 @@ import pandas as pd
 from tifa import config
 from tifa.corpus import Corpus, check_source, display_path, load_corpus, read_processed, write_processed
 from tifa.errors import InputError, MissingFileError, StudyError
-from tifa.files import read_yaml
-from tifa.runs import file_digest
+from tifa.util.files import read_yaml
+from tifa.util.hashing import file_digest
+from tifa.util.tables import format_table
 
 log = logging.getLogger(__name__)
 
@@ -372,26 +373,6 @@ def _grouping(corpus: Corpus) -> str:
         log.info("no province docvar: grouping by decade")
         return "decade"
     return "doc_id"
-
-
-P_VALUE_COLUMNS = ("p", "p_adj", "p_value")
-
-
-def format_table(table: pd.DataFrame, *, decimals: int = config.TABLE_DECIMALS) -> pd.DataFrame:
-    """A table as it is written: floats rounded to ``decimals``, p-values as ``1.23e-04``, integers as integers.
-
-    Rounding also makes the files the same on every CPU (the last bits of logs and
-    BLAS sums differ between SIMD paths).
-    """
-    out = table.copy()
-    for col in out.columns:
-        if not pd.api.types.is_float_dtype(out[col]):
-            continue
-        if col in P_VALUE_COLUMNS:
-            out[col] = [f"{v:.2e}" if pd.notna(v) else "" for v in out[col]]
-        else:
-            out[col] = [f"{v:.{decimals}f}" if pd.notna(v) else "" for v in out[col]]
-    return out
 
 
 def save_table(table: pd.DataFrame, name: str, *, out_dir: str | Path, caption: str = "", decimals: int = config.TABLE_DECIMALS) -> list[Path]:

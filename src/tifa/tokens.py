@@ -34,7 +34,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from tifa import config
-from tifa.clean import split_paragraphs
+from tifa.text import split_paragraphs
 from tifa.corpus import Corpus, check_parts, document_paragraphs, paragraph_id
 from tifa.errors import InputError
 from tifa.lexicon import load_stopwords, user_dictionary
@@ -494,7 +494,7 @@ def propose_compounds(
         rows.append(("".join(run), " ".join(run), count, len(docs[run]), binding, pmi, h_left, h_right))
     table = pd.DataFrame(rows, columns=["candidate", "tokens", "count", "docfreq", "binding", "pmi", "left_entropy", "right_entropy"])
     table = _keep_longest(table)
-    from tifa.stats import sort_table
+    from tifa.util.tables import sort_table
 
     table = sort_table(table, ["count", "candidate"], ascending=[False, True]).reset_index(drop=True)
     return table if top is None else table.head(top)

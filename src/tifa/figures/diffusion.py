@@ -18,7 +18,7 @@ from matplotlib.patches import Patch
 
 from tifa.places import Lang
 from tifa.figures.labels import group_label, group_order, term_label
-from tifa.stats import sort_table
+from tifa.util.tables import sort_table
 from tifa.figures.maps import MISSING_COLOUR, MISSING_HATCH, MISSING_HATCH_COLOUR
 
 

@@ -21,7 +21,7 @@ from matplotlib.patches import Patch, Rectangle
 from tifa import config
 from tifa.errors import InputError
 from tifa.places import Lang, load_regions, place_label
-from tifa.stats import sort_table
+from tifa.util.tables import sort_table
 
 MISSING_COLOUR = "0.88"
 MISSING_HATCH = "///"

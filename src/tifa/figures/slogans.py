@@ -11,7 +11,7 @@ from tifa import config
 from tifa.figures.labels import group_label, group_order, term_label
 from tifa.figures.style import label_size, new_axes, page_size, row_height
 from tifa.places import Lang
-from tifa.stats import sort_table
+from tifa.util.tables import sort_table
 
 MAX_SLOGAN_ROWS = 40  # a heatmap shows at most this many slogans (the most used); the table has them all
 

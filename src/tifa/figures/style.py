@@ -20,7 +20,7 @@ import matplotlib.pyplot as plt
 from matplotlib import font_manager
 
 from tifa import config
-from tifa.clean import HAN_RE
+from tifa.text import HAN_RE
 from tifa.errors import InputError, MissingFileError
 
 FONT_ENV = "TIFA_FONT"

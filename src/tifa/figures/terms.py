@@ -11,7 +11,7 @@ from tifa.errors import InputError
 from tifa.figures.labels import group_label, group_order, term_label
 from tifa.figures.style import current_font_path, label_size, new_axes, pages, page_size, panel_grid
 from tifa.places import Lang
-from tifa.stats import sort_table
+from tifa.util.tables import sort_table
 
 
 def plot_top_terms(freq: pd.DataFrame, *, by: str, n: int = 10, lang: Lang = "en", ncols: int = 3) -> list[plt.Figure]:

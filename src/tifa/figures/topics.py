@@ -11,7 +11,7 @@ from tifa import config
 from tifa.figures.labels import group_label, group_order
 from tifa.figures.style import label_size, new_axes, pages, panel_grid, row_height
 from tifa.places import Lang
-from tifa.stats import sort_table
+from tifa.util.tables import sort_table
 
 
 def plot_topic_terms(top_terms: pd.DataFrame, labels: dict[int, str], *, ncols: int = 3) -> list[plt.Figure]:

@@ -1,0 +1,134 @@
+"""Tables for Stata, R and spreadsheets: CSV, Parquet and labelled Stata ``.dta`` with byte-stable output."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from tifa import config
+from tifa.errors import InputError
+from tifa.util.tables import format_table
+
+LABELS = {
+    "n_docs": "documents in the cell (0: no document)",
+    "n_chars": "exposure: Han characters of the cell's documents",
+    "slogan_id": "slogan id (tifa lexicon)",
+    "slogan": "slogan, canonical Chinese form",
+    "en": "slogan, English gloss",
+    "category": "slogan category",
+    "first_used": "date of first official use (lexicon)",
+    "count": "mentions of the slogan",
+    "per_10k": "mentions per 10,000 Han characters",
+    "ci_low": "rate per 10k: exact Poisson lower bound",
+    "ci_high": "rate per 10k: exact Poisson upper bound",
+    "entry": "first observed period of the group",
+    "last": "last observed period of the group",
+    "exit": "period of first use, or last observed (censored)",
+    "event": "1: the group adopted the slogan",
+    "censored": "1: never adopted while observed (right-censored)",
+    "adopted": "1: the group adopted the slogan",
+    "duration": "exit - entry, in periods",
+    "first_year": "year of first use in the group",
+    "first_doc": "document of first use",
+    "count_first_year": "mentions in the year of first use",
+    "lag_vs_first_used": "first year - year of first official use",
+    "early_vs_first_used": "1: used before the first official use",
+    "central_first_year": "year of first use in the central reference",
+    "lag_vs_central": "first year - central first year",
+    "early_vs_central": "1: used before the central reference",
+    "first_used_year": "year of first official use (lexicon)",
+    "start": "at risk from: years since first official use",
+    "stop": "end of exit year: years since first official use",
+    "at_risk": "1: observed while the slogan existed",
+    "early": "1: adopted before the first official use",
+}
+
+_STATA_RESERVED = frozenset(
+    "_all _b byte _coef _cons double float if in int long _n _N _pi _pred _rc _skip str strL using with".split()
+)
+
+
+def stata_names(columns: Sequence[str]) -> dict[str, str]:
+    """Names Stata accepts (letters, digits, ``_``; ≤ 32 characters; not reserved; unique), for each column."""
+    import re
+
+    out, used = {}, set()
+    for col in columns:
+        name = re.sub(r"\W", "_", str(col), flags=re.ASCII).strip("_") or "v"
+        if name[0].isdigit() or name in _STATA_RESERVED:
+            name = f"v_{name}"
+        name = name[:32]
+        base, i = name, 2
+        while name.lower() in used:
+            name = f"{base[: 32 - len(str(i)) - 1]}_{i}"
+            i += 1
+        used.add(name.lower())
+        out[col] = name
+    return out
+
+
+def stata_frame(table: pd.DataFrame, labels: dict[str, str] | None = None) -> tuple[pd.DataFrame, dict[str, str]]:
+    """``table`` as Stata can hold it, with variable labels: names sanitised, booleans 0/1, missing strings empty, floats rounded."""
+    names = stata_names(table.columns)
+    labels = {**LABELS, **(labels or {})}
+    frame = pd.DataFrame(index=range(len(table)))
+    for col, name in names.items():
+        values = table[col].reset_index(drop=True)
+        if pd.api.types.is_bool_dtype(values):
+            values = values.astype(np.int8)
+        elif pd.api.types.is_integer_dtype(values):
+            values = values.astype(np.float64) if values.isna().any() else values.astype(np.int64)
+        elif pd.api.types.is_float_dtype(values):
+            values = values.astype(np.float64).round(config.PANEL_DECIMALS)
+        else:
+            values = values.astype(object).where(values.notna(), "").astype(str)
+        frame[name] = values
+    variable_labels = {}
+    for col, name in names.items():
+        label = labels.get(str(col), str(col))
+        if name != col and str(col) not in label:
+            label = f"{col}: {label}"  # the original (e.g. Chinese) name survives in the label
+        variable_labels[name] = label[:80]
+    return frame, variable_labels
+
+
+EXPORT_FORMATS = ("csv", "parquet", "dta")
+
+
+def write_table(table: pd.DataFrame, path: str | Path, *, format: str | None = None, labels: dict[str, str] | None = None, title: str = "") -> Path:
+    """Write a panel, adoption or event table as CSV, Parquet or Stata ``.dta`` (version 118: Unicode, variable labels).
+
+    ``format`` defaults to the file's suffix. Floats are rounded to
+    ``config.PANEL_DECIMALS`` decimals (same bytes on every CPU); the Stata file
+    carries a fixed time stamp, so the same table gives the same bytes.
+    """
+    from datetime import datetime
+
+    from tifa.errors import OutputError
+
+    path = Path(path)
+    fmt = (format or path.suffix.lstrip(".")).lower()
+    if fmt not in EXPORT_FORMATS:
+        raise InputError(f"{path}: cannot tell the format; use a file ending in {', '.join('.' + f for f in EXPORT_FORMATS)} or pass format=")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if fmt == "csv":
+            format_table(table, decimals=config.PANEL_DECIMALS).to_csv(path, index=False, lineterminator="\n")
+        elif fmt == "parquet":
+            out = table.copy()
+            for col in out.columns:
+                if pd.api.types.is_float_dtype(out[col]):
+                    out[col] = out[col].round(config.PANEL_DECIMALS)
+            out.attrs = {}
+            out.to_parquet(path, index=False)
+        else:
+            frame, variable_labels = stata_frame(table, labels)
+            frame.to_stata(path, write_index=False, version=118, variable_labels=variable_labels, data_label=(title or "tifa table")[:80], time_stamp=datetime(2000, 1, 1))
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write ({exc.strerror or exc}). Choose a writable path.") from exc
+    return path
+
+

@@ -1,0 +1,115 @@
+"""The text of the genre: Han characters, sentences, paragraphs, and where a paragraph stands (part, section).
+
+Defined once here for every stage: cleaning splits flattened pages at these
+markers, units take their ``part`` and ``section`` from them, analyses count
+Han characters with :func:`count_han`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tifa import config
+
+# Han ideographs, for every regex of the package: CJK Unified Ideographs and Extension A,
+# compatibility ideographs, Extensions B-I and the compatibility supplement, Extensions G-H.
+HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f\U00030000-\U000323af"
+HAN_RE = re.compile(f"[{HAN}]")
+
+
+def count_han(text: str) -> int:
+    """Number of Han (CJK ideograph) characters in ``text``."""
+    return len(HAN_RE.findall(text))
+
+
+NUMERAL = "一二三四五六七八九十"
+# heading markers of the genre, by level: 第一部分 / 一、 / （一） / 1. / （1）
+HEADING_MARKERS = (
+    re.compile(rf"^第[{NUMERAL}]{{1,3}}(?:部分|章|篇)"),
+    re.compile(rf"^[{NUMERAL}]{{1,3}}[、.．](?![{NUMERAL}])"),
+    re.compile(rf"^[（(][{NUMERAL}]{{1,3}}[)）]"),
+    re.compile(r"^\d{1,2}[.．、](?![\d%％])"),
+    re.compile(r"^[（(]\d{1,2}[)）]"),
+)
+HEADING_START = "|".join(m.pattern[1:] for m in HEADING_MARKERS)
+APPENDIX_START = r"(?:名词解释|附件\s*\d*|附录|附表|注释)(?=[\s:：\d（(一]|$)"
+SALUTATION = r"各位代表[：:！!]"
+SENTENCE_FINAL = "。！？!?"
+CLOSING = "”’\"」』"
+DELIVERY = re.compile(rf"(?:——|[（(])\s*\d{{4}}年[^{SENTENCE_FINAL}\n]{{2,80}}?会议上[)）]?")
+STARTS_PARAGRAPH = re.compile(rf"(?:{HEADING_START}|{APPENDIX_START}|{SALUTATION})")
+WHITESPACE_RUN = re.compile(r"\s+")
+
+
+SENTENCE = re.compile(r"[^。！？!?…]+(?:[。！？!?]+|…+)?[”’\"」』)）]*|[。！？!?…]+")
+
+
+def split_paragraphs(text: str) -> list[str]:
+    """Paragraphs of a cleaned text (one per line)."""
+    return [p for p in text.split("\n") if p.strip()]
+
+
+def split_sentences(paragraph: str) -> list[str]:
+    """Sentences of a paragraph, ending at 。！？!? or …… (closing quotes stay with the sentence)."""
+    return [s.strip() for s in SENTENCE.findall(paragraph) if s.strip()]
+
+
+# --- structure: parts and sections of paragraphs ------------------------------------
+
+PARTS = ("front", "body", "appendix")
+_APPENDIX_HEADING = re.compile(rf"^{APPENDIX_START}")
+_FRONT_STOP = re.compile(rf"[{SENTENCE_FINAL}]|^(?:{SALUTATION}|各位代表|同志们)")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """Where a paragraph stands in its document: ``part`` (front, body, appendix) and ``section`` (heading path)."""
+
+    part: str
+    section: str
+
+
+def heading_of(paragraph: str) -> tuple[int, str] | None:
+    """``(level, heading)`` when the paragraph opens with a heading marker (``一、…``, ``（一）…``), else ``None``.
+
+    The heading runs to the first sentence end, colon or space (``（一）着力扩大国内需求。推动…``
+    gives ``（一）着力扩大国内需求``), cut to ``config.HEADING_MAX_CHARS`` characters.
+    """
+    for level, marker in enumerate(HEADING_MARKERS):
+        if marker.match(paragraph):
+            head = re.split(rf"[{SENTENCE_FINAL}；;：:\s]", paragraph, maxsplit=1)[0]
+            if len(head) > config.HEADING_MAX_CHARS:
+                head = head[: config.HEADING_MAX_CHARS] + "…"
+            return level, head
+    return None
+
+
+def paragraph_structure(paragraphs: Sequence[str]) -> list[Unit]:
+    """Part and section of each paragraph of one cleaned document.
+
+    ``front``: the leading paragraphs before the text begins, each short
+    (≤ ``config.FRONT_MAX_CHARS``), without a sentence end, not a heading nor a
+    salutation: title, delivery line (``——2024年1月…会议上``), speaker (``省长 某某``).
+    ``appendix``: from an appendix heading (``名词解释``, ``附件``, ``附录``,
+    ``注释``) after the body began, to the end. ``body``: the rest. ``section``
+    is the path of headings above a paragraph (``一、2023年工作回顾 > （二）…``),
+    one per level (``第一部分`` > ``一、`` > ``（一）`` > ``1.`` > ``（1）``).
+    """
+    units: list[Unit] = []
+    path: dict[int, str] = {}
+    part = "front"
+    for paragraph in paragraphs:
+        text = paragraph.strip()
+        heading = heading_of(text)
+        if part == "front" and (heading or len(text) > config.FRONT_MAX_CHARS or _FRONT_STOP.search(text)):
+            part = "body"
+        if part == "body" and _APPENDIX_HEADING.match(text):
+            part, path = "appendix", {-1: re.split(rf"[{SENTENCE_FINAL}：:\s]", text, maxsplit=1)[0][: config.HEADING_MAX_CHARS]}
+        elif heading is not None and part != "front":
+            level, head = heading
+            path = {k: v for k, v in path.items() if k < level}
+            path[level] = head
+        units.append(Unit(part, " > ".join(path[k] for k in sorted(path))))
+    return units
