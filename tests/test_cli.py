@@ -143,5 +143,6 @@ def test_topics_command(capsys):
     assert central["label"].tolist() == ["Rectification after central inspection"], "labels from topic_labels.yaml follow their terms"
     code, out, _ = run(capsys, "topics", "--k", "5", "--by", "province", "--format", "csv")
     prev = pd.read_csv(io.StringIO(out))
-    assert list(prev.columns) == ["province", "topic", "label", "prevalence", "ci_low", "ci_high", "n_units"]
+    assert list(prev.columns) == ["province", "topic", "label", "prevalence", "ci_low", "ci_high", "n_units", "n_docs"]
+    assert prev[["ci_low", "ci_high"]].isna().all().all(), "one document per province: no interval about documents"
     assert prev.groupby("province")["prevalence"].sum().round(6).eq(1).all()

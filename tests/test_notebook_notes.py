@@ -72,5 +72,8 @@ def test_topic_notes(seeds):
     params = load_params()
     units = topic_units(seeds, tokens(seeds, cache_dir=None))
     selection = select_k(units, [k for k in params["k_grid"] if k < len(units)], method=params["topic_methods"][0])
-    assert f"here K = {choose_k(selection)}" in text
-    assert (selection["stability"] == 1.0).all() and "(stability 1.0)" in text
+    k = choose_k(selection)
+    assert f"here K = {k}" in text
+    stable = selection.loc[selection["stability"] >= config.TOPIC_MIN_STABILITY, "k"].tolist()
+    assert stable == [k] and "the only K of the grid" in text
+    assert selection["stability"].max() < 0.7 and "below 0.7 at every K" in text

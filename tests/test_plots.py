@@ -204,7 +204,7 @@ def test_topic_figures(seeds):
     fig = plots.plot_prevalence_by(topic_prevalence(model, by="year", n_boot=50), labels, by="year")[0]
     assert len([a for a in fig.axes if a.get_visible()]) == 3
     fig = plots.plot_k_selection(select_k(units, [2, 3], seeds=(1, 2)), chosen={"nmf": 3})
-    assert [a.get_title() for a in fig.axes] == ["NPMI coherence", "UMass coherence", "Stability across seeds"]
+    assert [a.get_title() for a in fig.axes] == ["NPMI coherence", "UMass coherence", "Stability across subsamples"]
 
 
 def test_font_subset_keeps_the_glyphs_it_needs_and_falls_back_for_the_rest(tmp_path):

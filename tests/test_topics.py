@@ -129,46 +129,127 @@ def test_selection_table_and_rule(units):
     table = select_k(units, [3, 4], method="lda", seeds=(1, 2))
     assert table.columns.tolist() == ["method", "k", "npmi", "umass", "perplexity", "stability"]
     assert table["perplexity"].notna().all() and table["npmi"].between(-1, 1).all()
-    rule = pd.DataFrame({"method": "nmf", "k": [3, 4, 5], "npmi": [0.2, 0.4, 0.4], "umass": 0, "perplexity": np.nan, "stability": [1.0, 0.3, 0.9]})
+    rule = pd.DataFrame({"method": "nmf", "k": [3, 4, 5, 6], "npmi": [0.2, 0.4, 0.4, 0.1], "umass": 0, "perplexity": np.nan, "stability": [1.0, 0.3, 0.9, 0.9]})
     assert choose_k(rule) == 5, "K=4 is unstable; K=5 has the best NPMI of the rest"
     assert choose_k(rule.assign(stability=0.1)) == 4, "no stable K: best NPMI, smaller K on ties"
-    assert choose_k(rule.assign(stability=[1.0, 0.5, 0.3]), min_stability=0.5) == 4, "stability equal to the minimum is enough"
+    assert choose_k(rule.assign(stability=[1.0, 0.5, 0.3, 0.3]), min_stability=0.5) == 4, "stability equal to the minimum is enough"
+    with pytest.raises(ValueError, match="at least two seeds"):
+        select_k(units, [3], seeds=(1,))
+
+
+def test_a_k_at_the_edge_of_the_grid_is_warned(caplog):
+    rule = pd.DataFrame({"method": "nmf", "k": [3, 4, 5], "npmi": [0.1, 0.2, 0.3], "umass": 0, "perplexity": np.nan, "stability": 1.0})
+    with caplog.at_level("WARNING", logger="tifa.topics"):
+        assert choose_k(rule) == 5
+    assert "chosen K by NPMI = 5 is the largest of the grid [3, 4, 5]" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="tifa.topics"):
+        assert choose_k(rule.assign(npmi=[0.3, 0.2, 0.1])) == 3
+        assert choose_k(rule.assign(npmi=[0.1, 0.3, 0.2])) == 4
+    assert caplog.text.count("is the smallest of the grid") == 1 and "largest" not in caplog.text, "an inner K is not warned"
+
+
+def _planted_units(n_topics: int = 3, n_units: int = 150, seed: int = 0) -> pd.DataFrame:
+    """Units of 20 tokens: 16 from their topic's 30 words and 4 from the next topic's, Zipf-weighted (a clear top 10)."""
+    rng = np.random.default_rng(seed)
+    words = [[f"t{t}w{i:02d}" for i in range(30)] for t in range(n_topics)]
+    p = 1 / np.arange(1, 31)
+    p /= p.sum()
+    rows = []
+    for u in range(n_units):
+        t = u % n_topics
+        tokens = list(rng.choice(words[t], size=16, p=p)) + list(rng.choice(words[(t + 1) % n_topics], size=4, p=p))
+        rows.append((f"u{u:03d}", f"d{u // 5:02d}", u % 5 + 1, tokens))
+    return pd.DataFrame(rows, columns=["unit_id", "doc_id", "position", "tokens"])
+
+
+def test_stability_fails_for_a_k_that_splits_planted_topics():
+    # three planted topics: at K = 3 the refits on 80 % subsamples find the same top terms (up to the
+    # ranks where the Zipf weights are close); at K = 6 each refit splits the topics its own way
+    table = select_k(_planted_units(), [3, 6], method="nmf", seeds=(1, 2, 3)).set_index("k")
+    assert table.loc[3, "stability"] >= 0.85
+    assert table.loc[6, "stability"] < 0.75, "a bad K must be able to fail the stability criterion"
+    assert choose_k(table.reset_index()) == 3
 
 
 def test_the_k_grid_in_two_processes_gives_the_same_table(units):
-    one = select_k(units, [3, 4], seeds=(1, 2))
-    assert select_k(units, [3, 4], seeds=(1, 2), n_jobs=2).equals(one)
-    by_hand = [fit_topics(units, k=k, random_state=s) for k in (3, 4) for s in (1, 2)]
-    assert one["stability"].tolist() == [topic_stability(by_hand[:2]), topic_stability(by_hand[2:])]
-    first = by_hand[2]
-    terms = [list(g["term"]) for _, g in first.top_terms(10).groupby("topic")]
-    assert one.loc[1, ["npmi", "umass"]].tolist() == list(coherence(terms, first.counts, first.features)), "coherence of the first seed's model"
+    one = select_k(units, [3, 4], seeds=(1, 2, 3))
+    assert select_k(units, [3, 4], seeds=(1, 2, 3), n_jobs=2).equals(one)
+    full = [fit_topics(units, k=k, random_state=1) for k in (3, 4)]
+    refits = [[fit_topics(_subsample(units, s, 0.8), k=k, random_state=s) for s in (2, 3)] for k in (3, 4)]
+    assert one["stability"].tolist() == [topic_stability([full[i], *refits[i]]) for i in range(2)]
+    terms = [list(g["term"]) for _, g in full[1].top_terms(10).groupby("topic")]
+    assert one.loc[1, ["npmi", "umass"]].tolist() == list(coherence(terms, full[1].counts, full[1].features)), "coherence of the model on every unit"
+    assert len(refits[0][0].units) == round(0.8 * len(units))
+
+
+def _subsample(units, seed, share):
+    keep = np.sort(np.random.default_rng(seed).choice(len(units), size=round(share * len(units)), replace=False))
+    return units.iloc[keep].reset_index(drop=True)
 
 
 def test_prevalence_by_province_with_bootstrap(units):
     model = fit_topics(units, k=4)
-    prev = topic_prevalence(model, by="province", n_boot=200)
+    prev = topic_prevalence(model, by="province", n_boot=200, resample="unit")
     assert np.allclose(prev.groupby("province")["prevalence"].sum(), 1.0)
     assert ((prev["ci_low"] <= prev["prevalence"]) & (prev["prevalence"] <= prev["ci_high"])).all()
     qinghai = prev[prev["province"] == "青海省"]
     assert qinghai["n_units"].iloc[0] == (model.units["province"] == "青海省").sum()
     expected = model.doc_topic[(model.units["province"] == "青海省").to_numpy()].mean(axis=0)
     assert np.allclose(qinghai["prevalence"], expected)
-    again = topic_prevalence(model, by="province", n_boot=200)
+    again = topic_prevalence(model, by="province", n_boot=200, resample="unit")
     assert prev.equals(again), "fixed seed: same intervals"
+    by_document = topic_prevalence(model, by="province", n_boot=200)
+    assert by_document["n_docs"].eq(1).all(), "one seed document per province"
+    assert by_document[["ci_low", "ci_high"]].isna().all().all(), "one document per group: no interval about documents"
+    assert np.allclose(by_document["prevalence"], prev["prevalence"])
+    with pytest.raises(ValueError, match="resample must be one of"):
+        topic_prevalence(model, by="province", resample="paragraph")
+
+
+def _model_of(doc_topic, doc_ids, province="甲省"):
+    n = len(doc_ids)
+    units = pd.DataFrame({"unit_id": [f"u{i:04d}" for i in range(n)], "doc_id": doc_ids, "province": province})
+    return TopicModel("nmf", doc_topic.shape[1], 0, np.array(["a", "b"]), np.eye(2), doc_topic, units, sparse.csr_matrix((n, 2)))
 
 
 def test_bootstrap_interval_has_the_width_of_a_mean_not_of_the_units():
     # 100 units of one group, half wholly topic 0 and half wholly topic 1: the mean share is 0.5
     # and its 95 % interval is about 0.5 ± 1.96 · sqrt(0.25 / 100) = 0.5 ± 0.098 (not the units' range 0–1)
     n = 100
-    doc_topic = np.array([[1.0, 0.0], [0.0, 1.0]] * (n // 2))
-    units = pd.DataFrame({"unit_id": [f"u{i:03d}" for i in range(n)], "doc_id": "d", "province": "甲省"})
-    model = TopicModel("nmf", 2, 0, np.array(["a", "b"]), np.eye(2), doc_topic, units, sparse.csr_matrix((n, 2)))
-    prev = topic_prevalence(model, by="province", n_boot=4000).set_index("topic")
-    assert prev.loc[0, "prevalence"] == pytest.approx(0.5)
-    assert prev.loc[0, "ci_low"] == pytest.approx(0.5 - 1.96 * 0.05, abs=0.02)
-    assert prev.loc[0, "ci_high"] == pytest.approx(0.5 + 1.96 * 0.05, abs=0.02)
+    model = _model_of(np.array([[1.0, 0.0], [0.0, 1.0]] * (n // 2)), [f"d{i:03d}" for i in range(n)])
+    for resample in ("unit", "document"):  # one unit per document: both bootstraps are the same
+        prev = topic_prevalence(model, by="province", n_boot=4000, resample=resample).set_index("topic")
+        assert prev.loc[0, "prevalence"] == pytest.approx(0.5)
+        assert prev.loc[0, "ci_low"] == pytest.approx(0.5 - 1.96 * 0.05, abs=0.02)
+        assert prev.loc[0, "ci_high"] == pytest.approx(0.5 + 1.96 * 0.05, abs=0.02)
+
+
+def test_document_bootstrap_has_the_width_of_the_variation_between_documents():
+    # 40 documents of 10 paragraphs. A document's paragraphs share its level of topic 0, 0.2 or 0.8 (half
+    # the documents each), ± 0.1 from paragraph to paragraph. The mean is 0.5; between documents the
+    # standard deviation is 0.3, so the mean of 40 documents has a standard error of 0.3 / √40 = 0.047
+    # and a 95 % interval of 0.5 ± 0.093. Paragraphs taken as independent give √(0.09 + 0.01) / √400 = 0.016,
+    # an interval three times too narrow.
+    n_docs, per_doc = 40, 10
+    level = np.repeat(np.where(np.arange(n_docs) % 2 == 0, 0.2, 0.8), per_doc)
+    share = level + np.tile([0.1, -0.1], n_docs * per_doc // 2)
+    model = _model_of(np.column_stack([share, 1 - share]), np.repeat([f"d{i:02d}" for i in range(n_docs)], per_doc))
+    docs = topic_prevalence(model, by="province", n_boot=4000).set_index("topic").loc[0]
+    assert docs["prevalence"] == pytest.approx(0.5) and docs["n_docs"] == n_docs and docs["n_units"] == n_docs * per_doc
+    assert docs["ci_low"] == pytest.approx(0.5 - 1.96 * 0.3 / np.sqrt(n_docs), abs=0.012)
+    assert docs["ci_high"] == pytest.approx(0.5 + 1.96 * 0.3 / np.sqrt(n_docs), abs=0.012)
+    units = topic_prevalence(model, by="province", n_boot=4000, resample="unit").set_index("topic").loc[0]
+    assert units["ci_high"] - units["ci_low"] == pytest.approx(2 * 1.96 * np.sqrt(0.1 / 400), abs=0.006)
+
+
+def test_document_bootstrap_weights_documents_by_their_units():
+    # two documents: 3 units of share 1.0 and 1 unit of share 0.0. A resample holds each once (prob 1/2:
+    # prevalence 0.75), document 1 twice (1/4: 1.0) or document 2 twice (1/4: 0.0): the 30th and 70th
+    # percentiles (level 0.4) are both 0.75, the unit-weighted mean, not 0.5, the mean of the documents.
+    model = _model_of(np.array([[1.0, 0.0]] * 3 + [[0.0, 1.0]]), ["d1", "d1", "d1", "d2"])
+    prev = topic_prevalence(model, by="province", n_boot=4000, level=0.4).set_index("topic").loc[0]
+    assert prev[["prevalence", "ci_low", "ci_high", "n_docs"]].tolist() == [0.75, 0.75, 0.75, 2]
 
 
 def test_bootstrap_percentiles_of_two_units_by_hand():
@@ -177,11 +258,12 @@ def test_bootstrap_percentiles_of_two_units_by_hand():
     units = pd.DataFrame({"unit_id": ["u1", "u2", "u3"], "doc_id": ["d1", "d1", "d2"], "province": ["甲省", "甲省", "乙省"]})
     doc_topic = np.array([[1.0, 0.0], [0.0, 1.0], [0.25, 0.75]])
     model = TopicModel("nmf", 2, 0, np.array(["a", "b"]), np.eye(2), doc_topic, units, sparse.csr_matrix((3, 2)))
-    prev = topic_prevalence(model, by="province", n_boot=4000, level=0.4).set_index(["province", "topic"])
+    prev = topic_prevalence(model, by="province", n_boot=4000, level=0.4, resample="unit").set_index(["province", "topic"])
     assert prev.loc[("甲省", 0), ["prevalence", "ci_low", "ci_high", "n_units"]].tolist() == [0.5, 0.5, 0.5, 2]
     single = prev.loc[("乙省", 1), ["prevalence", "ci_low", "ci_high", "n_units"]]
     assert single["prevalence"] == 0.75 and single["n_units"] == 1
     assert pd.isna(single["ci_low"]) and pd.isna(single["ci_high"]), "one unit: no interval, rather than a zero-width one"
+    assert topic_prevalence(model, by="province", n_boot=100)[["ci_low", "ci_high"]].isna().all().all(), "each group is one document"
 
 
 def _write_labels(path, model_name, entries):

@@ -84,6 +84,8 @@ TOPIC_SEEDS = (RANDOM_STATE, RANDOM_STATE + 1, RANDOM_STATE + 2)
 TOPIC_TOP_N = 10
 TOPIC_MIN_STABILITY = 0.5
 TOPIC_BOOTSTRAP = 1000
+TOPIC_RESAMPLE = "document"  # prevalence intervals resample documents (with all their units) within groups
+TOPIC_SUBSAMPLE = 0.8  # share of units each stability refit sees (drawn with its seed)
 
 # The study as a build.
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"

@@ -3,10 +3,11 @@
 Units are paragraphs by default (five documents are too few to model as units),
 or windows of sentences, or whole documents; each unit keeps its document's
 docvars and position. One small interface fits scikit-learn's LDA (batch, on
-counts) or NMF (on tf-idf); K is chosen over a grid by coherence (NPMI, UMass on
-the units' own co-occurrences), perplexity (LDA) and stability across seeds.
-Prevalence by any docvar comes with bootstrap intervals (units resampled within
-groups, fixed seed).
+counts) or NMF (on tf-idf), or a structural topic model (``method="stm"``, see
+:mod:`tifa.stm`); K is chosen over a grid by coherence (NPMI, UMass on the units'
+own co-occurrences), perplexity (LDA) and stability across subsamples.
+Prevalence by any docvar comes with bootstrap intervals (documents resampled
+within groups, fixed seed).
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ from tifa.tokens import Segmenter, Tokens
 log = logging.getLogger(__name__)
 
 UNITS = ("paragraph", "sentences", "document")
-METHODS = ("lda", "nmf")
+METHODS = ("lda", "nmf", "stm")
+RESAMPLE = ("document", "unit")
 
 
 def topic_units(
@@ -135,28 +137,10 @@ class TopicModel:
         return pd.concat([self.units[["unit_id", "doc_id"]], shares], axis=1)
 
 
-def fit_topics(
-    units: pd.DataFrame,
-    *,
-    k: int,
-    method: str = "nmf",
-    random_state: int = config.RANDOM_STATE,
-    min_df: int = config.TOPIC_MIN_DF,
-    max_df: float = config.TOPIC_MAX_DF,
-    max_iter: int | None = None,
-) -> TopicModel:
-    """Fit LDA (batch variational Bayes on counts) or NMF (on tf-idf, nndsvda init) with ``k`` topics.
+def unit_counts(units: pd.DataFrame, *, min_df: int = config.TOPIC_MIN_DF, max_df: float = config.TOPIC_MAX_DF) -> tuple[pd.DataFrame, sparse.csr_matrix, np.ndarray]:
+    """``(units, counts, features)``: the unit × term counts of the trimmed vocabulary; units left without a term are dropped (logged)."""
+    from sklearn.feature_extraction.text import CountVectorizer
 
-    Vocabulary: terms in at least ``min_df`` units and at most ``max_df`` of them.
-    LDA runs with ``n_jobs=1``: it is bit-identical across runs for a given
-    ``random_state`` only at a fixed number of jobs. Units left without any
-    vocabulary term are dropped (logged).
-    """
-    from sklearn.decomposition import NMF, LatentDirichletAllocation
-    from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
-
-    if method not in METHODS:
-        raise InputError(f"method must be one of {METHODS}, not {method!r}")
     vectorizer = CountVectorizer(analyzer=_identity, lowercase=False, min_df=min_df, max_df=max_df)
     try:
         counts = vectorizer.fit_transform(list(units["tokens"])).tocsr()
@@ -166,9 +150,44 @@ def fit_topics(
     if not nonempty.all():
         log.info("%d units have no term of the trimmed vocabulary and are left out", int((~nonempty).sum()))
         units, counts = units[nonempty].reset_index(drop=True), counts[nonempty]
+    return units, counts, vectorizer.get_feature_names_out()
+
+
+def fit_topics(
+    units: pd.DataFrame,
+    *,
+    k: int,
+    method: str = "nmf",
+    random_state: int = config.RANDOM_STATE,
+    min_df: int = config.TOPIC_MIN_DF,
+    max_df: float = config.TOPIC_MAX_DF,
+    max_iter: int | None = None,
+    prevalence: str | None = None,
+    content: str | None = None,
+) -> TopicModel:
+    """Fit LDA (batch variational Bayes on counts), NMF (on tf-idf, nndsvda init) or a structural topic model with ``k`` topics.
+
+    Vocabulary: terms in at least ``min_df`` units and at most ``max_df`` of them.
+    LDA runs with ``n_jobs=1``: it is bit-identical across runs for a given
+    ``random_state`` only at a fixed number of jobs. Units left without any
+    vocabulary term are dropped (logged). ``method="stm"`` takes a ``prevalence``
+    formula (``"~ province + s(year)"``) and optionally a ``content`` docvar: see
+    :func:`tifa.stm.fit_stm`.
+    """
+    from sklearn.decomposition import NMF, LatentDirichletAllocation
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    if method not in METHODS:
+        raise InputError(f"method must be one of {METHODS}, not {method!r}")
+    if method == "stm":
+        from tifa.stm import fit_stm
+
+        return fit_stm(units, k=k, prevalence=prevalence, content=content, random_state=random_state, min_df=min_df, max_df=max_df, max_iter=max_iter)
+    if prevalence is not None or content is not None:
+        raise InputError(f"prevalence and content covariates need method='stm', not {method!r}")
+    units, counts, features = unit_counts(units, min_df=min_df, max_df=max_df)
     if k < 2 or k >= counts.shape[0]:
         raise InputError(f"k={k}: need 2 ≤ k < number of units ({counts.shape[0]})")
-    features = vectorizer.get_feature_names_out()
     perplexity = float("nan")
     if method == "lda":
         model = LatentDirichletAllocation(n_components=k, learning_method="batch", max_iter=max_iter or config.TOPIC_LDA_ITER, random_state=random_state, n_jobs=1)
@@ -243,11 +262,19 @@ def _stability(term_lists: Sequence[Sequence[Sequence[str]]]) -> float:
     return float(np.mean(scores)) if scores else 1.0
 
 
-def _grid_fit(units: pd.DataFrame, k: int, method: str, seed: int, n: int, coherent: bool, fit_options: dict) -> tuple:
-    """One fit of the K grid, reduced to what the selection table needs (models stay in the worker)."""
+def _grid_fit(units: pd.DataFrame, k: int, method: str, seed: int, n: int, subsample: float | None, fit_options: dict) -> tuple:
+    """One fit of the K grid, reduced to what the selection table needs (models stay in the worker).
+
+    ``subsample``: fit on that share of the units, drawn with ``seed`` (a stability
+    refit; no coherence); ``None``: the model on every unit, with its coherence.
+    """
+    if subsample is not None:
+        rng = np.random.default_rng(seed)
+        keep = np.sort(rng.choice(len(units), size=max(k + 1, round(subsample * len(units))), replace=False), kind="stable")
+        units = units.iloc[keep].reset_index(drop=True)
     model = fit_topics(units, k=k, method=method, random_state=seed, **fit_options)
     terms = _top_term_lists(model, n)
-    npmi, umass = coherence(terms, model.counts, model.features) if coherent else (np.nan, np.nan)
+    npmi, umass = coherence(terms, model.counts, model.features) if subsample is None else (np.nan, np.nan)
     return terms, npmi, umass, model.perplexity
 
 
@@ -258,20 +285,27 @@ def select_k(
     method: str = "nmf",
     seeds: Sequence[int] = config.TOPIC_SEEDS,
     n: int = config.TOPIC_TOP_N,
+    subsample: float = config.TOPIC_SUBSAMPLE,
     n_jobs: int = 1,
     **fit_options,
 ) -> pd.DataFrame:
-    """Fit every K of the grid with several seeds: ``method, k, npmi, umass, perplexity, stability``.
+    """Fit every K of the grid: ``method, k, npmi, umass, perplexity, stability``.
 
-    Coherence and perplexity are those of the first seed's model; stability
-    compares the models of all seeds. :func:`choose_k` applies the stated rule.
-    ``n_jobs`` > 1 fits in that many processes (joblib); every fit has its own
-    seed, so the table does not depend on it. The study keeps 1: it already runs
-    two notebooks side by side.
+    Coherence and perplexity are those of the model on every unit (first seed).
+    Stability compares that model with refits on random ``subsample`` shares of
+    the units, one per further seed (drawn with it): NMF's ``nndsvda`` start is
+    deterministic, so only a change of data can show that a K's topics are an
+    accident of the sample. ``n_jobs`` > 1 fits in that many processes (joblib);
+    every fit has its own seed, so the table does not depend on it. The study
+    keeps 1: it already runs two notebooks side by side.
     """
     from joblib import Parallel, delayed
 
-    fits = Parallel(n_jobs=n_jobs)(delayed(_grid_fit)(units, k, method, seed, n, i == 0, fit_options) for k in ks for i, seed in enumerate(seeds))
+    if not 0 < subsample < 1:
+        raise InputError(f"subsample must be a share between 0 and 1 (exclusive), not {subsample!r}")
+    if len(seeds) < 2:
+        raise InputError(f"seeds: stability needs at least two seeds (the full fit and one refit), not {list(seeds)}")
+    fits = Parallel(n_jobs=n_jobs)(delayed(_grid_fit)(units, k, method, seed, n, None if i == 0 else subsample, fit_options) for k in ks for i, seed in enumerate(seeds))
     rows = []
     for j, k in enumerate(ks):  # the fits of K, in seed order
         fits_of_k = fits[j * len(seeds) : (j + 1) * len(seeds)]
@@ -281,11 +315,26 @@ def select_k(
 
 
 def choose_k(selection: pd.DataFrame, *, min_stability: float = config.TOPIC_MIN_STABILITY) -> int:
-    """The rule: highest NPMI among the K whose stability is at least ``min_stability`` (all K if none); ties → smaller K."""
+    """The rule: highest NPMI among the K whose stability is at least ``min_stability`` (all K if none); ties → smaller K.
+
+    A K at the edge of the grid is logged as a warning: the best K may lie beyond it.
+    """
     eligible = selection[selection["stability"] >= min_stability]
     pool = eligible if not eligible.empty else selection
     best = sort_table(pool, ["npmi", "k"], ascending=[False, True])
-    return int(best["k"].iloc[0])
+    k = int(best["k"].iloc[0])
+    warn_grid_edge(k, selection["k"], what=f"K by NPMI{'' if not eligible.empty else ' (no K is stable)'}")
+    return k
+
+
+def warn_grid_edge(k: int, grid: Sequence[int] | pd.Series, *, what: str = "K") -> bool:
+    """Log a warning when ``k`` is the smallest or largest of a grid of several values; True when it is."""
+    grid = sorted(set(int(g) for g in grid))
+    if len(grid) < 2 or k not in (grid[0], grid[-1]):
+        return False
+    side = "smallest" if k == grid[0] else "largest"
+    log.warning("chosen %s = %d is the %s of the grid %s: the best K may lie beyond it; widen the grid (study parameter k_grid)", what, k, side, grid)
+    return True
 
 
 # --- prevalence ----------------------------------------------------------------------------
@@ -297,14 +346,21 @@ def topic_prevalence(
     by: str | Sequence[str],
     n_boot: int = config.TOPIC_BOOTSTRAP,
     level: float = 0.95,
+    resample: str = config.TOPIC_RESAMPLE,
     random_state: int = config.RANDOM_STATE,
 ) -> pd.DataFrame:
     """Mean topic share of the units in each group, with percentile bootstrap intervals.
 
-    Units are resampled with replacement within each group ``n_boot`` times.
-    Columns: ``<by>…, topic, prevalence, ci_low, ci_high, n_units``. Groups'
-    prevalences sum to 1 over topics. A group of a single unit has no interval (NaN).
+    ``resample="document"`` (default) draws a group's documents with replacement,
+    each with all its units, ``n_boot`` times: paragraphs of one report are not
+    independent, and the interval must reflect variation between documents.
+    ``"unit"`` resamples units as if they were independent (narrower; right only
+    for document units). Columns: ``<by>…, topic, prevalence, ci_low, ci_high,
+    n_units, n_docs``. Groups' prevalences sum to 1 over topics. A group of a
+    single document (or single unit with ``"unit"``) has no interval (NaN).
     """
+    if resample not in RESAMPLE:
+        raise InputError(f"resample must be one of {RESAMPLE}, not {resample!r}")
     by_cols = [by] if isinstance(by, str) else list(by)
     rng = np.random.default_rng(random_state)
     alpha = (1 - level) / 2
@@ -313,13 +369,19 @@ def topic_prevalence(
     groups = group_rows(units, by, what="units")
     for (_, idx), values in zip(groups.items(), group_values(units, groups, by_cols).itertuples(index=False)):
         shares = model.doc_topic[idx]
-        boot = shares[rng.integers(0, len(idx), size=(n_boot, len(idx)))].mean(axis=1)
+        docs, members = np.unique(units["doc_id"].to_numpy()[idx], return_inverse=True)
+        clusters = len(docs) if resample == "document" else len(idx)
+        sums = np.zeros((clusters, model.k))
+        np.add.at(sums, members if resample == "document" else np.arange(len(idx)), shares)
+        sizes = np.bincount(members, minlength=clusters) if resample == "document" else np.ones(clusters)
+        weights = rng.multinomial(clusters, np.full(clusters, 1.0 / clusters), size=n_boot)  # n_boot × clusters: draws of each
+        boot = (weights @ sums) / (weights @ sizes)[:, None]
         low, high = np.quantile(boot, [alpha, 1 - alpha], axis=0)
-        if len(idx) < 2:  # resampling one unit gives no interval: say so rather than draw a zero-width one
+        if clusters < 2:  # resampling one document (or unit) gives no interval: say so rather than draw a zero-width one
             low, high = np.full(model.k, np.nan), np.full(model.k, np.nan)
         for topic in range(model.k):
-            rows.append((*values, topic, float(shares[:, topic].mean()), float(low[topic]), float(high[topic]), len(idx)))
-    return pd.DataFrame(rows, columns=[*by_cols, "topic", "prevalence", "ci_low", "ci_high", "n_units"])
+            rows.append((*values, topic, float(shares[:, topic].mean()), float(low[topic]), float(high[topic]), len(idx), len(docs)))
+    return pd.DataFrame(rows, columns=[*by_cols, "topic", "prevalence", "ci_low", "ci_high", "n_units", "n_docs"])
 
 
 # --- labels ------------------------------------------------------------------------------------

@@ -73,14 +73,14 @@ def plot_prevalence_by(prevalence: pd.DataFrame, labels: dict[int, str], *, by: 
             ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True, nbins=4))
             ax.tick_params(labelsize=6.5)
         fig.supxlabel(by.capitalize(), fontsize=9)
-        fig.supylabel("Topic share (band: 95% bootstrap interval)", fontsize=9)
+        fig.supylabel("Topic share (band: 95% bootstrap interval over documents)", fontsize=9)
         figures.append(fig)
     return figures
 
 
 def plot_k_selection(selection: pd.DataFrame, *, chosen: dict[str, int] | None = None) -> plt.Figure:
-    """Coherence (NPMI, UMass) and stability against K, one line per method; the chosen K circled."""
-    metrics = [("npmi", "NPMI coherence"), ("umass", "UMass coherence"), ("stability", "Stability across seeds")]
+    """Coherence (NPMI, UMass) and stability across subsamples against K, one line per method; the chosen K circled."""
+    metrics = [("npmi", "NPMI coherence"), ("umass", "UMass coherence"), ("stability", "Stability across subsamples")]
     fig, axes = plt.subplots(1, 3, figsize=(7.0, 2.4))
     for ax, (column, title) in zip(axes, metrics):
         for i, (method, rows) in enumerate(selection.groupby("method", sort=True)):
