@@ -86,6 +86,14 @@ TOPIC_MIN_STABILITY = 0.5
 TOPIC_BOOTSTRAP = 1000
 TOPIC_RESAMPLE = "document"  # prevalence intervals resample documents (with all their units) within groups
 TOPIC_SUBSAMPLE = 0.8  # share of units each stability refit sees (drawn with its seed)
+# Structural topic models (tifa.stm, tifa.effects, notebook 05): stm's defaults where it has one.
+STM_MAX_ITER = 500  # EM iterations at most (stm: max.em.its = 500)
+STM_TOL = 1e-5  # relative change of the bound that stops EM (stm: emtol = 1e-5)
+STM_SPLINE_DF = 10  # s(x): cubic B-spline with min(10, distinct values - 1) degrees of freedom (stm's s())
+STM_NSIMS = 25  # draws of theta from the variational posterior (stm's estimateEffect: nsims = 25)
+STM_COEF_DRAWS = 100  # coefficient draws per theta draw for expected values and contrasts (stm's plot: 100)
+STM_HELDOUT_SHARE = 0.1  # units that lose half their words to score K (stm's make.heldout: 10 %)
+STM_MIN_DOCUMENTS = 20  # covariate effects with document-clustered intervals need at least this many documents
 
 # The study as a build.
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
