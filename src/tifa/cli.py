@@ -199,6 +199,13 @@ def cmd_topics(args: argparse.Namespace) -> int:
     corpus = _load(args)
     segmenter = Segmenter(args.backend, hmm=args.hmm)
     units = topic_units(corpus, tokens(corpus, segmenter), unit=args.unit, segmenter=segmenter)
+    if args.method == "stm":  # covariate effects on prevalence: tifa.effects
+        from tifa.effects import topics_stm_table
+
+        table, summary = topics_stm_table(units, args, corpus_name=corpus.source)
+        print(summary, file=sys.stderr)
+        _emit(table, args.format)
+        return 0
     model = fit_topics(units, k=args.k, method=args.method, random_state=args.seed)
     labels = topic_labels(model, corpus=corpus.source)
     if args.by:
@@ -358,12 +365,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     _command(sub, "anachronisms", cmd_anachronisms, "slogan mentions in documents dated before the slogan's first official use")
 
-    p = _command(sub, "topics", cmd_topics, "topic model (NMF or LDA) on paragraphs: top terms, or prevalence by a docvar with bootstrap intervals", segment=True)
+    p = _command(sub, "topics", cmd_topics, "topic model (NMF, LDA or STM) on paragraphs: top terms, prevalence by a docvar with bootstrap intervals, or STM covariate effects", segment=True)
     p.add_argument("--k", type=positive_int, required=True, help="number of topics")
-    p.add_argument("--method", choices=("nmf", "lda"), default="nmf", help="nmf (tf-idf) or lda (counts); default: nmf")
+    p.add_argument("--method", choices=("nmf", "lda", "stm"), default="nmf", help="nmf (tf-idf), lda (counts) or stm (structural topic model: prints the effects of --prevalence); default: nmf")
     p.add_argument("--by", default=None, help="print prevalence by this docvar (province, year, level …)")
     p.add_argument("--unit", choices=("paragraph", "sentences", "document"), default=config.TOPIC_UNIT, help="modelling unit (default: paragraph)")
     p.add_argument("--seed", type=seed_int, default=config.RANDOM_STATE, help=f"random state (default: {config.RANDOM_STATE})")
+    from tifa.effects import add_stm_options
+
+    add_stm_options(p)
 
     p = _command(sub, "panel", cmd_panel, "balanced slogan panel: every combination of the --by levels x every slogan, counts, exposure, rates with exact intervals", table=False)
     p.add_argument("--by", nargs="+", default=["province", "year"], help="docvars that define the cells (default: province year)")
