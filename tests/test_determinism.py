@@ -38,6 +38,21 @@ tables.append(pd.DataFrame(cluster_documents(similarity)))
 model = fit_topics(topic_units(corpus, toks), k=5, method="nmf")
 tables.append(model.top_terms(10))
 tables.append(topic_prevalence(model, by="province", n_boot=200))
+# the structural topic model: its topics, effects by the method of composition, a contrast, and their figures
+import hashlib, io
+from tifa.effects import estimate_effect, topic_contrast, topic_effects
+from tifa.figures import plot_topic_contrast, plot_topic_effects_over_time, use_style
+from tifa.stm import fit_stm
+stm = fit_stm(topic_units(corpus, toks), k=3, prevalence="~ year")
+tables.append(stm.top_terms(10))
+effects = estimate_effect(stm, nsims=5, progress=False)
+curve, contrast = topic_effects(effects), topic_contrast(effects, "year", 2022, 2014)
+tables += [curve, contrast]
+use_style()
+for fig in [*plot_topic_effects_over_time(curve, effects.labels), plot_topic_contrast(contrast, effects.labels)]:
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=100)
+    tables.append(pd.DataFrame({"figure_sha256": [hashlib.sha256(png.getvalue()).hexdigest()]}))
 sys.stdout.write("\\n".join(format_table(t, decimals=6).to_csv(index=False) for t in tables))
 """
 

@@ -41,21 +41,44 @@ def _cr1(X, y, clusters):
 
 def test_without_topic_uncertainty_the_draws_are_the_ols_fit_with_clustered_covariance(paragraphs):
     _, model = paragraphs
-    effects = estimate_effect(model, uncertainty="none", nsims=1, n_coef=20000, labels={}, random_state=2, progress=False)
+    effects = estimate_effect(model, uncertainty="none", nsims=1, n_coef=20000, vcov="CR1", labels={}, random_state=2, progress=False)
     X, clusters = _design(model), model.units["doc_id"].to_numpy()
-    assert effects.method == "composition: 1 none θ draws, clustered by doc_id (60)"
+    assert effects.method == "composition: 1 none θ draws, CR1 by doc_id (60)"
     for topic in range(3):
         beta, cov = _cr1(X, model.doc_topic[:, topic], clusters)
         draws = effects.coefficients[:, :, topic]
+        assert np.allclose(effects.mean[:, topic], beta)
         assert np.allclose(draws.mean(axis=0), beta, atol=4 * np.sqrt(np.diag(cov) / 20000).max())
         assert np.allclose(np.cov(draws.T), cov, rtol=0.06, atol=1e-7)
     # with one dummy, the expected share of a level is its units' mean share
     table = topic_effects(effects).set_index(["level", "topic"])
     is_b = (model.units["group"] == "b").to_numpy()
     for level, rows in (("a", ~is_b), ("b", is_b)):
-        assert np.allclose(table.loc[level]["estimate"], model.doc_topic[rows].mean(axis=0), atol=2e-3)
+        assert np.allclose(table.loc[level]["estimate"], model.doc_topic[rows].mean(axis=0))
     assert table["n_docs"].eq(30).all() and table["value"].isna().all()
     assert table.reset_index().columns.tolist() == ["level", "topic", "label", "covariate", "value", "estimate", "ci_low", "ci_high", "n_docs", "method"]
+
+
+def test_the_jackknife_covariance_is_pyfixests_crv3_and_the_sandwich_is_the_engines():
+    import pyfixest as pf
+    from topica.stm import estimate_effect as engine_effect
+
+    from tifa.effects import Regression
+
+    rng = np.random.default_rng(0)
+    docs = np.repeat(np.arange(30), rng.integers(1, 8, 30))  # unbalanced: 1 to 7 paragraphs per document
+    x = (np.arange(30) % 3)[docs]
+    frame = pd.DataFrame({"doc": docs, "x": x.astype(str), "z": rng.normal(size=len(docs))})
+    frame["y"] = 0.3 * (x == 1) + 0.1 * frame["z"] + rng.normal(0, 0.2, 30)[docs] + rng.normal(0, 0.1, len(docs))
+    X = np.column_stack([np.ones(len(docs)), x == 1, x == 2, frame["z"]]).astype(float)
+    beta, cov = Regression(X, docs.astype(str), "CR3").fit(frame[["y"]].to_numpy())
+    reference = pf.feols("y ~ C(x) + z", data=frame, vcov={"CRV3": "doc"}, ssc=pf.ssc(k_adj=False, G_adj=False))
+    assert np.allclose(beta[:, 0], reference.coef().to_numpy())
+    assert np.allclose(cov[0], 29 / 30 * reference._vcov), "CR3 = (G-1)/G × the sum of squared leave-one-document-out shifts"
+    _, cr1 = Regression(X, docs.astype(str), "CR1").fit(frame[["y"]].to_numpy())
+    engine = engine_effect(frame[["y"]].to_numpy(), X, add_intercept=False, cluster=docs)
+    assert np.allclose(cr1[0], engine[0].vcov)
+    assert np.all(np.diag(cov[0]) > np.diag(cr1[0])), "the jackknife is wider than the sandwich with few documents per level"
 
 
 def test_independent_units_give_the_classical_covariance(paragraphs):
@@ -72,7 +95,7 @@ def test_composition_pools_the_regressions_of_every_draw(paragraphs):
     from topica.stm import estimate_effect as pooled
 
     _, model = paragraphs
-    effects = estimate_effect(model, nsims=25, n_coef=400, labels={}, random_state=4, progress=False)
+    effects = estimate_effect(model, nsims=25, n_coef=400, vcov="CR1", labels={}, random_state=4, progress=False)
     draws = theta_draws(model, nsims=25, random_state=4)
     X, clusters = _design(model), model.units["doc_id"].to_numpy()
     engine = pooled(draws, X, add_intercept=False, cluster=clusters)
@@ -195,6 +218,11 @@ def test_what_a_corpus_supports():
     assert any(r.startswith("province: 31 level(s), fewer than two with two documents") for r in reasons)
     assert any(r.startswith("region: 4 levels") for r in reasons)
     assert choose_prevalence(_docs(24, year=2000 + np.arange(24) % 6))[0] == "~ s(year)", "5 degrees of freedom: stm's rule"
+    national = _docs(52, year=1954 + np.arange(52), decade=(1954 + np.arange(52)) // 10 * 10)
+    formula, reasons = choose_prevalence(national, group="decade")
+    assert formula == "~ s(year)" and reasons[-1] == "decade: derived from year, whose spline already follows time"
+    formula, reasons = choose_prevalence(national.assign(year=None), group="decade")
+    assert formula is None and "decade: a number, not a category" in reasons[-1]
     assert choose_prevalence(_docs(20, year=2000 + np.arange(20)))[0] == "~ s(year, df=9)", "at most half as many columns as documents"
     assert choose_prevalence(_docs(20, year=2000 + np.arange(20) % 3))[0] is None
 
@@ -204,7 +232,7 @@ def test_the_cli_prints_the_effects_table(capsys):
 
     code = main(["topics", "--method", "stm", "--k", "3", "--prevalence", "~ year", "--nsims", "5", "--format", "csv"])
     out, err = capsys.readouterr()
-    assert code == 0 and "stm-3 (~ year):" in err and "clustered by doc_id (5)" in err
+    assert code == 0 and "stm-3 (~ year):" in err and "CR3 by doc_id (5)" in err
     table = pd.read_csv(io.StringIO(out))
     assert table.columns.tolist() == COLUMNS
     assert table["covariate"].eq("year").all() and table["level"].min() == 2014 and table["level"].max() == 2022

@@ -77,3 +77,11 @@ def test_topic_notes(seeds):
     stable = selection.loc[selection["stability"] >= config.TOPIC_MIN_STABILITY, "k"].tolist()
     assert stable == [k] and "the only K of the grid" in text
     assert selection["stability"].max() < 0.7 and "below 0.7 at every K" in text
+
+
+def test_topic_effect_notes(seeds):
+    text = " ".join(notes("05_topic_effects").split())
+    docs = seeds.docs
+    assert len(docs) == 5 and docs["province"].nunique() == 5 and docs["year"].nunique() == 4
+    assert "five documents, one per province and four distinct years" in text
+    assert len(docs) < config.STM_MIN_DOCUMENTS, "too few to estimate effects: the notebook skips them"

@@ -169,7 +169,17 @@ def test_choose_k_rule_by_hand(caplog):
     assert k == 6 and "largest of the grid" in caplog.text and "at the edge of the grid" in why
     assert "(3, 5, 6)" in why and "4 is beaten on both" in why
     k, why = choose_k_stm(table[table.k < 6])
-    assert k == 5 and "-8.50 per unit" in why
+    assert k == 5 and "-8.500 per held-out word" in why
+
+
+def test_heldout_likelihood_by_hand(model):
+    from tifa.stm import heldout_loglik
+
+    word = model.features[0]
+    theta, phi = model.doc_topic, model.topic_term
+    # unit 0 holds out the first word twice and a word the model never saw; unit 3 the first two words
+    expected = np.mean([np.log(theta[0] @ phi[:, 0]), np.mean(np.log(theta[3] @ phi[:, :2]))])
+    assert heldout_loglik(model, [(0, [word, word, "未见"]), (3, list(model.features[:2]))]) == pytest.approx(expected)
 
 
 def test_search_k_scores_each_k(planted):

@@ -10,15 +10,15 @@ coefficients (stm takes the mean of the draws, the same up to simulation noise;
 expected shares then sum to one exactly), the interval from the draws'
 percentiles (as stm's ``plot.estimateEffect``). Paragraphs of one
 report are not independent: each regression's covariance is clustered by
-document (CR1), so the interval holds the topic model's uncertainty and the
-variation between documents. A factor level with a single document has no
+document, by default the leave-one-document-out jackknife (CR3; the usual CR1
+sandwich is too narrow when a level has few documents), so the interval holds
+the topic model's uncertainty and the variation between documents. A factor level with a single document has no
 interval: one document cannot say how others of its level would read.
 """
 
 from __future__ import annotations
 
 import logging
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # imported where used: the command line builds its parser wit
 log = logging.getLogger(__name__)
 
 COLUMNS = ["topic", "label", "covariate", "level", "estimate", "ci_low", "ci_high", "method"]
+VCOV = ("CR3", "CR1")
 MINUS = " − "
 
 
@@ -64,6 +65,7 @@ def estimate_effect(
     n_coef: int = config.STM_COEF_DRAWS,
     uncertainty: str = "global",
     cluster: str | None = "auto",
+    vcov: str = "CR3",
     labels: dict[int, str] | None = None,
     random_state: int = config.RANDOM_STATE,
     progress: bool = True,
@@ -71,25 +73,26 @@ def estimate_effect(
     """Regress every topic's share on ``formula`` (default: the model's prevalence formula) by the method of composition.
 
     ``cluster``: the docvar whose units are not independent (``"auto"``:
-    ``doc_id`` when a document has several units, else none); clustered
-    covariances are CR1 and need more documents than design columns. stm's
-    advice holds: the effect formula should use only covariates of the model's
-    prevalence formula.
+    ``doc_id`` when a document has several units, else none: classical OLS).
+    ``vcov``: ``"CR3"`` (default: the leave-one-document-out jackknife, which
+    stays honest when a level has few documents) or ``"CR1"`` (the usual
+    sandwich, too narrow then); both need more clusters than design columns.
+    stm's advice holds: the effect formula should use only covariates of the
+    model's prevalence formula.
     """
-    from topica.stm import estimate_effect as engine_effect
-
     from tifa.stm import prevalence_design, theta_draws
     from tifa.topics import topic_labels
 
+    if vcov not in VCOV:
+        raise InputError(f"vcov must be one of {VCOV}, not {vcov!r}")
     design = model.design if formula is None else prevalence_design(formula, model.units)
     units = model.units
     if cluster == "auto":
         cluster = "doc_id" if units["doc_id"].duplicated().any() else None
-    groups = None if cluster is None else units[cluster].astype(str).to_numpy()
-    n_docs = units["doc_id"].nunique()
     p = design.matrix.shape[1]
-    if groups is not None and len(set(groups)) <= p:
-        raise InputError(f"{len(set(groups))} {cluster} clusters for {p} columns of {design.formula!r}: clustered intervals need more clusters than columns; simplify the formula (fewer levels, s(year, df=3)) or use more documents")
+    regression = Regression(design.matrix, None if cluster is None else units[cluster].astype(str).to_numpy(), vcov if cluster else "classical")
+    if cluster is not None and regression.n_clusters <= p:
+        raise InputError(f"{regression.n_clusters} {cluster} clusters for {p} columns of {design.formula!r}: clustered intervals need more clusters than columns; simplify the formula (fewer levels, s(year, df=3)) or use more documents")
     outside = [v for v in design.variables if v not in model.design.variables]
     if outside:
         log.warning("the effect formula uses %s, which the topic model's prevalence formula %r does not: stm advises against it", outside, model.design.formula)
@@ -97,17 +100,50 @@ def estimate_effect(
     rng = np.random.default_rng(random_state)
     coefficients, mean = np.empty((nsims * n_coef, p, model.k)), np.zeros((p, model.k))
     for m in tqdm(range(nsims), desc="theta draws", unit="draw", disable=not progress or nsims * len(units) < 200_000):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the engine's notes on few clusters: checked above
-            fits = engine_effect(draws[m], design.matrix, feature_names=design.names, add_intercept=False, cluster=groups)
-        for topic, fit in enumerate(fits):
-            coefficients[m * n_coef : (m + 1) * n_coef, :, topic] = _normal_draws(fit.coef, fit.vcov, n_coef, rng)
-            mean[:, topic] += fit.coef / nsims
-    where = f"clustered by {cluster} ({len(set(groups))})" if groups is not None else "units independent"
+        beta, covariances = regression.fit(draws[m])
+        mean += beta / nsims
+        for topic in range(model.k):
+            coefficients[m * n_coef : (m + 1) * n_coef, :, topic] = _normal_draws(beta[:, topic], covariances[topic], n_coef, rng)
+    where = f"{vcov} by {cluster} ({regression.n_clusters})" if cluster is not None else "units independent"
     method = f"composition: {nsims} {uncertainty} θ draws, {where}"
     per_level = {v: units.assign(_v=design.data[v].to_numpy()).groupby("_v")["doc_id"].nunique().to_dict() for v in design.variables if design.kind(v) == "factor"}
-    log.info("estimate_effect %s on %d units of %d documents: %s", design.formula, len(units), n_docs, method)
+    log.info("estimate_effect %s on %d units of %d documents: %s", design.formula, len(units), units["doc_id"].nunique(), method)
     return TopicEffects(design, coefficients, mean, method, per_level, labels if labels is not None else topic_labels(model))
+
+
+class Regression:
+    """OLS of many outcomes on one design, with classical, CR1 or CR3 covariances; what depends only on the design is computed once."""
+
+    def __init__(self, X: np.ndarray, clusters: np.ndarray | None, vcov: str):
+        self.X, self.vcov = X, vcov
+        n, p = X.shape
+        self.inverse = np.linalg.pinv(X.T @ X)
+        self.hat = self.inverse @ X.T
+        self.rows = []
+        if clusters is not None:
+            codes = np.unique(clusters, return_inverse=True)[1]
+            self.rows = np.split(np.argsort(codes, kind="stable"), np.cumsum(np.bincount(codes))[:-1])
+        self.n_clusters = len(self.rows)
+        if vcov == "CR3":  # leave-one-cluster-out inverses: (X'X - X_g'X_g)^+
+            gram = X.T @ X
+            self.leave_out = [np.linalg.pinv(gram - X[r].T @ X[r]) for r in self.rows]
+
+    def fit(self, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(beta, cov)``: coefficients (columns × outcomes) and one covariance per outcome (outcomes × columns × columns)."""
+        X, (n, p) = self.X, self.X.shape
+        beta = self.hat @ Y
+        if self.vcov == "classical":
+            resid = Y - X @ beta
+            return beta, (resid**2).sum(axis=0)[:, None, None] / (n - p) * self.inverse[None]
+        G = self.n_clusters
+        if self.vcov == "CR1":
+            resid = Y - X @ beta
+            scores = np.stack([X[r].T @ resid[r] for r in self.rows])  # clusters × columns × outcomes
+            meat = np.einsum("gpk,gqk->kpq", scores, scores)
+            return beta, G / (G - 1) * (n - 1) / (n - p) * self.inverse[None] @ meat @ self.inverse[None]
+        XtY = X.T @ Y
+        shifts = np.stack([inverse @ (XtY - X[r].T @ Y[r]) - beta for r, inverse in zip(self.rows, self.leave_out)])
+        return beta, (G - 1) / G * np.einsum("gpk,gqk->kpq", shifts, shifts)
 
 
 def _normal_draws(mean: np.ndarray, cov: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -265,7 +301,9 @@ def choose_prevalence(units: pd.DataFrame, *, group: str | None = None, time: st
             reasons.append(f"{time}: {distinct} distinct values, a cubic spline with {df} degrees of freedom")
         else:
             reasons.append(f"{time}: {distinct} distinct value(s), too few for a curve (at least 4)")
-    if group and group not in (time, "doc_id"):
+    if group == "decade" and terms:
+        reasons.append(f"decade: derived from {time}, whose spline already follows time")
+    elif group and group not in (time, "doc_id"):
         chosen = _factor_term(docs, group, budget, reasons)
         if chosen is None and group == "province":
             chosen = _factor_term(with_region(docs), "region", budget, reasons)
@@ -279,6 +317,9 @@ def choose_prevalence(units: pd.DataFrame, *, group: str | None = None, time: st
 def _factor_term(docs: pd.DataFrame, name: str, budget: int, reasons: list[str]) -> str | None:
     if name not in docs or docs[name].notna().sum() == 0:
         reasons.append(f"{name}: not a docvar with values")
+        return None
+    if pd.api.types.is_numeric_dtype(docs[name]):
+        reasons.append(f"{name}: a number, not a category (write the formula yourself: study parameter stm_prevalence)")
         return None
     per_level = docs[name].dropna().value_counts()
     if (per_level >= 2).sum() < 2:

@@ -276,14 +276,13 @@ def select_k_stm(
 
     ``heldout_share`` of the units (drawn with ``random_state``) lose
     ``heldout_words`` of their tokens; every K is fitted on what is left and
-    scored on the words held out (mean log-likelihood per held-out unit; higher
-    is better). Semantic coherence (stm's ``semCoh``) and exclusivity (FREX-based)
+    scored on the words held out (:func:`heldout_loglik`; higher is better). Semantic coherence (stm's ``semCoh``) and exclusivity (FREX-based)
     are means over topics of the top ``n`` terms; residual dispersion (Taddy) is
     ≈ 1 when K is large enough, with the p-value of the test that it is 1.
     Columns: ``k, heldout, semcoh, exclusivity, dispersion, dispersion_p, bound, converged``.
     """
     from topica.coherence import exclusivity, semantic_coherence
-    from topica.evaluate import check_residuals, eval_heldout, make_heldout
+    from topica.evaluate import check_residuals, make_heldout
 
     units, counts, features = stm_units(units, prevalence=prevalence, content=content, min_df=min_df, max_df=max_df)
     heldout = make_heldout(count_tokens(counts, features), prop_docs=heldout_share, prop_words=heldout_words, seed=int(random_state))
@@ -294,9 +293,23 @@ def select_k_stm(
         if len(model.units) != len(trimmed):
             raise RuntimeError("units were lost between the held-out split and the fit")
         residuals = check_residuals(model.engine, heldout.documents)
-        rows.append((k, float(eval_heldout(model.engine, heldout).mean_per_doc_loglik), float(np.mean(semantic_coherence(model.engine, heldout.documents, n=n))),
+        rows.append((k, heldout_loglik(model, heldout.missing), float(np.mean(semantic_coherence(model.engine, heldout.documents, n=n))),
                      float(np.mean(exclusivity(model.engine, n=n))), float(residuals.dispersion), float(residuals.pvalue), model.bound, model.converged))  # fmt: skip
     return pd.DataFrame(rows, columns=["k", "heldout", "semcoh", "exclusivity", "dispersion", "dispersion_p", "bound", "converged"])
+
+
+def heldout_loglik(model: StructuralTopicModel, missing: Sequence[tuple[int, Sequence[str]]]) -> float:
+    """stm's ``eval.heldout``: the mean over held-out units of the mean log-probability of their held-out words under the unit's fitted topic shares.
+
+    ``missing``: ``(unit position, held-out words)``; words outside the model's vocabulary are not scored.
+    """
+    index = {w: j for j, w in enumerate(model.features)}
+    scores = []
+    for position, words in missing:
+        ids = [index[w] for w in words if w in index]
+        if ids:
+            scores.append(float(np.mean(np.log(model.doc_topic[position] @ model.topic_term[:, ids]))))
+    return float(np.mean(scores))
 
 
 def choose_k_stm(selection: pd.DataFrame) -> tuple[int, str]:
@@ -310,7 +323,7 @@ def choose_k_stm(selection: pd.DataFrame) -> tuple[int, str]:
     best = frontier.iloc[np.lexsort((frontier["k"].to_numpy(), -frontier["heldout"].to_numpy().round(config.SORT_DECIMALS)))[0]]
     k = int(best["k"])
     others = sorted(int(x) for x in table.loc[np.array(dominated), "k"])
-    reason = (f"K = {k}: the best held-out log-likelihood ({best['heldout']:.2f} per unit) among the K that no other K beats on both "
+    reason = (f"K = {k}: the best held-out log-likelihood ({best['heldout']:.3f} per held-out word) among the K that no other K beats on both "
               f"semantic coherence and exclusivity ({', '.join(str(int(x)) for x in sorted(frontier['k']))})"
               + (f"; {', '.join(map(str, others))} {'is' if len(others) == 1 else 'are'} beaten on both" if others else "")
               + (f"; residual dispersion {best['dispersion']:.2f} (≫ 1: more topics would fit the counts better)" if best["dispersion"] > 2 else ""))  # fmt: skip

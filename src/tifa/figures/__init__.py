@@ -27,6 +27,13 @@ from tifa.figures.style import (
     save_figure,
     use_style,
 )
+from tifa.figures.topic_effects import (
+    plot_coherence_exclusivity,
+    plot_stm_k_search,
+    plot_topic_contrast,
+    plot_topic_effects_by_group,
+    plot_topic_effects_over_time,
+)
 from tifa.figures.terms import plot_keyness, plot_keyness_grid, plot_similarity, plot_top_terms, plot_wordclouds
 from tifa.figures.topics import plot_k_selection, plot_prevalence_by, plot_prevalence_heatmap, plot_topic_terms
 
@@ -46,6 +53,12 @@ BUILDERS = {
     "topic_top_terms": plot_topic_terms,
     "topic_prevalence_by_{group}": plot_prevalence_heatmap,
     "topic_prevalence_by_year": plot_prevalence_by,
+    "topic_stm_k_search": plot_stm_k_search,
+    "topic_coherence_vs_exclusivity": plot_coherence_exclusivity,
+    "topic_effects_over_year": plot_topic_effects_over_time,
+    "topic_effects_by_{group}": plot_topic_effects_by_group,
+    "topic_effects_by_region": plot_topic_effects_by_group,
+    "topic_prevalence_contrast": plot_topic_contrast,
     "slogan_rates_by_province_and_year": plot_panel_heatmap,
     "slogan_adoption_curves_by_year": plot_adoption_curves,
     "slogan_adoption_lag_vs_national": plot_lag_distribution,
@@ -79,11 +92,16 @@ __all__ = [
     "plot_keyness_grid",
     "plot_prevalence_by",
     "plot_prevalence_heatmap",
+    "plot_coherence_exclusivity",
     "plot_similarity",
     "plot_slogan_heatmap",
     "plot_slogan_timeline",
     "plot_slogan_xray",
+    "plot_stm_k_search",
     "plot_top_terms",
+    "plot_topic_contrast",
+    "plot_topic_effects_by_group",
+    "plot_topic_effects_over_time",
     "plot_topic_terms",
     "plot_wordclouds",
     "save_figure",
