@@ -64,6 +64,8 @@ def test_provinces_are_ordered_by_region_and_a_lonely_level_is_an_open_circle():
     filled, hollow = first.collections[1], first.collections[2]
     assert len(filled.get_offsets()) == 4 and len(hollow.get_offsets()) == 1
     assert hollow.get_offsets()[0][1] == 1, "Qinghai (fourth from the top of five) has no whisker"
+    below = plot_topic_effects_by_group(table.assign(estimate=table["estimate"] - 0.3, ci_low=table["ci_low"] - 0.3), LABELS, by="province")[0]
+    assert below.axes[0].get_xlim()[0] < -0.1, "an expected share below 0 is drawn, not cut off"
     regions = _rows("region", ["West", "East", "Northeast", "Central"])
     fig = plot_topic_effects_by_group(regions, LABELS, by="region")[0]
     assert [t.get_text() for t in sorted(fig.axes[0].get_yticklabels(), key=lambda t: -t.get_position()[1])] == ["East", "Central", "West", "Northeast"]

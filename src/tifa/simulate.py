@@ -96,5 +96,5 @@ def match_topics(estimated: np.ndarray, features: np.ndarray, planted: Planted) 
             truth[:, j] = planted.topic_term[:, index[w]]
     similarity = truth @ estimated.T
     rows, cols = linear_sum_assignment(-similarity)
-    return cols[np.argsort(rows)]
+    return cols[np.argsort(rows, kind="stable")]
 

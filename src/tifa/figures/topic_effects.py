@@ -14,6 +14,15 @@ from tifa.places import Lang
 from tifa.util.tables import sort_table
 
 BAND = "95% interval: topic-model and between-document uncertainty"
+DRAWN_DECIMALS = 6  # values are drawn rounded: the last bits differ between CPUs' SIMD paths, pixels must not
+
+
+def _drawn(table: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The table with its float columns rounded to ``DRAWN_DECIMALS`` (far below a pixel), so every CPU draws the same image."""
+    if table is None:
+        return None
+    floats = [c for c in table.columns if pd.api.types.is_float_dtype(table[c])]
+    return table.assign(**{c: table[c].round(DRAWN_DECIMALS) for c in floats})
 
 
 def _title(topic: int, labels: dict[int, str]) -> str:
@@ -27,7 +36,7 @@ def plot_topic_effects_over_time(effects: pd.DataFrame, labels: dict[int, str], 
     adds each period's mean share as grey dots, so the curve can be read against the data.
     The y axis is shared: topics are compared on one scale.
     """
-    rows = effects[effects["covariate"] == time]
+    rows, observed = _drawn(effects[effects["covariate"] == time]), _drawn(observed)
     topics = sorted(rows["topic"].unique().tolist())
     ncols = ncols if len(topics) <= 9 else 4
     top = float(np.nanmax([rows["ci_high"].max(), rows["estimate"].max(), observed["prevalence"].max() if observed is not None else 0]))
@@ -68,7 +77,7 @@ def plot_topic_effects_by_group(effects: pd.DataFrame, labels: dict[int, str], *
 
     A level of a single document has no interval: drawn as an open circle.
     """
-    rows = effects[effects["covariate"] == by]
+    rows = _drawn(effects[effects["covariate"] == by])
     levels = _order(rows["level"].unique(), by)
     topics = sorted(rows["topic"].unique().tolist())
     many = len(levels) > 12
@@ -89,7 +98,11 @@ def plot_topic_effects_by_group(effects: pd.DataFrame, labels: dict[int, str], *
             ax.scatter(table["estimate"][~has], y[~has], s=9, facecolors="white", edgecolors=colour, linewidths=0.8, zorder=3)
             ax.set_yticks(y, [group_label(v, by, lang) for v in levels] if i % ncols == 0 else [], fontsize=size)
             ax.set_ylim(-0.7, len(levels) - 0.3)
-            ax.set_xlim(left=0)
+            lowest = float(np.nanmin([table["ci_low"].min(), table["estimate"].min()]))
+            if lowest < 0:  # a linear model's expected share can fall below 0: show it, with the 0 line
+                ax.axvline(0, color="0.6", linewidth=0.6)
+            else:
+                ax.set_xlim(left=0)
             ax.set_title(_title(topic, labels), fontsize=7)
             ax.tick_params(axis="x", labelsize=6)
             ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=3))
@@ -101,7 +114,7 @@ def plot_topic_effects_by_group(effects: pd.DataFrame, labels: dict[int, str], *
 
 def plot_topic_contrast(contrast: pd.DataFrame, labels: dict[int, str], *, lang: Lang = "en") -> plt.Figure:
     """Difference in expected prevalence between two values of a covariate, per topic (ordered by the difference), with 95 % intervals."""
-    table = sort_table(contrast, ["estimate", "topic"], ascending=[True, True]).reset_index(drop=True)
+    table = sort_table(_drawn(contrast), ["estimate", "topic"], ascending=[True, True]).reset_index(drop=True)
     covariate = str(table["covariate"].iloc[0])
     first, second = str(table["level"].iloc[0]).split(" − ")
     if covariate in ("province", "city", "level"):
@@ -125,7 +138,7 @@ def plot_topic_contrast(contrast: pd.DataFrame, labels: dict[int, str], *, lang:
 def plot_stm_k_search(selection: pd.DataFrame, *, chosen: int | None = None) -> plt.Figure:
     """stm's searchK diagnostics against K: held-out likelihood, semantic coherence, exclusivity, residual dispersion; the chosen K circled."""
     metrics = [("heldout", "Held-out log-likelihood"), ("semcoh", "Semantic coherence"), ("exclusivity", "Exclusivity"), ("dispersion", "Residual dispersion")]
-    table = sort_table(selection, ["k"])
+    table = sort_table(_drawn(selection), ["k"])
     fig, axes = plt.subplots(1, 4, figsize=(7.2, 2.2))
     for ax, (column, title) in zip(axes, metrics):
         ax.plot(table["k"], table[column], "o-", color="C0", markersize=3)
@@ -143,6 +156,7 @@ def plot_stm_k_search(selection: pd.DataFrame, *, chosen: int | None = None) -> 
 
 def plot_coherence_exclusivity(selection: pd.DataFrame, *, chosen: int | None = None) -> plt.Figure:
     """Semantic coherence against exclusivity, one point per K (labelled); better models lie up and to the right; the chosen K circled."""
+    selection = _drawn(selection)
     fig, ax = plt.subplots(figsize=(3.8, 3.2))
     ax.plot(selection["semcoh"], selection["exclusivity"], "o", color="C0", markersize=4)
     for row in selection.itertuples():
