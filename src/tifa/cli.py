@@ -54,10 +54,12 @@ def _whole_number(text: str, low: int, what: str, high: int | None = None) -> in
 # --- shared options --------------------------------------------------------------------------------
 
 
-def _corpus_options(parser: argparse.ArgumentParser) -> None:
+def _corpus_options(parser: argparse.ArgumentParser, *, cache: bool = False) -> None:
     parser.add_argument("--corpus", default=None, help="corpus folder (with metadata.csv), .jsonl, .csv or .parquet (default: the embedded corpus in data/)")
     parser.add_argument("--text-field", default="text", help="name of the text field in JSONL/CSV/Parquet (default: text)")
     parser.add_argument("--id-field", default="doc_id", help="name of the document id field (default: doc_id; rows are numbered when absent)")
+    if cache:
+        parser.add_argument("--no-cache", action="store_true", help="clean and segment afresh: read and write no cached corpus or tokens")
 
 
 def _engine_options(parser: argparse.ArgumentParser) -> None:
@@ -75,7 +77,6 @@ def _segment_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backend", choices=("rjieba", "jieba"), default="rjieba", help="segmenter (default rjieba: jieba's tokens without HMM, ~15x faster)")
     parser.add_argument("--hmm", dest="hmm", action="store_true", default=False, help="turn on jieba's HMM for unknown words (off by default: lower F1 on gold standards)")
     parser.add_argument("--no-hmm", dest="hmm", action="store_false", help="HMM off (the default)")
-    parser.add_argument("--no-cache", action="store_true", help="read and write no token cache")
 
 
 def _format_option(parser: argparse.ArgumentParser) -> None:
@@ -97,7 +98,7 @@ def _source(args: argparse.Namespace):
     from tifa.engine import Engine, as_source
 
     engine = Engine(getattr(args, "engine", "memory"), scheduler=getattr(args, "scheduler", None), store=getattr(args, "store", None),
-                    partition_rows=getattr(args, "partition_rows", config.STORE_PARTITION_ROWS))
+                    partition_rows=getattr(args, "partition_rows", config.STORE_PARTITION_ROWS), cache=not getattr(args, "no_cache", False))
     source = as_source(args.corpus, engine=engine, text_field=args.text_field, id_field=args.id_field)
     _report_problems(source.problems, args.verbose)
     return source
@@ -317,7 +318,7 @@ def cmd_provenance(args: argparse.Namespace) -> int:
 def _command(sub, name: str, func, help: str, *, segment: bool = False, table: bool = True, engine: bool = True, parts: bool = False) -> argparse.ArgumentParser:
     """A subcommand with the shared options: corpus, engine, optionally segmentation and parts, and the output format."""
     parser = sub.add_parser(name, help=help)
-    _corpus_options(parser)
+    _corpus_options(parser, cache=engine)
     if engine:
         _engine_options(parser)
     if segment:
