@@ -16,8 +16,8 @@ the years inside that window without any document listed in ``missing_years``.
   says why.
 - **Curves** (:func:`adoption_curves`): per year, the share of the groups observed
   that year (``n_at_risk``) that had used the slogan by then; left-censored groups are
-  counted apart (``n_left_censored``). A corpus with one year (or no group observed in
-  two years) gets no curves: an empty table whose ``attrs["skipped"]`` gives the reason.
+  counted apart (``n_left_censored``). A corpus with one year gets no curves: an empty
+  table whose ``attrs["skipped"]`` gives the reason.
 
 Negative lags (a province ahead of the centre, or a mis-dated document) are kept and
 flagged, never clipped.
@@ -239,14 +239,11 @@ def adoption_from_dfm(
 
 
 def adoption_skip_reason(adoption: pd.DataFrame) -> str | None:
-    """Why adoption curves and lags say nothing on this table (one period, or no group seen twice), else None."""
-    by, time = adoption.attrs.get("by", "province"), adoption.attrs.get("time", "year")
-    windows = adoption.drop_duplicates(by)
-    periods = sorted(set(windows["first_observed"]) | set(windows["last_observed"]))
+    """Why adoption curves, lags and hazards say nothing on this table (it covers one period), else None."""
+    time = adoption.attrs.get("time", "year")
+    periods = sorted(set(adoption["first_observed"]) | set(adoption["last_observed"]))
     if len(periods) <= 1:
         return f"the corpus covers one {time} ({periods[0] if periods else 'none'}): adoption over time needs two or more"
-    if (windows["first_observed"] == windows["last_observed"]).all():
-        return f"no {by} is observed in two or more {time}s: shares cannot grow within a {by}"
     return None
 
 

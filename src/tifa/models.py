@@ -231,11 +231,7 @@ def _leave_out_absorbed(data: pd.DataFrame, lhs: str, fe: list[str], notes: list
     instead of raising when every cell is a singleton.
     """
     keep, singletons, separated = _prune(data, lhs, fe)
-    dropped.update(singletons=singletons, separated=separated)
-    if separated:
-        notes.append(f"left out {separated} cells of fixed-effect levels never mentioned (separation: their effect would be -inf)")
-    if singletons:
-        notes.append(f"left out {singletons} singleton cells (alone in a fixed-effect level)")
+    dropped.update(singletons=singletons, separated=separated)  # the footnote reports them ("left out: …")
     data = data[keep].reset_index(drop=True)
     if data.empty or data[lhs].sum() == 0:
         raise InputError(f"no cell with a mention is left once singletons ({singletons}) and levels never mentioned ({separated} cells) of the fixed effects {fe} are left out; use fewer fixed effects or a larger panel")
@@ -341,7 +337,8 @@ def model_footnote(model: pd.DataFrame) -> str:
     parts.append(f"log-likelihood {a['loglik']:,.2f}; McFadden pseudo-R² {a['pseudo_r2']:.3f} (against {a.get('null', 'intercept and offset only')})")
     left_out = {k: v for k, v in (a.get("dropped") or {}).items() if v}
     if left_out:
-        parts.append("left out: " + ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in left_out.items()))
+        what = {"no_exposure": "cells without exposure", "not_province": "cells of non-provinces", "missing_values": "with missing values", "singletons": "singletons", "separated": "separated (level never mentioned)"}
+        parts.append("left out: " + ", ".join(f"{v:,} {what.get(k, k.replace('_', ' '))}" for k, v in left_out.items()))
     parts.append(f"{a['ratio']} = exp(coefficient); {int(round(a['conf'] * 100))} % normal intervals")
     return "; ".join(parts) + "." + "".join(f" Note: {n}." for n in a.get("notes", []))
 
