@@ -34,10 +34,12 @@ import pandas as pd
 
 from tifa.corpus import Corpus, load_corpus
 from tifa.dfm import DFM
+from tifa.engine import Engine, as_source
 from tifa.errors import InputError
-from tifa.panel import _as_list, _check_docvars, select_slogans, slogan_dfm
+from tifa.matcher import SloganMatcher, lexicon_table
+from tifa.panel import _as_list, _check_docvars, select_slogans
 from tifa.places import PROVINCE_COLUMNS, add_province_columns, province_neighbours
-from tifa.slogans import SloganMatcher, lexicon_table
+from tifa.slogans import slogan_dfm
 from tifa.util.tables import sort_table
 
 log = logging.getLogger(__name__)
@@ -92,7 +94,7 @@ def first_periods(x: DFM, time: str, keep: np.ndarray) -> pd.Series:
 
 
 def slogan_adoption(
-    corpus: Corpus,
+    corpus,
     by: str = "province",
     time: str = "year",
     central: Central = None,
@@ -100,25 +102,29 @@ def slogan_adoption(
     slogans: str | Sequence[str] | None = None,
     matcher: SloganMatcher | None = None,
     central_text_field: str = "text",
+    include_parts: str | Sequence[str] | None = None,
+    engine: str | Engine | None = None,
 ) -> pd.DataFrame:
     """First use of every slogan in every group, with the group's observation window and censoring: one row per group × slogan.
 
-    ``central``: ``"national"`` (the packaged national reports), a :class:`Corpus`, a
-    corpus path (read with ``central_text_field``), or a group of this corpus,
-    ``"<docvar>: <value>"`` or ``(docvar, value)`` (e.g. ``"province: 中央"``: those
-    documents are the centre and not a group). Columns: see :func:`adoption_from_dfm`.
+    ``corpus``: a corpus, a store or a path. ``central``: ``"national"`` (the packaged
+    national reports), a :class:`Corpus`, a corpus path (read with
+    ``central_text_field``), or a group of this corpus, ``"<docvar>: <value>"`` or
+    ``(docvar, value)`` (e.g. ``"province: 中央"``: those documents are the centre and
+    not a group). Columns: see :func:`adoption_from_dfm`.
     """
-    _check_docvars(corpus, [by, time], "date adoption by")
+    source = as_source(corpus, engine=engine)
+    _check_docvars(source.docvars.reset_index(), [by, time], "date adoption by", source.label)
     matcher = matcher or SloganMatcher()
     keep = select_slogans(matcher, slogans)
-    x = slogan_dfm(corpus, matcher)
-    reference: DFM | tuple[str, str] | None = central_group(central, list(corpus.docs.columns))
+    x = slogan_dfm(source, matcher, include_parts=include_parts)
+    reference: DFM | tuple[str, str] | None = central_group(central, list(source.docvars.reset_index().columns))
     label = f"{reference[0]}: {reference[1]}" if reference is not None else ""
     if central is not None and reference is None:
         other = _central_corpus(central, central_text_field)
-        _check_docvars(other, [time], "date the central reference by")
-        reference, label = slogan_dfm(other, matcher), other.source
-    return adoption_from_dfm(x, by, time, keep, matcher=matcher, central=reference, central_label=label, source=corpus.source)
+        _check_docvars(other.docvars.reset_index(), [time], "date the central reference by", other.source)
+        reference, label = slogan_dfm(other, matcher, include_parts=include_parts), other.source
+    return adoption_from_dfm(x, by, time, keep, matcher=matcher, central=reference, central_label=label, source=source.label)
 
 
 def _window(docvars: pd.DataFrame, by: str, time: str) -> pd.DataFrame:
