@@ -1,4 +1,4 @@
-"""Command-line interface: ``tifa corpus|build|freq|keyness|compounds|slogans|kwic|discover|anachronisms|topics|panel|adoption|study|report|provenance``.
+"""Command-line interface: ``tifa corpus|build|freq|keyness|compounds|slogans|kwic|discover|anachronisms|topics|panel|adoption|model|hazard|study|report|provenance``.
 
 Every subcommand takes the same corpus options (``--corpus PATH``,
 ``--text-field NAME``, ``--id-field NAME``); the analyses take the engine options
@@ -389,8 +389,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--central", default=None, help="central reference: 'national' (the packaged national reports) or a corpus path")
     p.add_argument("--central-text-field", default="text", help="text field of a --central JSONL/CSV/Parquet file (default: text)")
     p.add_argument("--slogans", nargs="+", default=None, help="lexicon ids or canonical forms (default: every entry)")
-    p.add_argument("--events", action="store_true", help="event-history rows instead: entry, exit, event, censored, duration, start, stop")
+    p.add_argument("--events", action="store_true", help="event-history rows instead: one per province x slogan x year at risk (risk_start, duration, event, neighbour_share); left-censored pairs excluded")
     _export_options(p)
+
+    from tifa import hazard, models  # these commands live with their analyses
+    models.add_model_command(sub)
+    hazard.add_hazard_command(sub)
 
     p = sub.add_parser("study", help="run every notebook (papermill) on a corpus; write figures, tables, index and provenance")
     _corpus_options(p)
