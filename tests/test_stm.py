@@ -164,7 +164,7 @@ def test_choose_k_rule_by_hand(caplog):
         }
     )
     # 4 is beaten by 5 on both coherence and exclusivity; 6 is not beaten on both (best heldout), but is the edge
-    with caplog.at_level(logging.WARNING, logger="tifa.topics"):
+    with caplog.at_level(logging.WARNING, logger="tifa.topic_model"):
         k, why = choose_k_stm(table)
     assert k == 6 and "largest of the grid" in caplog.text and "at the edge of the grid" in why
     assert "(3, 5, 6)" in why and "4 is beaten on both" in why

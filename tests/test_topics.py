@@ -139,11 +139,11 @@ def test_selection_table_and_rule(units):
 
 def test_a_k_at_the_edge_of_the_grid_is_warned(caplog):
     rule = pd.DataFrame({"method": "nmf", "k": [3, 4, 5], "npmi": [0.1, 0.2, 0.3], "umass": 0, "perplexity": np.nan, "stability": 1.0})
-    with caplog.at_level("WARNING", logger="tifa.topics"):
+    with caplog.at_level("WARNING", logger="tifa.topic_model"):
         assert choose_k(rule) == 5
     assert "chosen K by NPMI = 5 is the largest of the grid [3, 4, 5]" in caplog.text
     caplog.clear()
-    with caplog.at_level("WARNING", logger="tifa.topics"):
+    with caplog.at_level("WARNING", logger="tifa.topic_model"):
         assert choose_k(rule.assign(npmi=[0.3, 0.2, 0.1])) == 3
         assert choose_k(rule.assign(npmi=[0.1, 0.3, 0.2])) == 4
     assert caplog.text.count("is the smallest of the grid") == 1 and "largest" not in caplog.text, "an inner K is not warned"

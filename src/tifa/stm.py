@@ -3,7 +3,7 @@
 A thin interface over the STM of ``topica`` (pinned in ``requirements.lock``;
 Rust core, spectral initialisation as R stm's default, the same bytes for any
 number of threads), so the engine can be swapped: tifa owns the vocabulary
-(:func:`tifa.topics.unit_counts`, as for NMF and LDA), the prevalence design
+(:func:`tifa.topic_model.unit_counts`, as for NMF and LDA), the prevalence design
 (R-style formulas through ``formulaic``; ``s(year)`` is stm's B-spline), the
 fitted model's form (a :class:`~tifa.topics.TopicModel`, so top terms, labels and
 representative units work as for the other methods), the choice of K and the
@@ -25,7 +25,7 @@ from tqdm import tqdm
 
 from tifa import config
 from tifa.errors import InputError
-from tifa.topics import TopicModel, unit_counts, warn_grid_edge
+from tifa.topic_model import TopicModel, unit_counts, warn_grid_edge
 
 log = logging.getLogger(__name__)
 

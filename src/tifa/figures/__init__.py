@@ -12,10 +12,25 @@ checks the registry's needs, calls the builder and saves the result.
 from __future__ import annotations
 
 from tifa.figures.corpus import plot_cleaning_audit, plot_documents_by_place_and_year
-from tifa.figures.diffusion import plot_adoption_curves, plot_lag_distribution, plot_panel_heatmap
-from tifa.figures.labels import document_labels, group_label, group_order, level_label, term_label
+from tifa.figures.diffusion import (
+    plot_adoption_curves,
+    plot_lag_distribution,
+    plot_panel_heatmap,
+)
+from tifa.figures.labels import (
+    document_labels,
+    group_label,
+    group_order,
+    level_label,
+    term_label,
+)
 from tifa.figures.maps import plot_province_tiles, region_order
-from tifa.figures.slogans import plot_cooccurrence, plot_slogan_heatmap, plot_slogan_timeline, plot_slogan_xray
+from tifa.figures.slogans import (
+    plot_cooccurrence,
+    plot_slogan_heatmap,
+    plot_slogan_timeline,
+    plot_slogan_xray,
+)
 from tifa.figures.style import (
     FONT_ENV,
     configure_fonts,
@@ -34,8 +49,19 @@ from tifa.figures.topic_effects import (
     plot_topic_effects_by_group,
     plot_topic_effects_over_time,
 )
-from tifa.figures.terms import plot_keyness, plot_keyness_grid, plot_similarity, plot_top_terms, plot_wordclouds
-from tifa.figures.topics import plot_k_selection, plot_prevalence_by, plot_prevalence_heatmap, plot_topic_terms
+from tifa.figures.terms import (
+    plot_keyness,
+    plot_keyness_grid,
+    plot_similarity,
+    plot_top_terms,
+    plot_wordclouds,
+)
+from tifa.figures.topics import (
+    plot_k_selection,
+    plot_prevalence_by,
+    plot_prevalence_heatmap,
+    plot_topic_terms,
+)
 
 BUILDERS = {
     "documents_by_province_and_year": plot_documents_by_place_and_year,
