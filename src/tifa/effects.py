@@ -8,12 +8,13 @@ estimate and covariance, and read expected prevalence, contrasts and curves off
 the pooled coefficient draws: the estimate from the regressions' mean
 coefficients (stm takes the mean of the draws, the same up to simulation noise;
 expected shares then sum to one exactly), the interval from the draws'
-percentiles (as stm's ``plot.estimateEffect``). Paragraphs of one
-report are not independent: each regression's covariance is clustered by
-document, by default the leave-one-document-out jackknife (CR3; the usual CR1
-sandwich is too narrow when a level has few documents), so the interval holds
-the topic model's uncertainty and the variation between documents. A factor level with a single document has no
-interval: one document cannot say how others of its level would read.
+percentiles (as stm's ``plot.estimateEffect``). Paragraphs of one report are
+not independent: each regression's covariance is clustered by document, by
+default the leave-one-document-out jackknife (CR3; the usual CR1 sandwich is
+too narrow when a level has few documents), so the interval holds the topic
+model's uncertainty and the variation between documents. A factor level with a
+single document has no interval: one document cannot say how others of its
+level would read.
 """
 
 from __future__ import annotations

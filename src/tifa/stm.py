@@ -159,6 +159,7 @@ def fit_stm(
     max_iter: int | None = None,
     tol: float = config.STM_TOL,
     n_threads: int | None = None,
+    progress: bool = True,
 ) -> StructuralTopicModel:
     """Fit a structural topic model with ``k`` topics whose prevalence follows ``prevalence`` (``"~ province + s(year)"``).
 
@@ -181,7 +182,10 @@ def fit_stm(
     if levels is not None and len(set(levels)) < 2:
         raise InputError(f"content covariate {content!r} has a single level: nothing to contrast")
     engine = topica.STM(num_topics=k, seed=int(random_state))
-    engine.fit(docs, design.matrix[:, 1:], prevalence_names=design.names[1:], content=levels, iters=max_iter or config.STM_MAX_ITER, convergence_tol=tol, num_threads=n_threads)
+    bar = tqdm(total=max_iter or config.STM_MAX_ITER, desc=f"stm-{k} EM (at most)", unit="iteration", disable=not progress or len(units) < 2000)
+    engine.fit(docs, design.matrix[:, 1:], prevalence_names=design.names[1:], content=levels, iters=max_iter or config.STM_MAX_ITER, convergence_tol=tol, num_threads=n_threads,
+               progress=None if bar.disable else lambda done, total, info: bar.update(done - bar.n))  # fmt: skip
+    bar.close()
     if not engine.converged:
         log.warning("stm-%d did not converge in %d iterations (relative change of the bound ≥ %g): raise max_iter", k, max_iter or config.STM_MAX_ITER, tol)
     order = _feature_order(engine.vocabulary, features)
@@ -289,7 +293,7 @@ def select_k_stm(
     trimmed = units.assign(tokens=heldout.documents)
     rows = []
     for k in tqdm(ks, desc="K grid (stm)", unit="K", disable=not progress):
-        model = fit_stm(trimmed, k=k, prevalence=prevalence, content=content, random_state=random_state, min_df=1, max_df=1.0, max_iter=max_iter, n_threads=n_threads)
+        model = fit_stm(trimmed, k=k, prevalence=prevalence, content=content, random_state=random_state, min_df=1, max_df=1.0, max_iter=max_iter, n_threads=n_threads, progress=False)
         if len(model.units) != len(trimmed):
             raise RuntimeError("units were lost between the held-out split and the fit")
         residuals = check_residuals(model.engine, heldout.documents)
