@@ -45,15 +45,17 @@ def main(out_dir: Path) -> int:
     prevalence = topic_prevalence(model, by="decade")
     print(f"model and prevalence: {time.perf_counter() - start:.1f} s; total {time.perf_counter() - clock:.1f} s")
     by_unit = topic_prevalence(model, by="decade", resample="unit")
-    ratio = (prevalence["ci_high"] - prevalence["ci_low"]) / (by_unit["ci_high"] - by_unit["ci_low"])
-    print(f"intervals resampling reports (default) against resampling paragraphs: {ratio.median():.1f} x wider (median), {ratio.min():.1f}-{ratio.max():.1f} x")
+    ratio = ((prevalence["ci_high"] - prevalence["ci_low"]) / (by_unit["ci_high"] - by_unit["ci_low"])).dropna()
+    docs = prevalence.drop_duplicates("decade").set_index("decade")["n_docs"].to_dict()
+    print(f"reports per decade: {docs}; decades of fewer than {config.TOPIC_MIN_BOOT_DOCUMENTS} reports get no interval")
+    print(f"intervals resampling reports (default) against resampling paragraphs: {ratio.median():.1f} x wider (median over decades and topics), {ratio.quantile(0.1):.1f}-{ratio.quantile(0.9):.1f} x (10th-90th percentile), at most {ratio.max():.1f} x")
     for topic, label in labels.items():
         shares = prevalence[prevalence["topic"] == topic].set_index("decade")["prevalence"].round(2).to_dict()
         print(f"  T{topic} {label}: {shares}")
     use_style()
-    fig = plot_prevalence_by(prevalence, labels, by="decade", ncols=4)
-    for path in save_figure(fig, "topic_prevalence_by_decade_national_reports", out_dir=out_dir):
-        print(f"wrote {path}")
+    for page, fig in enumerate(plot_prevalence_by(prevalence, labels, by="decade", ncols=4), start=1):
+        for path in save_figure(fig, f"topic_prevalence_by_decade_national_reports_p{page}", out_dir=out_dir):
+            print(f"wrote {path}")
     return 0
 
 

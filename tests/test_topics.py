@@ -248,8 +248,10 @@ def test_document_bootstrap_weights_documents_by_their_units():
     # prevalence 0.75), document 1 twice (1/4: 1.0) or document 2 twice (1/4: 0.0): the 30th and 70th
     # percentiles (level 0.4) are both 0.75, the unit-weighted mean, not 0.5, the mean of the documents.
     model = _model_of(np.array([[1.0, 0.0]] * 3 + [[0.0, 1.0]]), ["d1", "d1", "d1", "d2"])
-    prev = topic_prevalence(model, by="province", n_boot=4000, level=0.4).set_index("topic").loc[0]
+    prev = topic_prevalence(model, by="province", n_boot=4000, level=0.4, min_documents=2).set_index("topic").loc[0]
     assert prev[["prevalence", "ci_low", "ci_high", "n_docs"]].tolist() == [0.75, 0.75, 0.75, 2]
+    default = topic_prevalence(model, by="province", n_boot=100).set_index("topic").loc[0]
+    assert np.isnan(default["ci_low"]) and default["prevalence"] == 0.75, "fewer than five documents: no interval by default"
 
 
 def test_bootstrap_percentiles_of_two_units_by_hand():

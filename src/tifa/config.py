@@ -86,6 +86,7 @@ TOPIC_TOP_N = 10
 TOPIC_MIN_STABILITY = 0.5
 TOPIC_BOOTSTRAP = 1000
 TOPIC_RESAMPLE = "document"  # prevalence intervals resample documents (with all their units) within groups
+TOPIC_MIN_BOOT_DOCUMENTS = 5  # fewer documents in a group: no interval (the bootstrap of 2-4 documents is a few distinct means)
 TOPIC_SUBSAMPLE = 0.8  # share of units each stability refit sees (drawn with its seed)
 # Structural topic models (tifa.stm, tifa.effects, notebook 05): stm's defaults where it has one.
 STM_MAX_ITER = 500  # EM iterations at most (stm: max.em.its = 500)

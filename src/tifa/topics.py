@@ -277,6 +277,7 @@ def topic_prevalence(
     n_boot: int = config.TOPIC_BOOTSTRAP,
     level: float = 0.95,
     resample: str = config.TOPIC_RESAMPLE,
+    min_documents: int = config.TOPIC_MIN_BOOT_DOCUMENTS,
     random_state: int = config.RANDOM_STATE,
 ) -> pd.DataFrame:
     """Mean topic share of the units in each group, with percentile bootstrap intervals.
@@ -286,8 +287,10 @@ def topic_prevalence(
     independent, and the interval must reflect variation between documents.
     ``"unit"`` resamples units as if they were independent (narrower; right only
     for document units). Columns: ``<by>…, topic, prevalence, ci_low, ci_high,
-    n_units, n_docs``. Groups' prevalences sum to 1 over topics. A group of a
-    single document (or single unit with ``"unit"``) has no interval (NaN).
+    n_units, n_docs``. Groups' prevalences sum to 1 over topics. A group of
+    fewer than ``min_documents`` documents (a single unit with ``"unit"``) has no
+    interval (NaN): resampling two or three documents gives a few distinct
+    means, not a 95 % interval.
     """
     if resample not in RESAMPLE:
         raise InputError(f"resample must be one of {RESAMPLE}, not {resample!r}")
@@ -307,7 +310,7 @@ def topic_prevalence(
         weights = rng.multinomial(clusters, np.full(clusters, 1.0 / clusters), size=n_boot)  # n_boot × clusters: draws of each
         boot = (weights @ sums) / (weights @ sizes)[:, None]
         low, high = np.quantile(boot, [alpha, 1 - alpha], axis=0)
-        if clusters < 2:  # resampling one document (or unit) gives no interval: say so rather than draw a zero-width one
+        if clusters < (min_documents if resample == "document" else 2):  # too few to resample: say so rather than draw a degenerate interval
             low, high = np.full(model.k, np.nan), np.full(model.k, np.nan)
         for topic in range(model.k):
             rows.append((*values, topic, float(shares[:, topic].mean()), float(low[topic]), float(high[topic]), len(idx), len(docs)))
