@@ -13,13 +13,20 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
-from pathlib import Path
+from functools import lru_cache
 
 import numpy as np
 
 from tifa import config
-from tifa.errors import InputError
+from tifa.boilerplate import (  # noqa: F401 - the rules are part of the cleaning API
+    RULE_KINDS,
+    SPAN_ANCHORS,
+    BoilerplateRule,
+    compile_rules,
+    load_boilerplate_rules,
+    remove_spans,
+    rule_matches,
+)
 from tifa.text import (
     APPENDIX_START,
     CLOSING,
@@ -32,9 +39,9 @@ from tifa.text import (
     SENTENCE_FINAL,
     STARTS_PARAGRAPH,
     WHITESPACE_RUN,
+    code_points,
     count_han,
 )
-from tifa.util.files import read_yaml
 
 
 @dataclass(frozen=True)
@@ -59,17 +66,18 @@ class Step:
         return self.run(text)[0]
 
 
-def _line_number(text: str, pos: int) -> int:
-    return text.count("\n", 0, pos) + 1
-
-
 def _substitute(pattern: re.Pattern[str], text: str, repl: Callable[[re.Match[str]], str]) -> tuple[str, list[Edit]]:
-    """``pattern.sub`` that records one :class:`Edit` per match."""
+    """``pattern.sub`` that records one :class:`Edit` per match; line numbers are counted on from the previous match (one pass)."""
     edits: list[Edit] = []
+    line, counted = 1, 0  # text[:counted] holds line - 1 newlines
 
     def record(m: re.Match[str]) -> str:
+        nonlocal line, counted
+        start = m.start()
+        line += text.count("\n", counted, start)
+        counted = start
         new = repl(m)
-        edits.append(Edit("changed" if new else "removed", _line_number(text, m.start()), m.group(0), new))
+        edits.append(Edit("changed" if new else "removed", line, m.group(0), new))
         return new
 
     return pattern.sub(record, text), edits
@@ -81,9 +89,8 @@ _NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x85\x0b\x0c]")
 
 
 def _normalize_newlines(text: str) -> tuple[str, list[Edit]]:
-    n = len(_NEWLINES.findall(text))
-    edits = [Edit("changed", None, f"{n} line separators", "\\n")] if n else []
-    return _NEWLINES.sub("\n", text), edits
+    text, n = _NEWLINES.subn("\n", text)
+    return text, [Edit("changed", None, f"{n} line separators", "\\n")] if n else []
 
 
 normalize_newlines = Step("normalize_newlines", _normalize_newlines)
@@ -117,8 +124,10 @@ _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
 # A bracketed pinyin syllable right after a Han character: 開(kāi), 動（dòng）.
 # It must carry a tone mark or be a bare syllable of letters only, so that
 # Latin abbreviations such as 化学需氧量(COD) are kept (upper case is not pinyin here).
+# (The bracket comes first and the Han character is checked behind it, so that the regex engine
+# can scan for brackets instead of trying every position.)
 _PINYIN = re.compile(
-    rf"(?<=[{HAN}])[(（]\s*(?=[a-zü{_TONED}]*[{_TONED}])[a-zü{_TONED}]{{1,7}}\s*[)）]"
+    rf"[(（](?<=[{HAN}][(（])\s*(?=[a-zü{_TONED}]*[{_TONED}])[a-zü{_TONED}]{{1,7}}\s*[)）]"
 )
 
 
@@ -140,13 +149,11 @@ def _t2s():
 
 
 def _n_differing(a: str, b: str) -> int:
-    """Characters that differ between two strings, position by position (vectorised)."""
+    """Characters that differ between two strings, position by position, plus the difference in length (vectorised)."""
     if a == b:
         return 0
-    if len(a) != len(b):  # t2s maps character to character; be safe if a phrase rule does not
-        return sum(x != y for x, y in zip(a, b)) + abs(len(a) - len(b))
-    codes = np.frombuffer(a.encode("utf-32-le"), dtype=np.uint32), np.frombuffer(b.encode("utf-32-le"), dtype=np.uint32)
-    return int(np.count_nonzero(codes[0] != codes[1]))
+    n = min(len(a), len(b))  # t2s maps character to character; be safe if a phrase rule does not
+    return int(np.count_nonzero(code_points(a[:n]) != code_points(b[:n]))) + abs(len(a) - len(b))
 
 
 def traditional_share(text: str) -> float:
@@ -181,136 +188,24 @@ to_simplified = make_to_simplified()
 # --- line-level steps --------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class BoilerplateRule:
-    """A pattern that marks web-site boilerplate (see ``boilerplate.yaml``)."""
-
-    id: str
-    kind: str  # "line" removes matching lines; "tail" the line and all after it; "span" anchored text inside a line
-    pattern: re.Pattern[str]
-    description: str
-    examples: tuple[str, ...] = ()
-    max_chars: int | None = None
-    anchor: str = "both"  # span rules: "start", "end" or "both"
-
-    @cached_property
-    def _at_start(self) -> re.Pattern[str]:
-        return re.compile(rf"\A{_SPAN_GAP}(?:{self.pattern.pattern}){_SPAN_GAP}")
-
-    @cached_property
-    def _at_end(self) -> re.Pattern[str]:
-        return re.compile(rf"(?:(?<=[{_SPAN_BOUNDARY}])|\A){_SPAN_GAP}(?:{self.pattern.pattern}){_SPAN_GAP}\Z")
-
-    def span(self, line: str) -> tuple[int, int] | None:
-        """Where this span rule matches ``line`` at its anchors (start first), else ``None``; empty matches do not count."""
-        if self.anchor in ("start", "both"):
-            m = self._at_start.match(line)
-            if m and m.group(0).strip():
-                return m.span()
-        if self.anchor in ("end", "both"):
-            m = self._at_end.search(line)
-            if m and m.group(0).strip():
-                return m.span()
-        return None
-
-
-RULE_KINDS = ("line", "tail", "span")
-SPAN_ANCHORS = ("start", "end", "both")
-_SPAN_GAP = r"[\s|丨]*"  # spaces and separators around a span go with it
-_SPAN_BOUNDARY = r"\s。！？!?；;：:”’」』）)】\]"  # what may precede an end-anchored span
-
-
-def load_boilerplate_rules(path: str | Path = config.BOILERPLATE_YAML) -> tuple[BoilerplateRule, ...]:
-    """Read boilerplate rules from a YAML file; errors name the file and the rule."""
-    path = Path(path)
-    spec = read_yaml(path, "boilerplate rules")
-    rules = []
-    for i, entry in enumerate(spec.get("rules") or [], start=1):
-        if not isinstance(entry, dict):
-            raise InputError(f"{path}: rule {i} is not a mapping ({entry!r}); see the schema at the top of the file")
-        missing = {"id", "kind", "pattern", "description"} - set(entry)
-        if missing:
-            raise InputError(f"{path}: rule {i} lacks {sorted(missing)}; see the schema at the top of the file")
-        if entry["kind"] not in RULE_KINDS:
-            raise InputError(f"{path}: rule {entry['id']!r} has kind {entry['kind']!r}; use 'line', 'tail' or 'span'")
-        anchor = entry.get("anchor", "both")
-        if anchor not in SPAN_ANCHORS or ("anchor" in entry and entry["kind"] != "span"):
-            raise InputError(f"{path}: rule {entry['id']!r} has anchor {anchor!r}; only span rules take an anchor, one of {SPAN_ANCHORS}")
-        try:
-            pattern = re.compile(entry["pattern"])
-        except re.error as exc:
-            raise InputError(f"{path}: rule {entry['id']!r} has an invalid pattern ({exc})") from exc
-        rules.append(
-            BoilerplateRule(
-                id=entry["id"],
-                kind=entry["kind"],
-                pattern=pattern,
-                description=entry["description"],
-                examples=tuple(entry.get("examples", ())),
-                max_chars=entry.get("max_chars"),
-                anchor=anchor,
-            )
-        )
-    return tuple(rules)
-
-
-def rule_matches(rule: BoilerplateRule, line: str) -> bool:
-    """Whether ``rule`` marks ``line`` (stripped) as boilerplate; a span rule: whether it matches at an anchor."""
-    line = line.strip()
-    if rule.max_chars is not None and len(line) > rule.max_chars:
-        return False
-    if rule.kind == "span":
-        return rule.span(line) is not None
-    return rule.pattern.search(line) is not None
-
-
-def remove_spans(line: str, rules: Sequence[BoilerplateRule]) -> tuple[str, list[tuple[str, str]]]:
-    """``line`` without the anchored spans of ``rules``, removed until none matches; also ``(rule id, span)`` pairs in removal order."""
-    removed: list[tuple[str, str]] = []
-    changed = True
-    while changed and line.strip():
-        changed = False
-        for rule in rules:
-            where = rule.span(line)
-            if where is not None:
-                start, end = where
-                removed.append((rule.id, line[start:end]))
-                line = line[:start] + line[end:]
-                changed = True
-    return line, removed
-
-
 def make_remove_boilerplate(rules: Sequence[BoilerplateRule] | None = None) -> Step:
-    """Remove boilerplate lines, then anchored boilerplate spans inside lines; every removal is recorded with its rule id."""
-    rules = tuple(load_boilerplate_rules() if rules is None else rules)
-    line_rules = tuple(r for r in rules if r.kind != "span")
-    span_rules = tuple(r for r in rules if r.kind == "span")
+    """Remove boilerplate lines, then boilerplate spans inside lines (``tifa.boilerplate``); every removal is recorded with its rule id."""
+    matcher = compile_rules(tuple(load_boilerplate_rules() if rules is None else rules))
 
     def run(text: str) -> tuple[str, list[Edit]]:
-        lines = text.split("\n")
-        kept: list[str] = []
-        edits: list[Edit] = []
-        for i, line in enumerate(lines, start=1):
-            rule = next((r for r in line_rules if line.strip() and rule_matches(r, line)), None)
-            if rule is None:
-                if span_rules and line.strip():
-                    line, spans = remove_spans(line, span_rules)
-                    edits.extend(Edit("removed_span", i, span, "", rule_id) for rule_id, span in spans)
-                kept.append(line)
-                continue
-            if rule.kind == "tail":
-                edits.extend(Edit("removed", j, rest, "", rule.id) for j, rest in enumerate(lines[i - 1 :], start=i) if rest.strip())
-                break
-            edits.append(Edit("removed", i, line, "", rule.id))
-        return "\n".join(kept), edits
+        text, records = matcher.run(text)
+        return text, [Edit(*r) for r in records]
 
     return Step("remove_boilerplate", run)
 
 
-_TERMINAL = "。！？!?；;：:…”’\"」』"
+_TERMINAL = frozenset("。！？!?；;：:…”’\"」』")
 _HEADING = re.compile(
     r"^\s*(?:[一二三四五六七八九十百]+[、.．]|[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．]|第[一二三四五六七八九十百\d]+[章节部分条])"
 )
+# What _HEADING can read before its last character: whether a line opens with a heading is decided
+# at the first character outside this class (a line made only of such characters is no heading yet).
+_HEADING_UNDECIDED = re.compile(r"[\s一二三四五六七八九十百\d第（(]*")
 _LATIN = re.compile(r"[A-Za-z]")
 
 
@@ -320,23 +215,44 @@ def _repair_line_breaks(text: str) -> tuple[str, list[Edit]]:
     A break is inside a sentence when the line does not end in sentence-final
     punctuation, is not a heading (``一、…``, ``(二)…``), and the next line
     follows without a blank line (as in wiki texts: ``政府工作报\\n告``).
+    Each line is read once: a joined paragraph is kept as pieces and put
+    together at the end, with its last 12 characters and whether it opens with a
+    heading carried along.
     """
-    lines = text.split("\n")
-    out: list[str] = []
+    out: list[list[str]] = []  # paragraphs as pieces
     edits: list[Edit] = []
     joinable = False  # whether out[-1] may take the next line
-    for i, line in enumerate(lines, start=1):
+    tail = ""  # the last 12 characters of out[-1], right-stripped
+    undecided: list[str] | None = None  # out[-1]'s pieces while its heading is undecided
+    heading = False
+    for i, line in enumerate(text.split("\n"), start=1):
         stripped = line.strip()
         if joinable and stripped:
-            prev = out[-1].rstrip()
-            sep = " " if _LATIN.match(prev[-1:]) and _LATIN.match(stripped[:1]) else ""
-            out[-1] = prev + sep + stripped
-            edits.append(Edit("joined", i - 1, prev[-12:] + "\\n" + stripped[:12], prev[-12:] + sep + stripped[:12]))
+            group = out[-1]
+            if len(group) == 1:
+                group[0] = group[0].rstrip()
+            sep = " " if _LATIN.match(tail[-1:]) and _LATIN.match(stripped[:1]) else ""
+            group += (sep, stripped)
+            edits.append(Edit("joined", i - 1, tail + "\\n" + stripped[:12], tail + sep + stripped[:12]))
+            tail = (tail + sep + stripped)[-12:]
+            if undecided is not None:
+                undecided += (sep, stripped)
+                heading, undecided = _heading_of(undecided)
         else:
-            out.append(line)
-        last = out[-1].rstrip()
-        joinable = bool(stripped) and not last.endswith(tuple(_TERMINAL)) and not _HEADING.match(last)
-    return "\n".join(out), edits
+            out.append([line])
+            last = line.rstrip()
+            tail = last[-12:]
+            heading, undecided = _heading_of([last])
+        joinable = bool(stripped) and tail[-1:] not in _TERMINAL and not heading
+    return "\n".join("".join(group) for group in out), edits
+
+
+def _heading_of(pieces: list[str]) -> tuple[bool, list[str] | None]:
+    """Whether the text made of ``pieces`` opens with a heading, and the pieces again when more text could change that."""
+    piece = pieces[-1]
+    if _HEADING_UNDECIDED.match(piece).end() == len(piece):
+        return False, pieces
+    return bool(_HEADING.match("".join(pieces))), None
 
 
 repair_line_breaks = Step("repair_line_breaks", _repair_line_breaks)
@@ -357,19 +273,21 @@ def _split_line(line: str, max_chars: int, sentences: int) -> tuple[list[str], l
         if not segments:
             parts.append(piece)
             continue
-        parts.append(segments[0])
+        current, n = [segments[0]], len(segments[0])  # the paragraph being built, as segments, and its length
         for seg in segments[1:]:
-            prev = parts[-1]
-            if prev.endswith(tuple(SENTENCE_FINAL + CLOSING)):
+            if current[-1][-1] in _SENTENCE_END:
                 reasons.append("space after a sentence")
             elif STARTS_PARAGRAPH.match(seg):
                 reasons.append("space before a heading, appendix or salutation")
-            elif any(m.match(prev) for m in HEADING_MARKERS) and len(prev) <= config.HEADING_MAX_CHARS:
+            elif n <= config.HEADING_MAX_CHARS and any(m.match(" ".join(current)) for m in HEADING_MARKERS):
                 reasons.append("space after a heading")
-            else:
-                parts[-1] = prev + " " + seg  # a space inside a paragraph (省长 王正谱): tidy_whitespace decides
+            else:  # a space inside a paragraph (省长 王正谱): tidy_whitespace decides
+                current.append(seg)
+                n += 1 + len(seg)
                 continue
-            parts.append(seg)
+            parts.append(" ".join(current))
+            current, n = [seg], len(seg)
+        parts.append(" ".join(current))
     # 3. what is still over-long is cut into chunks of ``sentences`` sentences
     final: list[str] = []
     for part in parts:
@@ -383,6 +301,7 @@ def _split_line(line: str, max_chars: int, sentences: int) -> tuple[list[str], l
     return final, reasons
 
 
+_SENTENCE_END = frozenset(SENTENCE_FINAL + CLOSING)
 _INNER_BREAK = re.compile(
     rf"(?<=[{SENTENCE_FINAL}{CLOSING}])(?=(?:{HEADING_START}|{APPENDIX_START}|{SALUTATION}))"
     rf"|(?<=[^{SENTENCE_FINAL}\s])(?={SALUTATION})|(?<={SALUTATION})"
@@ -458,11 +377,14 @@ def _tidy_whitespace(text: str) -> tuple[str, list[Edit]]:
     edits: list[Edit] = []
     paragraphs = []
     for i, line in enumerate(text.split("\n"), start=1):
-        tidy = _HAN_GAP.sub("", _SPACES.sub(" ", line).strip())
+        tidy = line.strip()  # (stripping first gives the same as collapsing spaces first: only inner runs are collapsed)
         if not tidy:
             continue
-        if tidy != line and tidy != line.strip():
-            edits.append(Edit("changed", i, line, tidy))
+        if " " in tidy or "\t" in tidy:
+            inner = _HAN_GAP.sub("", _SPACES.sub(" ", tidy))
+            if inner != tidy:
+                edits.append(Edit("changed", i, line, inner))
+                tidy = inner
         paragraphs.append(tidy)
     return "\n\n".join(paragraphs), edits
 
