@@ -432,6 +432,51 @@ def test_an_opening_sentence_ends_the_front():
     assert [u.part for u in paragraph_structure(["同志们：", "标题样的短行"])] == ["body", "body"]
 
 
+# appendices as provincial pages print them: (heading, entries) and the section the appendix gets
+APPENDICES = [
+    (["附件《政府工作报告》有关内容名词注释", "1.新质生产力：由技术革命性突破催生的先进生产力。", "2.大湾区：粤港澳大湾区。"], "附件《政府工作报告》有关内容名词注释"),
+    (["名词注释", "1.新质生产力：由技术革命性突破催生的先进生产力。"], "名词注释"),
+    (["名词解释：", "1.新质生产力：由技术革命性突破催生的先进生产力。"], "名词解释"),
+    (["注释", "［1］两个确立：确立习近平同志党中央的核心、全党的核心地位。［2］三农：农业、农村、农民。"], "注释"),
+    (["注释", "[1]两个确立：一个解释。[2]三农：农业、农村、农民。"], "注释"),
+    (["注释", "1.两个确立：一个解释。", "2.三农：农业、农村、农民。"], "注释"),
+    (["附件1：", "1.新质生产力：一个解释。"], "附件1"),
+]
+BODY_PARAGRAPHS = ["各位代表：", "现在，我代表省人民政府作报告。", HEADING_1, *SENTENCES[:3], HEADING_2 + SENTENCES[3]]
+
+
+@pytest.mark.parametrize(("appendix", "section"), APPENDICES, ids=lambda x: x[0] if isinstance(x, list) else "")
+def test_appendix_after_the_body_as_paragraphs(appendix, section):
+    units = paragraph_structure(["2024年某省政府工作报告", *BODY_PARAGRAPHS, *appendix])
+    assert [u.part for u in units] == ["front"] + ["body"] * len(BODY_PARAGRAPHS) + ["appendix"] * len(appendix)
+    assert units[-len(appendix)].section == section
+
+
+@pytest.mark.parametrize(("appendix", "section"), APPENDICES, ids=lambda x: x[0] if isinstance(x, list) else "")
+def test_appendix_of_a_one_line_scrape_is_split_off_the_body(appendix, section):
+    """Heading and entries run into the last sentence of the body (and into each other): the body ends where the appendix starts."""
+    line = "2024年某省政府工作报告 " + "".join(BODY_PARAGRAPHS) + "".join(appendix)
+    text, _ = make_split_paragraphs(40, 50).run(line)
+    paragraphs = text.split("\n")
+    units = paragraph_structure(paragraphs)
+    body = [p for p, u in zip(paragraphs, units) if u.part == "body"]
+    notes = [p for p, u in zip(paragraphs, units) if u.part == "appendix"]
+    assert "".join(body) == "".join(BODY_PARAGRAPHS) and "".join(notes) == "".join(appendix)
+    assert notes[0].rstrip("：:") == appendix[0].rstrip("：:"), "the heading is a paragraph of its own"
+    assert units[-len(notes)].section == section
+
+
+def test_a_note_heading_run_into_its_first_note_opens_the_appendix():
+    units = paragraph_structure([*BODY_PARAGRAPHS, "注释［1］两个确立：一个解释。", "［2］三农：农业、农村、农民。"])
+    assert [u.part for u in units[-3:]] == ["body", "appendix", "appendix"]
+    assert {u.section for u in units[-2:]} == {"注释"}
+
+
+@pytest.mark.parametrize("paragraph", ["注释工作要加强。", "附件一并报送。", "附录部分见后。", "名词解释得很清楚。"])
+def test_body_paragraphs_that_open_with_an_appendix_word_stay_in_the_body(paragraph):
+    assert paragraph_structure([*BODY_PARAGRAPHS, paragraph])[-1].part == "body"
+
+
 def test_tidy_whitespace_records_inner_changes_not_trimming():
     text, edits = tidy_whitespace.run("  各位代表：  \n\n国务院 总理\nGDP  growth")
     assert text == "各位代表：\n\n国务院总理\n\nGDP growth"

@@ -28,12 +28,14 @@ from tifa.boilerplate import (  # noqa: F401 - the rules are part of the cleanin
     rule_matches,
 )
 from tifa.text import (
+    APPENDIX_HEADING,
     APPENDIX_START,
     CLOSING,
     DELIVERY,
     HAN,
     HEADING_MARKERS,
     HEADING_START,
+    NOTE_MARK,
     SALUTATION,
     SENTENCE,
     SENTENCE_FINAL,
@@ -306,7 +308,8 @@ _INNER_BREAK = re.compile(
     rf"(?<=[{SENTENCE_FINAL}{CLOSING}])(?=(?:{HEADING_START}|{APPENDIX_START}|{SALUTATION}))"
     rf"|(?<=[^{SENTENCE_FINAL}\s])(?={SALUTATION})|(?<={SALUTATION})"
 )
-_APPENDIX_THEN_HEADING = re.compile(rf"(?<=[{SENTENCE_FINAL}{CLOSING}\s])(?:名词解释|附件|附录|注释)[:：]?(?=(?:{HEADING_START}))")
+# an appendix heading run into its first entry or note: 名词解释1.…, 注释［1］…, 附件《…》有关内容名词注释1.…
+_APPENDIX_THEN_HEADING = re.compile(rf"(?<=[{SENTENCE_FINAL}{CLOSING}\s]){APPENDIX_HEADING}[:：]?(?=(?:{HEADING_START}|{NOTE_MARK}))")
 
 
 LONG_PARAGRAPH = "long paragraph cut at sentence ends"
