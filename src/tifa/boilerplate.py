@@ -25,7 +25,7 @@ from re import _parser
 from tifa import config
 from tifa.errors import InputError
 from tifa.util.files import read_yaml
-from tifa.util.literals import analyse, looks_behind
+from tifa.util.literals import analyse, consumed_class, looks_behind
 
 RULE_KINDS = ("line", "tail", "span")
 SPAN_ANCHORS = ("start", "end", "both", "any")
@@ -190,6 +190,7 @@ class _Compiled:
     offset: float  # at most this many counted characters of a match come before that literal
     width: float  # at most this many counted characters in a match
     windowed: bool  # anchored spans are searched near the literals (else the rule is tried on the cut line)
+    run: re.Pattern[str] | None  # a character every match (and the gaps around it) is made of, when few are
     start: re.Pattern[str]  # gap, pattern, gap: matched at the line's start
     tail: re.Pattern[str]  # pattern, gap, end: matched where an end-anchored span's pattern starts
 
@@ -203,8 +204,10 @@ class BoilerplateMatcher:
         for i, rule in enumerate(self.rules):
             found = analyse(rule.pattern, free=_GAP_MARKS, free_space=True)
             windowed = found.literals is not None and found.offset < math.inf and not looks_behind(rule.pattern)
+            chars = consumed_class(rule.pattern)
             compiled.append(_Compiled(
                 i, rule, found.literals, found.offset, found.width, windowed,
+                re.compile(rf"[{chars}\s{_GAP_MARKS}]") if chars else None,
                 re.compile(rf"{_SPAN_GAP}(?:{rule.pattern.pattern}){_SPAN_GAP}"),
                 re.compile(rf"(?:{rule.pattern.pattern}){_SPAN_GAP}\Z"),
             ))
@@ -362,12 +365,16 @@ class BoilerplateMatcher:
 
     def _end_span(self, c: _Compiled, line: str, lo: int, hi: int, starts: list[int]) -> int | None:
         """Start of the leftmost end-anchored span of rule ``c`` in ``line[lo:hi]``, trying positions near its literals only."""
+        gap_start = hi
+        while gap_start > lo and _is_gap(line[gap_start - 1]):
+            gap_start -= 1
         floor = lo
         if c.width < math.inf:  # the match ends in the trailing gap: it starts within ``width`` counted characters of it
-            gap_start = hi
-            while gap_start > lo and _is_gap(line[gap_start - 1]):
-                gap_start -= 1
             floor = _back(line, gap_start, c.width, lo)
+        elif c.run is not None:  # ... or within the run of characters it can be made of that ends there
+            floor = gap_start
+            while floor > lo and c.run.match(line, floor - 1):
+                floor -= 1
         next_p = floor
         for h in starts[bisect_left(starts, floor) : bisect_left(starts, hi)]:
             for p in range(max(next_p, _back(line, h, c.offset, lo)), h + 1):

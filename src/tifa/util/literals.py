@@ -54,6 +54,57 @@ def analyse(pattern: re.Pattern[str], *, free: str = "", free_space: bool = Fals
     return Analysis(literals, offset, info.width)
 
 
+_CATEGORY_CLASSES = {C.CATEGORY_SPACE: r"\s", C.CATEGORY_UNI_SPACE: r"\s", C.CATEGORY_DIGIT: r"\d", C.CATEGORY_UNI_DIGIT: r"\d"}
+_WIDE_RANGE = 1024  # a class with a wider range (all Han characters) says little about where a match can start
+
+
+def consumed_class(pattern: re.Pattern[str]) -> str | None:
+    """A character class (without its brackets) holding every character a match of ``pattern`` can consume, or ``None`` when that is wide or unknown."""
+    if pattern.flags & re.IGNORECASE:
+        return None
+    parts: set[str] = set()
+
+    def char(code: int) -> str:
+        return f"\\U{code:08x}"
+
+    def walk(data) -> bool:
+        for op, av in data:
+            if op is C.LITERAL:
+                parts.add(char(av))
+            elif op is C.IN:
+                for item, value in av:
+                    if item is C.LITERAL:
+                        parts.add(char(value))
+                    elif item is C.RANGE and value[1] - value[0] <= _WIDE_RANGE:
+                        parts.add(f"{char(value[0])}-{char(value[1])}")
+                    elif item is C.CATEGORY and value in _CATEGORY_CLASSES:
+                        parts.add(_CATEGORY_CLASSES[value])
+                    else:
+                        return False
+            elif op in (C.AT, C.ASSERT, C.ASSERT_NOT, C.GROUPREF):
+                continue  # zero width, or text the referenced group consumed already
+            elif op is C.BRANCH:
+                if not all(walk(alt.data) for alt in av[1]):
+                    return False
+            elif op is C.SUBPATTERN:
+                if av[1] & re.IGNORECASE or not walk(av[-1].data):
+                    return False
+            elif op is getattr(C, "ATOMIC_GROUP", None):
+                if not walk(av.data):
+                    return False
+            elif op in _REPEATS:
+                if not walk(av[2].data):
+                    return False
+            elif op is C.GROUPREF_EXISTS:
+                if not all(walk(branch.data) for branch in av[1:] if branch is not None):
+                    return False
+            else:  # any character, a negated literal
+                return False
+        return True
+
+    return "".join(sorted(parts)) if walk(_parser.parse(pattern.pattern, pattern.flags).data) and parts else None
+
+
 def looks_behind(pattern: re.Pattern[str]) -> bool:
     """Whether ``pattern`` looks at text before where its match starts (lookbehind, ``^``, ``\\A``, ``\\b``)."""
 
