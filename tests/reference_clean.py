@@ -15,7 +15,8 @@ import re
 import unicodedata
 
 from tifa import config
-from tifa.clean import _APPENDIX_THEN_HEADING, _HEADING, _INNER_BREAK, _TERMINAL, LONG_PARAGRAPH, Edit, _t2s
+from tifa.clean import _HEADING, _TERMINAL, Edit, _t2s
+from tifa.scrapes import _APPENDIX_THEN_HEADING, _INNER_BREAK, LONG_PARAGRAPH
 from tifa.text import (
     CLOSING,
     DELIVERY,

@@ -19,11 +19,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tifa import clean
+from tifa import clean, scrapes
 from tifa.boilerplate import compile_rules, load_boilerplate_rules, remove_spans
 from tifa.datasets import national_reports_bytes
 from tifa.text import split_sentences
-from tifa.util.literals import analyse, consumed_class
+from tifa.util.literals import analyse, consumed_class, first_class, opening
 
 from . import reference_clean as ref
 from .conftest import BODY_SENTENCES, BOILERPLATE_LINES
@@ -123,6 +123,13 @@ def test_each_step_alone_gives_what_the_reference_step_gives(text):
 
 
 @SETTINGS
+@given(st.lists(st.tuples(pieces.filter(lambda p: p != _LONG), st.sampled_from(["", " ", "  ", "\u3000"])), max_size=25).map(lambda items: "".join(p + s for p, s in items).replace("\n", "")))
+def test_a_flattened_page_is_split_as_the_reference_splits_it(line):
+    """Paragraph splitting of one long line, with a small limit so that every generated line is long."""
+    assert scrapes.split_line(line, 40, 3) == ref._split_line(line, 40, 3)
+
+
+@SETTINGS
 @given(lines, st.sets(st.sampled_from(range(len(SPAN_RULES)))))
 def test_span_removal_gives_what_the_reference_gives(line, chosen):
     rules = [r for i, r in enumerate(SPAN_RULES) if i in chosen] or list(SPAN_RULES)
@@ -152,7 +159,7 @@ def _counted(text: str) -> int:
 @settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(data=st.data())
 def test_every_match_of_a_rule_holds_one_of_its_literals(rule, data):
-    """tifa.util.literals on the rules: a literal within ``offset`` counted characters, at most ``width`` of them, every character in its class."""
+    """tifa.util.literals on the rules: a literal within ``offset`` counted characters, at most ``width`` of them, every character in its class, the first one among those it opens with."""
     found = analyse(rule.pattern, free="|丨", free_space=True)
     chars = consumed_class(rule.pattern)
     match = data.draw(_MATCHES[rule.id])
@@ -162,6 +169,10 @@ def test_every_match_of_a_rule_holds_one_of_its_literals(rule, data):
     assert _counted(match) <= found.width
     if chars is not None:
         assert re.fullmatch(f"[{chars}]*", match), match
+    opens = opening(rule.pattern)
+    assert opens is None or opens.admits(match[0]), match
+    first = first_class(rule.pattern)
+    assert first is None or re.match(f"[{first}]", match), match
 
 
 def test_literal_analysis_of_small_patterns():
@@ -219,12 +230,14 @@ class _Regex:
 
 
 def _work(monkeypatch, run, text: str) -> int:
-    """Characters handed to the regexes of tifa.clean and tifa.text and covered by ``count`` while ``run`` cleans ``text``."""
+    """Characters handed to the regexes of tifa.clean and tifa.scrapes and covered by ``count`` while ``run`` cleans ``text``."""
     _Regex.work = _Counting.covered = 0
     with monkeypatch.context() as patch:
-        for name in ("_HEADING", "_HEADING_UNDECIDED", "_LATIN", "_INNER_BREAK", "_APPENDIX_THEN_HEADING", "_SPACES", "_HAN_GAP", "STARTS_PARAGRAPH", "SENTENCE", "DELIVERY", "WHITESPACE_RUN"):
+        for name in ("_HEADING", "_HEADING_UNDECIDED", "_LATIN", "_SPACES", "_HAN_GAP", "_PINYIN", "_NEWLINES"):
             patch.setattr(clean, name, _Regex(getattr(clean, name)))
-        patch.setattr(clean, "HEADING_MARKERS", tuple(_Regex(m) for m in clean.HEADING_MARKERS))
+        for name in ("_SENTENCE_END_THEN_START", "_SALUTATION", "_APPENDIX_FIRST", "_APPENDIX_AFTER_HEADING", "_DELIVERY_OPENING", "STARTS_PARAGRAPH", "SENTENCE", "DELIVERY"):
+            patch.setattr(scrapes, name, _Regex(getattr(scrapes, name)))
+        patch.setattr(scrapes, "HEADING_MARKERS", tuple(_Regex(m) for m in scrapes.HEADING_MARKERS))
         run(_Counting(text))
     return _Regex.work + _Counting.covered
 
@@ -298,3 +311,9 @@ def test_end_anchored_chrome_is_searched_near_its_literals():
     body = "".join(_NATIONAL_SENTENCES)
     attempts = [_span_attempts("下载打印" + body * k + "关闭 返回 来源于实践。" + chrome * 3) for k in (10, 40)]
     assert attempts[0] == attempts[1] < 200, attempts
+
+
+def test_the_gap_characters_are_every_space_and_the_separators():
+    from tifa.spans import _GAP_CHARS
+
+    assert _GAP_CHARS == {c for c in map(chr, range(0x110000)) if c.isspace()} | {"|", "丨"}

@@ -7,33 +7,33 @@ inside a line: at its start or end, or — anchor ``any`` — wherever it stands
 match of a rule must contain (``tifa.util.literals``) go into one regex, factored
 by common prefixes; one pass of it over a text finds the lines that hold any, and
 a rule is tried only on those lines, and an end-anchored span only at positions
-near its literals. The result is the same, edit for edit, as trying every rule
-on every line (``tests/reference_clean.py`` is that plain code, the tests' oracle).
+near its literals (``tifa.spans``). The result is the same, edit for edit, as
+trying every rule on every line (``tests/reference_clean.py`` is that plain code,
+the tests' oracle).
 """
 
 from __future__ import annotations
 
-import math
 import re
-from bisect import bisect_left
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
+from re import _constants as _C
 from re import _parser
+
+import numpy as np
 
 from tifa import config
 from tifa.errors import InputError
+from tifa.spans import NONBLANK, SPACE_TABLE, SPAN_BOUNDARY, SPAN_GAP, Hits, Removed, compile_rule, remove_anchored, remove_anywhere
+from tifa.text import HAN_RANGES, code_points
 from tifa.util.files import read_yaml
-from tifa.util.literals import analyse, consumed_class, looks_behind
+from tifa.util.literals import first_class, literal_regex
 
 RULE_KINDS = ("line", "tail", "span")
 SPAN_ANCHORS = ("start", "end", "both", "any")
-_GAP_MARKS = "|丨"
-_SPAN_GAP = rf"[\s{_GAP_MARKS}]*"  # spaces and separators around an anchored span go with it
-_SPAN_BOUNDARY = r"\s。！？!?；;：:”’」』）)】\]"  # what may precede an end-anchored span
-_BOUNDARY_CHAR = re.compile(f"[{_SPAN_BOUNDARY}]")
-_NONBLANK = re.compile(r"\S")
 
 
 @dataclass(frozen=True)
@@ -51,11 +51,11 @@ class BoilerplateRule:
 
     @cached_property
     def _at_start(self) -> re.Pattern[str]:
-        return re.compile(rf"\A{_SPAN_GAP}(?:{self.pattern.pattern}){_SPAN_GAP}")
+        return re.compile(rf"\A{SPAN_GAP}(?:{self.pattern.pattern}){SPAN_GAP}")
 
     @cached_property
     def _at_end(self) -> re.Pattern[str]:
-        return re.compile(rf"(?:(?<=[{_SPAN_BOUNDARY}])|\A){_SPAN_GAP}(?:{self.pattern.pattern}){_SPAN_GAP}\Z")
+        return re.compile(rf"(?:(?<=[{SPAN_BOUNDARY}])|\A){SPAN_GAP}(?:{self.pattern.pattern}){SPAN_GAP}\Z")
 
     def span(self, line: str) -> tuple[int, int] | None:
         """Where this span rule matches ``line``: at its anchors (start first), or for ``any`` its leftmost match; empty matches do not count."""
@@ -144,55 +144,26 @@ def compile_rules(rules: tuple[BoilerplateRule, ...]) -> BoilerplateMatcher:
     return BoilerplateMatcher(rules)
 
 
-def _trie(words) -> str:
-    """One regex for a set of literal strings, factored by common prefixes (a longer word is tried first)."""
-    root: dict = {}
-    for word in words:
-        node = root
-        for char in word:
-            node = node.setdefault(char, {})
-        node[""] = {}
+def _opening_table(chars: str) -> np.ndarray:
+    """For every code point, whether a line whose first character that is no space is that one may open a match of ``[chars]``.
 
-    def emit(node: dict) -> str:
-        alternatives = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
-        if not alternatives:
-            return ""
-        if "" in node:  # a word ends here: the longer ones are optional
-            return "(?:" + "|".join(alternatives) + ")?"
-        return alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
-
-    return emit(root)
-
-
-def _is_gap(char: str) -> bool:
-    return char.isspace() or char in _GAP_MARKS
-
-
-def _back(line: str, pos: int, counted: float, lo: int) -> int:
-    """The smallest ``x >= lo`` such that ``line[x:pos]`` holds at most ``counted`` characters that are not spaces or separators."""
-    n = 0
-    while pos > lo:
-        if not _is_gap(line[pos - 1]):
-            if n >= counted:
-                break
-            n += 1
-        pos -= 1
-    return pos
-
-
-@dataclass(frozen=True)
-class _Compiled:
-    """One rule, ready for the matcher: its literals and the regexes tried at a position."""
-
-    index: int
-    rule: BoilerplateRule
-    literals: frozenset[str] | None  # every match holds one (None: try the rule everywhere)
-    offset: float  # at most this many counted characters of a match come before that literal
-    width: float  # at most this many counted characters in a match
-    windowed: bool  # anchored spans are searched near the literals (else the rule is tried on the cut line)
-    run: re.Pattern[str] | None  # a character every match (and the gaps around it) is made of, when few are
-    start: re.Pattern[str]  # gap, pattern, gap: matched at the line's start
-    tail: re.Pattern[str]  # pattern, gap, end: matched where an end-anchored span's pattern starts
+    Read off the class: its characters and ranges; a space never opens a line's text; for ``\\d`` every character
+    that is no ASCII letter, no other ASCII character but a digit, and no Han character (more than the digits: safe).
+    """
+    table = np.zeros(0x110000, dtype=bool)
+    for op, value in _parser.parse(f"[{chars}]").data[0][1]:
+        if op is _C.LITERAL:
+            table[value] = True
+        elif op is _C.RANGE:
+            table[value[0] : value[1] + 1] = True
+        elif op is _C.CATEGORY and value in (_C.CATEGORY_DIGIT, _C.CATEGORY_UNI_DIGIT):
+            table[0x80:] = True
+            table[ord("0") : ord("9") + 1] = True
+            for lo, hi in HAN_RANGES:
+                table[lo : hi + 1] = False
+        elif not (op is _C.CATEGORY and value in (_C.CATEGORY_SPACE, _C.CATEGORY_UNI_SPACE)):
+            raise ValueError(f"unexpected class item {op} {value}")
+    return table
 
 
 class BoilerplateMatcher:
@@ -200,23 +171,16 @@ class BoilerplateMatcher:
 
     def __init__(self, rules: Sequence[BoilerplateRule]):
         self.rules = tuple(rules)
-        compiled = []
-        for i, rule in enumerate(self.rules):
-            found = analyse(rule.pattern, free=_GAP_MARKS, free_space=True)
-            windowed = found.literals is not None and found.offset < math.inf and not looks_behind(rule.pattern)
-            chars = consumed_class(rule.pattern)
-            compiled.append(_Compiled(
-                i, rule, found.literals, found.offset, found.width, windowed,
-                re.compile(rf"[{chars}\s{_GAP_MARKS}]") if chars else None,
-                re.compile(rf"{_SPAN_GAP}(?:{rule.pattern.pattern}){_SPAN_GAP}"),
-                re.compile(rf"(?:{rule.pattern.pattern}){_SPAN_GAP}\Z"),
-            ))
+        compiled = [compile_rule(i, rule) for i, rule in enumerate(self.rules)]
         self._line = tuple(c for c in compiled if c.rule.kind != "span")
         self._any = tuple(c for c in compiled if c.rule.kind == "span" and c.rule.anchor == "any")
         self._anchored = tuple(c for c in compiled if c.rule.kind == "span" and c.rule.anchor != "any")
         self._line_always = [c for c in self._line if c.literals is None]
-        self._always_line = bool(self._line_always)
+        # lines a rule without literals may mark: those that open with a character its match can open with
+        firsts = [first_class(c.rule.pattern) for c in self._line_always]
+        self._opening = None if None in firsts else _opening_table("".join(firsts)) if firsts else False
         self._replace = {c.index: c.rule.replace for c in self._any}
+        self._span_rules = {c.index for c in self._any + self._anchored}
         self._always_span = any(c.literals is None for c in self._any + self._anchored)
         owners: dict[str, set[int]] = {}
         for c in compiled:
@@ -224,74 +188,144 @@ class BoilerplateMatcher:
                 owners.setdefault(literal, set()).add(c.index)
         # at a position where literals start, the regex reads the longest; the shorter ones are its prefixes
         self._owners = {w: tuple(sorted(set().union(*(owners.get(w[:k], set()) for k in range(1, len(w) + 1))))) for w in owners}
-        self._finder = re.compile(_trie(owners)) if owners else None  # the longest literal that starts at a position
+        self._finder = re.compile(literal_regex(owners)) if owners else None  # the longest literal that starts at a position
+        self._longest = max(map(len, owners), default=0)
+        # where inside a literal another one may start: its rest and that literal agree as far as both go
+        self._inner = {w: tuple(k for k in range(1, len(w)) if any(v.startswith(w[k:]) or w[k:].startswith(v) for v in owners)) for w in owners}
 
     # --- where the literals are --------------------------------------------------
 
-    def line_hits(self, line: str) -> dict[int, list[int]]:
-        """Start offsets of each rule's literals in one line (overlapping ones included), by rule index, sorted."""
+    def line_hits(self, line: str, lo: int = 0, hi: int | None = None) -> dict[int, list[int]]:
+        """Start offsets of each rule's literals in ``line[lo:hi]`` (overlapping ones included), by rule index, sorted."""
         by_rule: dict[int, list[int]] = {}
-        if self._finder is None:
-            return by_rule
-        for m in self._finder.finditer(line):  # the leftmost literal, then those that start inside it, then on
-            for j in range(m.start(), m.end()):
-                found = m if j == m.start() else self._finder.match(line, j)
-                if found:
-                    for i in self._owners[found.group(0)]:
-                        by_rule.setdefault(i, []).append(j)
+        if self._finder is not None:
+            hi = len(line) if hi is None else hi
+            for m in self._finder.finditer(line, lo, hi):
+                self._add_hits(line, m, hi, 0, by_rule)
         return by_rule
 
-    def _hits_by_line(self, text: str, lines: list[str]) -> dict[int, dict[int, list[int]]]:
-        """:meth:`line_hits` of every line that holds a literal (found by one scan of the whole text), by line index."""
+    def _add_hits(self, text: str, m: re.Match[str], endpos: int, offset: int, by_rule: dict[int, list[int]]) -> None:
+        """The literals that start at ``m`` (its own, and their prefixes), then those that may start inside it."""
+        word, start = m.group(0), m.start()
+        for i in self._owners[word]:
+            by_rule.setdefault(i, []).append(start - offset)
+        for k in self._inner[word]:
+            found = self._finder.match(text, start + k, endpos)
+            if found:
+                for i in self._owners[found.group(0)]:
+                    by_rule.setdefault(i, []).append(start + k - offset)
+
+    def _hits_by_line(self, text: str) -> dict[int, dict[int, list[int]]]:
+        """:meth:`line_hits` of every line that holds a literal, by line index, from one scan of the whole text."""
         out: dict[int, dict[int, list[int]]] = {}
         if self._finder is None:
             return out
-        k, counted = 0, 0  # text[:counted] holds k newlines
-        for m in self._finder.finditer(text):
-            k += text.count("\n", counted, m.start())
-            counted = m.start()
-            if k not in out:
-                out[k] = self.line_hits(lines[k])
+        k, counted, line_start = 0, 0, 0  # text[:counted] holds k newlines, the last one before line_start
+        for m in self._finder.finditer(text):  # a literal holds no newline: each lies in one line
+            newlines = text.count("\n", counted, m.start())
+            if newlines:
+                k += newlines
+                line_start = text.rfind("\n", counted, m.start()) + 1
+            counted = start = m.start()
+            by_rule = out.setdefault(k, {})
+            for i in self._owners[m.group(0)]:
+                by_rule.setdefault(i, []).append(start - line_start)
+            for inner in self._inner[m.group(0)]:
+                found = self._finder.match(text, start + inner)
+                if found:
+                    for i in self._owners[found.group(0)]:
+                        by_rule.setdefault(i, []).append(start + inner - line_start)
         return out
+
+    def _shift_hits(self, line_hits: dict[int, list[int]], cuts: list[tuple[int, int]], inserted: int, line: str) -> dict[int, list[int]]:
+        """The literals of ``line`` made from the old line by replacing each cut ``(start, end)`` with ``inserted`` characters.
+
+        Old literals move with the text (those that started inside a cut go); new ones can only lie across a seam, which is scanned.
+        """
+        starts = [a for a, _ in cuts]
+        moved, shift = [], 0
+        for a, b in cuts:
+            shift += b - a - inserted
+            moved.append(shift)
+        out: dict[int, list[int]] = {}
+        for i, hits in line_hits.items():
+            kept = []
+            for h in hits:
+                k = bisect_right(starts, h) - 1
+                if k < 0:
+                    kept.append(h)
+                elif h >= cuts[k][1]:
+                    kept.append(h - moved[k])
+            out[i] = kept
+        for k, (a, _) in enumerate(cuts):
+            seam = a - (moved[k - 1] if k else 0)
+            found = self.line_hits(line, max(0, seam - self._longest + 1), min(len(line), seam + inserted + self._longest - 1))
+            for i, hits in found.items():
+                out.setdefault(i, []).extend(hits)
+        return {i: sorted(set(hits)) for i, hits in out.items() if hits}
 
     # --- the step ------------------------------------------------------------------
 
     def run(self, text: str) -> tuple[str, list[tuple[str, int, str, str, str]]]:
-        """Remove boilerplate lines, then spans inside lines; every removal is a ``(kind, line, before, after, rule id)`` record."""
+        """Remove boilerplate lines, then spans inside lines; every removal is a ``(kind, line, before, after, rule id)`` record.
+
+        Only lines that hold a literal of a rule (or may open a match of a rule without literals) are looked at.
+        """
         lines = text.split("\n")
-        hits = self._hits_by_line(text, lines)
+        hits = self._hits_by_line(text)
+        opening = self._opening_lines(text)
+        todo = range(len(lines)) if opening is None or self._always_span else sorted(hits.keys() | opening)
         kept: list[str] = []
         edits: list[tuple[str, int, str, str, str]] = []
-        no_hits: dict[int, list[int]] = {}
-        for i, line in enumerate(lines, start=1):
-            line_hits = hits.get(i - 1, no_hits)
-            if not line_hits and not self._always_line and not self._always_span:
-                kept.append(line)
-                continue
-            rule = self._line_rule(line, line_hits)
+        done = 0  # lines[:done] are settled
+        for k in todo:
+            kept += lines[done:k]
+            done = k + 1
+            line, i, line_hits = lines[k], k + 1, hits.get(k, {})
+            rule = self._line_rule(line, line_hits, opening is None or k in opening)
             if rule is None:
-                if line_hits or self._always_span:
-                    line, spans = self._remove_spans(line, line_hits)
+                span_hits = {i: h for i, h in line_hits.items() if i in self._span_rules}
+                if (span_hits or self._always_span) and NONBLANK.search(line):
+                    line, spans = self._remove_spans(line, span_hits)
                     for c, span in spans:
                         replace = self._replace.get(c.index)
                         edits.append(("removed_span", i, span, "", c.rule.id) if replace is None else ("changed", i, span, replace, c.rule.id))
                 kept.append(line)
-                continue
-            if rule.kind == "tail":
-                edits.extend(("removed", j, rest, "", rule.id) for j, rest in enumerate(lines[i - 1 :], start=i) if rest.strip())
-                break
-            edits.append(("removed", i, line, "", rule.id))
+            elif rule.kind == "tail":
+                edits.extend(("removed", j, rest, "", rule.id) for j, rest in enumerate(lines[k:], start=i) if rest.strip())
+                return "\n".join(kept), edits
+            else:
+                edits.append(("removed", i, line, "", rule.id))
+        if not edits:
+            return text, edits
+        kept += lines[done:]
         return "\n".join(kept), edits
 
-    def _line_rule(self, line: str, line_hits: dict[int, list[int]]) -> BoilerplateRule | None:
-        """The first line or tail rule that marks ``line``, trying only rules whose literals it holds (and those without literals)."""
-        candidates = [c for c in self._line if c.literals is None or c.index in line_hits] if line_hits else self._line_always
-        if not candidates:
+    def _opening_lines(self, text: str) -> set[int] | None:
+        """Indices of the lines a line rule without literals may mark, those whose first character that is no space may open its match (``None``: any line)."""
+        if self._opening is None:
             return None
-        stripped = line.strip()
-        if not stripped:
-            return None
-        for c in candidates:
+        if self._opening is False or not text:
+            return set()
+        codes = code_points(text)
+        line_starts = np.r_[0, np.flatnonzero(codes == 10) + 1]
+        solid = np.flatnonzero(~SPACE_TABLE[codes] | (codes == 10))  # a newline ends a blank line
+        first = np.searchsorted(solid, line_starts)
+        inside = first < len(solid)
+        where = solid[first[inside]]
+        ok = self._opening[codes[where]] & (codes[where] != 10)
+        return set(np.flatnonzero(inside)[ok].tolist())
+
+    def _line_rule(self, line: str, line_hits: dict[int, list[int]], opening: bool) -> BoilerplateRule | None:
+        """The first line or tail rule that marks ``line``, trying only rules whose literals it holds (and, when it may open their match, rules without)."""
+        stripped = None
+        for c in self._line:
+            if c.index not in line_hits if c.literals is not None else not opening:
+                continue
+            if stripped is None:
+                stripped = line.strip()
+                if not stripped:
+                    return None
             if (c.rule.max_chars is None or len(stripped) <= c.rule.max_chars) and c.rule.pattern.search(stripped):
                 return c.rule
         return None
@@ -301,89 +335,7 @@ class BoilerplateMatcher:
         line, removed = self._remove_spans(line, self.line_hits(line))
         return line, [(c.rule.id, span) for c, span in removed]
 
-    def _remove_spans(self, line: str, line_hits: dict[int, list[int]]) -> tuple[str, list[tuple[_Compiled, str]]]:
-        removed: list[tuple[_Compiled, str]] = []
-        line, line_hits = self._remove_anywhere(line, line_hits, removed)
-        lo, hi = 0, len(line)  # the line is line[lo:hi]: anchored spans only ever cut its ends
-        changed = True
-        while changed and _NONBLANK.search(line, lo, hi):
-            changed = False
-            for c in self._anchored:
-                starts = line_hits.get(c.index)
-                if c.literals is not None and (not starts or not self._any_within(starts, lo, hi)):
-                    continue
-                if not c.windowed:  # tried the plain way, on the line as it now is
-                    where = c.rule.span(line[lo:hi])
-                    if where is not None:
-                        start, end = lo + where[0], lo + where[1]
-                        removed.append((c, line[start:end]))
-                        lo, hi = (lo, start) if end == hi else (end, hi)
-                        changed = True
-                    continue
-                if c.rule.anchor in ("start", "both"):
-                    m = c.start.match(line, lo, hi)
-                    if m and line[lo : m.end()].strip():
-                        removed.append((c, line[lo : m.end()]))
-                        lo = m.end()
-                        changed = True
-                        continue
-                if c.rule.anchor in ("end", "both"):
-                    start = self._end_span(c, line, lo, hi, starts)
-                    if start is not None:
-                        removed.append((c, line[start:hi]))
-                        hi = start
-                        changed = True
-        return line[lo:hi], removed
-
-    @staticmethod
-    def _any_within(starts: list[int], lo: int, hi: int) -> bool:
-        k = bisect_left(starts, lo)
-        return k < len(starts) and starts[k] < hi
-
-    def _remove_anywhere(self, line: str, line_hits: dict[int, list[int]], removed: list) -> tuple[str, dict[int, list[int]]]:
-        """Spans of ``any`` rules: every match, rule by rule, until none is left; the line's literals are found again after a change."""
-        changed = True
-        while changed:
-            changed = False
-            for c in self._any:
-                if c.literals is not None and c.index not in line_hits:
-                    continue
-                found: list[tuple[_Compiled, str]] = []
-
-                def replace(m: re.Match[str], c: _Compiled = c) -> str:
-                    if not m.group(0):
-                        return ""
-                    found.append((c, m.group(0)))
-                    return c.rule.replace or ""
-
-                new = c.rule.pattern.sub(replace, line)
-                if found:
-                    removed.extend(found)
-                    line, changed = new, True
-                    line_hits = self.line_hits(line)
-        return line, line_hits
-
-    def _end_span(self, c: _Compiled, line: str, lo: int, hi: int, starts: list[int]) -> int | None:
-        """Start of the leftmost end-anchored span of rule ``c`` in ``line[lo:hi]``, trying positions near its literals only."""
-        gap_start = hi
-        while gap_start > lo and _is_gap(line[gap_start - 1]):
-            gap_start -= 1
-        floor = lo
-        if c.width < math.inf:  # the match ends in the trailing gap: it starts within ``width`` counted characters of it
-            floor = _back(line, gap_start, c.width, lo)
-        elif c.run is not None:  # ... or within the run of characters it can be made of that ends there
-            floor = gap_start
-            while floor > lo and c.run.match(line, floor - 1):
-                floor -= 1
-        next_p = floor
-        for h in starts[bisect_left(starts, floor) : bisect_left(starts, hi)]:
-            for p in range(max(next_p, _back(line, h, c.offset, lo)), h + 1):
-                if c.tail.match(line, p, hi):
-                    start = p
-                    while start > lo and _is_gap(line[start - 1]):
-                        start -= 1
-                    s = next((s for s in range(start, p + 1) if s == lo or _BOUNDARY_CHAR.match(line, s - 1)), None)
-                    if s is not None:
-                        return s if line[s:hi].strip() else None
-            next_p = max(next_p, h + 1)
-        return None
+    def _remove_spans(self, line: str, hits: Hits) -> tuple[str, Removed]:
+        removed: Removed = []
+        line, hits = remove_anywhere(self._any, line, hits, removed, self._shift_hits)
+        return remove_anchored(self._anchored, line, hits, removed), removed

@@ -13,9 +13,9 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
+
 
 from tifa import config
 from tifa.boilerplate import (  # noqa: F401 - the rules are part of the cleaning API
@@ -27,23 +27,13 @@ from tifa.boilerplate import (  # noqa: F401 - the rules are part of the cleanin
     remove_spans,
     rule_matches,
 )
+from tifa.scrapes import LONG_PARAGRAPH, split_line  # noqa: F401 - LONG_PARAGRAPH names the cuts in the audit
 from tifa.text import (
-    APPENDIX_HEADING,
-    APPENDIX_START,
-    CLOSING,
-    DELIVERY,
     HAN,
-    HEADING_MARKERS,
-    HEADING_START,
-    NOTE_MARK,
-    SALUTATION,
-    SENTENCE,
-    SENTENCE_FINAL,
-    STARTS_PARAGRAPH,
-    WHITESPACE_RUN,
     code_points,
     count_han,
 )
+from tifa.traditional import n_changeable, n_differing, t2s, traditional_share  # noqa: F401 - part of the cleaning API
 
 
 @dataclass(frozen=True)
@@ -85,35 +75,75 @@ def _substitute(pattern: re.Pattern[str], text: str, repl: Callable[[re.Match[st
     return pattern.sub(record, text), edits
 
 
+def _table(*ranges: tuple[int, int]) -> np.ndarray:
+    """For every code point, whether it lies in one of ``ranges`` (inclusive): a class looked up for a whole text at once."""
+    table = np.zeros(0x110000, dtype=bool)
+    for lo, hi in ranges:
+        table[lo : hi + 1] = True
+    return table
+
+
+def _class(ranges: Sequence[tuple[int, int]]) -> str:
+    return "".join(f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in ranges)
+
+
+def _substitute_runs(text: str, table: np.ndarray, repl: Callable[[str], str]) -> tuple[str, list[Edit]]:
+    """``_substitute`` for a pattern that is a run of characters of one class, the runs found over code points (vectorised)."""
+    codes = code_points(text)
+    idx = np.flatnonzero(table[codes])
+    if not len(idx):
+        return text, []
+    gaps = np.flatnonzero(np.diff(idx) > 1)
+    starts, ends = idx[np.r_[0, gaps + 1]], idx[np.r_[gaps, len(idx) - 1]] + 1
+    lines = np.searchsorted(np.flatnonzero(codes == 10), starts) + 1  # newlines before a run, plus one
+    pieces: list[str] = []
+    edits: list[Edit] = []
+    pos = 0
+    for a, b, line in zip(starts.tolist(), ends.tolist(), lines.tolist()):
+        run = text[a:b]
+        new = repl(run)
+        pieces += (text[pos:a], new)
+        edits.append(Edit("changed" if new else "removed", line, run, new))
+        pos = b
+    pieces.append(text[pos:])
+    return "".join(pieces), edits
+
+
 # --- character-level steps -------------------------------------------------
 
 _NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x85\x0b\x0c]")
+_SEPARATORS = "\r\u2028\u2029\x85\x0b\x0c"
 
 
 def _normalize_newlines(text: str) -> tuple[str, list[Edit]]:
+    if not any(c in text for c in _SEPARATORS):  # (a test per character is faster than a scan by the regex)
+        return text, []
     text, n = _NEWLINES.subn("\n", text)
     return text, [Edit("changed", None, f"{n} line separators", "\\n")] if n else []
 
 
 normalize_newlines = Step("normalize_newlines", _normalize_newlines)
 
-_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]+")
+_INVISIBLE_RANGES = ((0x00AD, 0x00AD), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x2064), (0xFEFF, 0xFEFF))
+_INVISIBLE = re.compile(f"[{_class(_INVISIBLE_RANGES)}]+")
+_INVISIBLE_TABLE = _table(*_INVISIBLE_RANGES)
 
 
 def _remove_invisible(text: str) -> tuple[str, list[Edit]]:
-    new, edits = _substitute(_INVISIBLE, text, lambda m: "")
-    edits = [Edit(e.kind, e.line, " ".join(f"U+{ord(c):04X}" for c in e.before)) for e in edits]
-    return new, edits
+    new, edits = _substitute_runs(text, _INVISIBLE_TABLE, lambda run: "")
+    return new, [Edit(e.kind, e.line, " ".join(f"U+{ord(c):04X}" for c in e.before)) for e in edits]
 
 
 remove_invisible = Step("remove_invisible", _remove_invisible)
 """Remove zero-width and directional control characters (U+200B, U+FEFF …)."""
 
-_FULLWIDTH_ALNUM = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000]+")
+_FULLWIDTH_RANGES = ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A), (0x3000, 0x3000))
+_FULLWIDTH_ALNUM = re.compile(f"[{_class(_FULLWIDTH_RANGES)}]+")
+_FULLWIDTH_TABLE = _table(*_FULLWIDTH_RANGES)
 
 
 def _normalize_width(text: str) -> tuple[str, list[Edit]]:
-    return _substitute(_FULLWIDTH_ALNUM, text, lambda m: unicodedata.normalize("NFKC", m.group(0)))
+    return _substitute_runs(text, _FULLWIDTH_TABLE, lambda run: unicodedata.normalize("NFKC", run))
 
 
 normalize_width = Step("normalize_width", _normalize_width)
@@ -133,7 +163,12 @@ _PINYIN = re.compile(
 )
 
 
+_TONED_TABLE = _table(*((ord(c), ord(c)) for c in _TONED))
+
+
 def _strip_pinyin(text: str) -> tuple[str, list[Edit]]:
+    if not _TONED_TABLE[code_points(text)].any():  # every annotation carries a tone mark
+        return text, []
     new, edits = _substitute(_PINYIN, text, lambda m: "")
     # Show the annotated character with its annotation, as a reader would search for it.
     return new, [Edit(e.kind, e.line, e.before, e.after, "pinyin") for e in edits]
@@ -143,25 +178,8 @@ strip_pinyin = Step("strip_pinyin", _strip_pinyin)
 """Remove inline pinyin annotations (``召開(kāi)`` → ``召開``); ``(厅长提名人)`` and ``(一)`` stay."""
 
 
-@lru_cache(maxsize=1)
-def _t2s():
-    import opencc
-
-    return opencc.OpenCC("t2s")
-
-
-def _n_differing(a: str, b: str) -> int:
-    """Characters that differ between two strings, position by position, plus the difference in length (vectorised)."""
-    if a == b:
-        return 0
-    n = min(len(a), len(b))  # t2s maps character to character; be safe if a phrase rule does not
-    return int(np.count_nonzero(code_points(a[:n]) != code_points(b[:n]))) + abs(len(a) - len(b))
-
-
-def traditional_share(text: str) -> float:
-    """Share of Han characters that OpenCC's t2s conversion changes (0 for simplified text)."""
-    n = count_han(text)
-    return _n_differing(text, _t2s().convert(text)) / n if n else 0.0
+_t2s = t2s  # (older names, kept for callers)
+_n_differing = n_differing
 
 
 def make_to_simplified(threshold: float = config.TRADITIONAL_SHARE) -> Step:
@@ -173,10 +191,14 @@ def make_to_simplified(threshold: float = config.TRADITIONAL_SHARE) -> Step:
     """
 
     def run(text: str) -> tuple[str, list[Edit]]:
-        n_han = count_han(text)
-        converted = _t2s().convert(text) if n_han else text
-        n = _n_differing(text, converted)
-        share = n / n_han if n_han else 0.0
+        codes = code_points(text)
+        n_han = count_han(codes)
+        bound = n_changeable(codes) if n_han else 0
+        if not n_han or (bound is not None and bound / n_han < threshold):  # too few characters t2s could change: the share is smaller
+            return text, []
+        converted = t2s().convert(text)
+        n = n_differing(text, converted)
+        share = n / n_han
         if share < threshold:
             return text, []
         return converted, [Edit("converted", None, f"traditional script ({share:.1%} of Han characters)", f"{n} characters converted to simplified", "t2s")]
@@ -221,32 +243,39 @@ def _repair_line_breaks(text: str) -> tuple[str, list[Edit]]:
     together at the end, with its last 12 characters and whether it opens with a
     heading carried along.
     """
-    out: list[list[str]] = []  # paragraphs as pieces
+    out: list[str] = []
+    pieces: list[str] | None = None  # out[-1] as pieces while lines are joined to it
     edits: list[Edit] = []
     joinable = False  # whether out[-1] may take the next line
     tail = ""  # the last 12 characters of out[-1], right-stripped
-    undecided: list[str] | None = None  # out[-1]'s pieces while its heading is undecided
+    undecided: list[str] | None = None  # out[-1]'s pieces while whether it opens with a heading is undecided
     heading = False
     for i, line in enumerate(text.split("\n"), start=1):
         stripped = line.strip()
         if joinable and stripped:
-            group = out[-1]
-            if len(group) == 1:
-                group[0] = group[0].rstrip()
+            if pieces is None:
+                pieces = [out[-1].rstrip()]
             sep = " " if _LATIN.match(tail[-1:]) and _LATIN.match(stripped[:1]) else ""
-            group += (sep, stripped)
+            pieces += (sep, stripped)
             edits.append(Edit("joined", i - 1, tail + "\\n" + stripped[:12], tail + sep + stripped[:12]))
             tail = (tail + sep + stripped)[-12:]
             if undecided is not None:
                 undecided += (sep, stripped)
                 heading, undecided = _heading_of(undecided)
         else:
-            out.append([line])
+            if pieces is not None:
+                out[-1], pieces = "".join(pieces), None
+            out.append(line)
             last = line.rstrip()
             tail = last[-12:]
-            heading, undecided = _heading_of([last])
+            if _HEADING.match(last):
+                heading, undecided = True, None
+            else:
+                heading, undecided = False, ([last] if _HEADING_UNDECIDED.match(last).end() == len(last) else None)
         joinable = bool(stripped) and tail[-1:] not in _TERMINAL and not heading
-    return "\n".join("".join(group) for group in out), edits
+    if pieces is not None:
+        out[-1] = "".join(pieces)
+    return "\n".join(out), edits
 
 
 def _heading_of(pieces: list[str]) -> tuple[bool, list[str] | None]:
@@ -260,59 +289,6 @@ def _heading_of(pieces: list[str]) -> tuple[bool, list[str] | None]:
 repair_line_breaks = Step("repair_line_breaks", _repair_line_breaks)
 
 
-def _split_line(line: str, max_chars: int, sentences: int) -> tuple[list[str], list[str]]:
-    """Paragraphs of one over-long line and the reason of each split (see :func:`make_split_paragraphs`)."""
-    # 1. inside the text: before headings, appendices and salutations that follow a sentence end; around delivery lines
-    cuts = {m.start() for m in _INNER_BREAK.finditer(line)} | {m.end() for m in _APPENDIX_THEN_HEADING.finditer(line)}
-    cuts |= {b for m in DELIVERY.finditer(line) for b in (m.start(), m.end())}
-    cuts = sorted(c for c in cuts if 0 < c < len(line))
-    pieces = [line[a:b] for a, b in zip([0, *cuts], [*cuts, len(line)])]
-    reasons = ["heading, appendix, salutation or delivery line"] * len(cuts)
-    # 2. at spaces: after a sentence end, before a heading / appendix / salutation, after a short heading
-    parts: list[str] = []
-    for piece in pieces:
-        segments = [seg for seg in WHITESPACE_RUN.split(piece) if seg]
-        if not segments:
-            parts.append(piece)
-            continue
-        current, n = [segments[0]], len(segments[0])  # the paragraph being built, as segments, and its length
-        for seg in segments[1:]:
-            if current[-1][-1] in _SENTENCE_END:
-                reasons.append("space after a sentence")
-            elif STARTS_PARAGRAPH.match(seg):
-                reasons.append("space before a heading, appendix or salutation")
-            elif n <= config.HEADING_MAX_CHARS and any(m.match(" ".join(current)) for m in HEADING_MARKERS):
-                reasons.append("space after a heading")
-            else:  # a space inside a paragraph (省长 王正谱): tidy_whitespace decides
-                current.append(seg)
-                n += 1 + len(seg)
-                continue
-            parts.append(" ".join(current))
-            current, n = [seg], len(seg)
-        parts.append(" ".join(current))
-    # 3. what is still over-long is cut into chunks of ``sentences`` sentences
-    final: list[str] = []
-    for part in parts:
-        spans = SENTENCE.findall(part)
-        if len(part) > max_chars and "".join(spans) == part and len(spans) > sentences:
-            chunks = ["".join(spans[i : i + sentences]) for i in range(0, len(spans), sentences)]
-            reasons.extend(LONG_PARAGRAPH for _ in chunks[1:])
-            final.extend(chunks)
-        else:
-            final.append(part)
-    return final, reasons
-
-
-_SENTENCE_END = frozenset(SENTENCE_FINAL + CLOSING)
-_INNER_BREAK = re.compile(
-    rf"(?<=[{SENTENCE_FINAL}{CLOSING}])(?=(?:{HEADING_START}|{APPENDIX_START}|{SALUTATION}))"
-    rf"|(?<=[^{SENTENCE_FINAL}\s])(?={SALUTATION})|(?<={SALUTATION})"
-)
-# an appendix heading run into its first entry or note: 名词解释1.…, 注释［1］…, 附件《…》有关内容名词注释1.…
-_APPENDIX_THEN_HEADING = re.compile(rf"(?<=[{SENTENCE_FINAL}{CLOSING}\s]){APPENDIX_HEADING}[:：]?(?=(?:{HEADING_START}|{NOTE_MARK}))")
-
-
-LONG_PARAGRAPH = "long paragraph cut at sentence ends"
 
 
 def make_split_paragraphs(max_chars: int = config.PARAGRAPH_MAX_CHARS, sentences: int = config.PARAGRAPH_CHUNK_SENTENCES) -> Step:
@@ -329,16 +305,21 @@ def make_split_paragraphs(max_chars: int = config.PARAGRAPH_MAX_CHARS, sentences
     """
 
     def run(text: str) -> tuple[str, list[Edit]]:
-        lines, edits = [], []
-        for i, line in enumerate(text.split("\n"), start=1):
+        if len(text) <= max_chars:
+            return text, []
+        newlines = np.flatnonzero(code_points(text) == 10)
+        starts, ends = np.r_[0, newlines + 1], np.r_[newlines, len(text)]
+        out, edits, done = [], [], 0  # text[:done] is settled
+        for k in np.flatnonzero(ends - starts > max_chars).tolist():  # only over-long lines are looked at
+            line = text[starts[k] : ends[k]]
             if len(line.strip()) <= max_chars:
-                lines.append(line)
                 continue
-            pieces, reasons = _split_line(line, max_chars, sentences)
+            pieces, reasons = split_line(line, max_chars, sentences)
             for before, after, reason in zip(pieces, pieces[1:], reasons):
-                edits.append(Edit("split", i, before[-12:] + "\\n" + after[:12], "", reason))
-            lines.extend(pieces)
-        return "\n".join(lines), edits
+                edits.append(Edit("split", k + 1, before[-12:] + "\\n" + after[:12], "", reason))
+            out += (text[done : starts[k]], "\n".join(pieces))
+            done = int(ends[k])
+        return ("".join(out) + text[done:], edits) if edits else (text, edits)
 
     return Step("split_paragraphs", run)
 

@@ -29,12 +29,13 @@ def code_points(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
-def count_han(text: str) -> int:
-    """Number of Han (CJK ideograph) characters in ``text`` (vectorised over code points)."""
-    if len(text) < _SHORT:
-        return sum(map(len, _HAN_RUN.findall(text)))
-    codes = code_points(text)
-    return int(sum(np.count_nonzero((codes >= lo) & (codes <= hi)) for lo, hi in HAN_RANGES))
+def count_han(text: str | np.ndarray) -> int:
+    """Number of Han (CJK ideograph) characters in ``text`` (vectorised over code points, which may be passed instead)."""
+    if isinstance(text, str):
+        if len(text) < _SHORT:
+            return sum(map(len, _HAN_RUN.findall(text)))
+        text = code_points(text)
+    return int(sum(np.count_nonzero((text >= lo) & (text <= hi)) for lo, hi in HAN_RANGES))
 
 
 NUMERAL = "一二三四五六七八九十"

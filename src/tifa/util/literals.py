@@ -72,15 +72,10 @@ def consumed_class(pattern: re.Pattern[str]) -> str | None:
             if op is C.LITERAL:
                 parts.add(char(av))
             elif op is C.IN:
-                for item, value in av:
-                    if item is C.LITERAL:
-                        parts.add(char(value))
-                    elif item is C.RANGE and value[1] - value[0] <= _WIDE_RANGE:
-                        parts.add(f"{char(value[0])}-{char(value[1])}")
-                    elif item is C.CATEGORY and value in _CATEGORY_CLASSES:
-                        parts.add(_CATEGORY_CLASSES[value])
-                    else:
-                        return False
+                items = _class_parts(av)
+                if items is None:
+                    return False
+                parts.update(items)
             elif op in (C.AT, C.ASSERT, C.ASSERT_NOT, C.GROUPREF):
                 continue  # zero width, or text the referenced group consumed already
             elif op is C.BRANCH:
@@ -103,6 +98,89 @@ def consumed_class(pattern: re.Pattern[str]) -> str | None:
         return True
 
     return "".join(sorted(parts)) if walk(_parser.parse(pattern.pattern, pattern.flags).data) and parts else None
+
+
+def first_class(pattern: re.Pattern[str]) -> str | None:
+    """For a pattern anchored at the start (``^``, ``\\A``): a character class (without brackets) holding every character a match can open with; else ``None``."""
+    if pattern.flags & (re.IGNORECASE | re.MULTILINE):
+        return None
+    data = list(_parser.parse(pattern.pattern, pattern.flags).data)
+    if not data or data[0] != (C.AT, C.AT_BEGINNING) and data[0] != (C.AT, C.AT_BEGINNING_STRING):
+        return None
+    found = _first(data[1:])
+    return None if found is None or found[1] or not found[0] else "".join(sorted(found[0]))
+
+
+@dataclass(frozen=True)
+class Opening:
+    """The characters a match can open with: these, and any space or any digit when ``space`` or ``digit``."""
+
+    chars: frozenset[str]
+    space: bool
+    digit: bool
+
+    def admits(self, char: str) -> bool:
+        return char in self.chars or (self.space and char.isspace()) or (self.digit and char.isdecimal())
+
+
+def opening(pattern: re.Pattern[str]) -> Opening | None:
+    """The characters every match of ``pattern`` opens with (wherever it starts), or ``None`` when that is unknown or any."""
+    if pattern.flags & re.IGNORECASE:
+        return None
+    found = _first(_parser.parse(pattern.pattern, pattern.flags).data)
+    if found is None or found[1] or not found[0]:
+        return None
+    chars: set[str] = set()
+    for part in found[0]:
+        if part in (r"\s", r"\d"):
+            continue
+        lo, _, hi = part.partition("-")
+        chars.update(map(chr, range(int(lo[2:], 16), int((hi or lo)[2:], 16) + 1)))
+    return Opening(frozenset(chars), r"\s" in found[0], r"\d" in found[0])
+
+
+def _first(data) -> tuple[set[str], bool] | None:
+    """Class parts of the characters a sequence can open with, and whether it can match nothing; ``None`` when unknown."""
+    parts: set[str] = set()
+    for op, av in data:
+        if op is C.LITERAL:
+            return parts | {f"\\U{av:08x}"}, False
+        if op is C.IN:
+            items = _class_parts(av)
+            return (None if items is None else (parts | items, False))
+        if op in (C.AT, C.ASSERT, C.ASSERT_NOT):
+            continue
+        if op is C.BRANCH:
+            alts = [_first(alt.data) for alt in av[1]]
+            if any(a is None for a in alts):
+                return None
+            parts |= set().union(*(a[0] for a in alts))
+            if not any(a[1] for a in alts):
+                return parts, False
+        elif op is C.SUBPATTERN and not av[1] & re.IGNORECASE or op in _REPEATS:
+            inner = _first((av[-1] if op is C.SUBPATTERN else av[2]).data)
+            if inner is None:
+                return None
+            parts |= inner[0]
+            if not inner[1] and (op is C.SUBPATTERN or av[0] >= 1):
+                return parts, False
+        else:
+            return None
+    return parts, True
+
+
+def _class_parts(items) -> set[str] | None:
+    parts = set()
+    for item, value in items:
+        if item is C.LITERAL:
+            parts.add(f"\\U{value:08x}")
+        elif item is C.RANGE and value[1] - value[0] <= _WIDE_RANGE:
+            parts.add(f"\\U{value[0]:08x}-\\U{value[1]:08x}")
+        elif item is C.CATEGORY and value in _CATEGORY_CLASSES:
+            parts.add(_CATEGORY_CLASSES[value])
+        else:
+            return None
+    return parts
 
 
 def looks_behind(pattern: re.Pattern[str]) -> bool:
@@ -234,3 +312,23 @@ def _node(op, av, free: str, free_space: bool, literal: bool) -> _Info:
         need = item.need if low >= 1 else None
         return _Info(exact, _best([need, _from_exact(exact)]), width)
     return _Info(None, None, math.inf)  # group references and anything else: no knowledge
+
+
+def literal_regex(words) -> str:
+    """One regex for a set of literal strings, factored by common prefixes: at a position it matches the longest that starts there."""
+    root: dict = {}
+    for word in words:
+        node = root
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        alternatives = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
+        if not alternatives:
+            return ""
+        if "" in node:  # a word ends here: the longer ones are optional
+            return "(?:" + "|".join(alternatives) + ")?"
+        return alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
+
+    return emit(root)
