@@ -4,7 +4,7 @@ import pytest
 
 from tifa import clean, traditional
 from tifa.clean import make_to_simplified
-from tifa.text import HAN_RANGES
+from tifa.text import HAN_RANGES, count_han
 
 
 def test_the_list_is_that_of_the_installed_dictionaries():
@@ -30,6 +30,12 @@ def test_phrase_changes_are_listed_too():
     assert traditional.n_changeable("瞭藉") == 2
 
 
+def test_han_characters_and_those_t2s_could_change_are_counted_at_once():
+    from tifa.text import code_points
+
+    assert traditional.count_han_and_changeable(code_points("黨政同責 GDP 党政同责 瞭𠮷")) == (10, 3)
+
+
 def test_a_simplified_text_is_not_converted(monkeypatch):
     def fail():
         raise AssertionError("t2s was called")
@@ -42,5 +48,5 @@ def test_a_simplified_text_is_not_converted(monkeypatch):
 @pytest.mark.parametrize("text", ["落實“黨政同責、一崗雙責”", "黨" + "一" * 19, "黨" + "一" * 20, "瞭解" + "一" * 38, "党政同责", "GDP"])
 def test_the_shortcut_gives_what_converting_gives(monkeypatch, text):
     fast = make_to_simplified().run(text)
-    monkeypatch.setattr(clean, "n_changeable", lambda codes: None)  # as when the list does not fit the dictionaries
+    monkeypatch.setattr(clean, "count_han_and_changeable", lambda codes: (count_han(codes), None))  # as when the list does not fit the dictionaries
     assert make_to_simplified().run(text) == fast

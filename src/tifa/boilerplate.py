@@ -20,15 +20,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
-from re import _constants as _C
 from re import _parser
 
-import numpy as np
 
 from tifa import config
 from tifa.errors import InputError
-from tifa.spans import NONBLANK, SPACE_TABLE, SPAN_BOUNDARY, SPAN_GAP, Hits, Removed, compile_rule, remove_anchored, remove_anywhere
-from tifa.text import HAN_RANGES, code_points
+from tifa.spans import NONBLANK, SPAN_BOUNDARY, SPAN_GAP, Hits, Removed, compile_rule, remove_anchored, remove_anywhere
 from tifa.util.files import read_yaml
 from tifa.util.literals import first_class, literal_regex
 
@@ -144,28 +141,6 @@ def compile_rules(rules: tuple[BoilerplateRule, ...]) -> BoilerplateMatcher:
     return BoilerplateMatcher(rules)
 
 
-def _opening_table(chars: str) -> np.ndarray:
-    """For every code point, whether a line whose first character that is no space is that one may open a match of ``[chars]``.
-
-    Read off the class: its characters and ranges; a space never opens a line's text; for ``\\d`` every character
-    that is no ASCII letter, no other ASCII character but a digit, and no Han character (more than the digits: safe).
-    """
-    table = np.zeros(0x110000, dtype=bool)
-    for op, value in _parser.parse(f"[{chars}]").data[0][1]:
-        if op is _C.LITERAL:
-            table[value] = True
-        elif op is _C.RANGE:
-            table[value[0] : value[1] + 1] = True
-        elif op is _C.CATEGORY and value in (_C.CATEGORY_DIGIT, _C.CATEGORY_UNI_DIGIT):
-            table[0x80:] = True
-            table[ord("0") : ord("9") + 1] = True
-            for lo, hi in HAN_RANGES:
-                table[lo : hi + 1] = False
-        elif not (op is _C.CATEGORY and value in (_C.CATEGORY_SPACE, _C.CATEGORY_UNI_SPACE)):
-            raise ValueError(f"unexpected class item {op} {value}")
-    return table
-
-
 class BoilerplateMatcher:
     """A rule set compiled for long texts: one literal scan, then each rule only where its literals are."""
 
@@ -177,8 +152,7 @@ class BoilerplateMatcher:
         self._anchored = tuple(c for c in compiled if c.rule.kind == "span" and c.rule.anchor != "any")
         self._line_always = [c for c in self._line if c.literals is None]
         # lines a rule without literals may mark: those that open with a character its match can open with
-        firsts = [first_class(c.rule.pattern) for c in self._line_always]
-        self._opening = None if None in firsts else _opening_table("".join(firsts)) if firsts else False
+        self._opening = [first_class(c.rule.pattern) for c in self._line_always]
         self._replace = {c.index: c.rule.replace for c in self._any}
         self._span_rules = {c.index for c in self._any + self._anchored}
         self._always_span = any(c.literals is None for c in self._any + self._anchored)
@@ -273,7 +247,7 @@ class BoilerplateMatcher:
         """
         lines = text.split("\n")
         hits = self._hits_by_line(text)
-        opening = self._opening_lines(text)
+        opening = self._opening_lines(lines)
         todo = range(len(lines)) if opening is None or self._always_span else sorted(hits.keys() | opening)
         kept: list[str] = []
         edits: list[tuple[str, int, str, str, str]] = []
@@ -301,20 +275,13 @@ class BoilerplateMatcher:
         kept += lines[done:]
         return "\n".join(kept), edits
 
-    def _opening_lines(self, text: str) -> set[int] | None:
-        """Indices of the lines a line rule without literals may mark, those whose first character that is no space may open its match (``None``: any line)."""
-        if self._opening is None:
+    def _opening_lines(self, lines: list[str]) -> set[int] | None:
+        """Indices of the lines a line rule without literals may mark: those whose text opens with a character its match may open with (``None``: any line)."""
+        if None in self._opening:
             return None
-        if self._opening is False or not text:
+        if not self._opening:
             return set()
-        codes = code_points(text)
-        line_starts = np.r_[0, np.flatnonzero(codes == 10) + 1]
-        solid = np.flatnonzero(~SPACE_TABLE[codes] | (codes == 10))  # a newline ends a blank line
-        first = np.searchsorted(solid, line_starts)
-        inside = first < len(solid)
-        where = solid[first[inside]]
-        ok = self._opening[codes[where]] & (codes[where] != 10)
-        return set(np.flatnonzero(inside)[ok].tolist())
+        return {k for k, line in enumerate(lines) if (text := line.lstrip()) and any(o.admits(text[0]) for o in self._opening)}
 
     def _line_rule(self, line: str, line_hits: dict[int, list[int]], opening: bool) -> BoilerplateRule | None:
         """The first line or tail rule that marks ``line``, trying only rules whose literals it holds (and, when it may open their match, rules without)."""

@@ -31,9 +31,8 @@ from tifa.scrapes import LONG_PARAGRAPH, split_line  # noqa: F401 - LONG_PARAGRA
 from tifa.text import (
     HAN,
     code_points,
-    count_han,
 )
-from tifa.traditional import n_changeable, n_differing, t2s, traditional_share  # noqa: F401 - part of the cleaning API
+from tifa.traditional import count_han_and_changeable, n_differing, t2s, traditional_share  # noqa: F401 - part of the cleaning API
 
 
 @dataclass(frozen=True)
@@ -191,9 +190,7 @@ def make_to_simplified(threshold: float = config.TRADITIONAL_SHARE) -> Step:
     """
 
     def run(text: str) -> tuple[str, list[Edit]]:
-        codes = code_points(text)
-        n_han = count_han(codes)
-        bound = n_changeable(codes) if n_han else 0
+        n_han, bound = count_han_and_changeable(code_points(text))
         if not n_han or (bound is not None and bound / n_han < threshold):  # too few characters t2s could change: the share is smaller
             return text, []
         converted = t2s().convert(text)
@@ -307,18 +304,18 @@ def make_split_paragraphs(max_chars: int = config.PARAGRAPH_MAX_CHARS, sentences
     def run(text: str) -> tuple[str, list[Edit]]:
         if len(text) <= max_chars:
             return text, []
-        newlines = np.flatnonzero(code_points(text) == 10)
-        starts, ends = np.r_[0, newlines + 1], np.r_[newlines, len(text)]
+        bounds = np.concatenate(([-1], np.flatnonzero(code_points(text) == 10), [len(text)]))  # line k is text[bounds[k] + 1 : bounds[k + 1]]
         out, edits, done = [], [], 0  # text[:done] is settled
-        for k in np.flatnonzero(ends - starts > max_chars).tolist():  # only over-long lines are looked at
-            line = text[starts[k] : ends[k]]
+        for k in np.flatnonzero(np.diff(bounds) > max_chars + 1).tolist():  # only over-long lines are looked at
+            start, end = int(bounds[k]) + 1, int(bounds[k + 1])
+            line = text[start:end]
             if len(line.strip()) <= max_chars:
                 continue
             pieces, reasons = split_line(line, max_chars, sentences)
             for before, after, reason in zip(pieces, pieces[1:], reasons):
                 edits.append(Edit("split", k + 1, before[-12:] + "\\n" + after[:12], "", reason))
-            out += (text[done : starts[k]], "\n".join(pieces))
-            done = int(ends[k])
+            out += (text[done:start], "\n".join(pieces))
+            done = end
         return ("".join(out) + text[done:], edits) if edits else (text, edits)
 
     return Step("split_paragraphs", run)

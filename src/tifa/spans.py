@@ -86,12 +86,10 @@ def remove_anywhere(rules: tuple[CompiledRule, ...], line: str, hits: Hits, remo
     while changed:
         changed = False
         for c in rules:
-            if found_nothing.get(c.index) == version:  # the line did not change since: it finds nothing again
+            starts = hits.get(c.index)
+            if (c.literals is not None and not starts) or found_nothing.get(c.index) == version:  # no literal, or no change since it found nothing
                 continue
             found_nothing[c.index] = version
-            starts = hits.get(c.index)
-            if c.literals is not None and not starts:
-                continue
             matches = _matches_near(c, line, starts) if c.literals is not None and c.offset < math.inf else None
             if matches is None:
                 matches = [m for m in c.rule.pattern.finditer(line) if m.group(0)]
@@ -138,6 +136,7 @@ def remove_anchored(rules: tuple[CompiledRule, ...], line: str, hits: Hits, remo
     """Spans anchored at the start or end of ``line``, rule after rule, until none is left."""
     lo, hi = 0, len(line)  # the line is line[lo:hi]: anchored spans only ever cut its ends
     found_nothing: dict[int, tuple[int, int]] = {}  # rule -> the window it last found nothing in
+    rules = tuple(c for c in rules if c.literals is None or c.index in hits)  # (the literals do not change here)
     changed = True
     while changed and NONBLANK.search(line, lo, hi):
         changed = False
@@ -146,7 +145,7 @@ def remove_anchored(rules: tuple[CompiledRule, ...], line: str, hits: Hits, remo
                 continue
             found_nothing[c.index] = (lo, hi)
             starts = hits.get(c.index)
-            if c.literals is not None and (not starts or not _any_within(starts, lo, hi)):
+            if c.literals is not None and not _any_within(starts, lo, hi):
                 continue
             if not c.windowed:  # tried the plain way, on the line as it now is
                 where = c.rule.span(line[lo:hi])

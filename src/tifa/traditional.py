@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from tifa import config
-from tifa.text import code_points, count_han
+from tifa.text import HAN_RANGES, code_points, count_han
 from tifa.util.files import atomic_write
 from tifa.util.hashing import file_digest
 
@@ -58,6 +58,24 @@ def traditional_share(text: str) -> float:
     if not n or n_changeable(text) == 0:
         return 0.0
     return n_differing(text, t2s().convert(text)) / n
+
+
+def count_han_and_changeable(codes: np.ndarray) -> tuple[int, int | None]:
+    """Han characters among ``codes`` and how many of them t2s could change (``None`` when unknown), in one lookup."""
+    counts = np.bincount(_classes()[codes], minlength=4)
+    return int(counts[1] + counts[3]), (int(counts[2] + counts[3]) if _changeable() is not None else None)
+
+
+@lru_cache(maxsize=1)
+def _classes() -> np.ndarray:
+    """For every code point: 1 when Han, plus 2 when t2s can change it."""
+    table = np.zeros(0x110000, dtype=np.uint8)
+    for lo, hi in HAN_RANGES:
+        table[lo : hi + 1] = 1
+    changeable = _changeable()
+    if changeable is not None:
+        table[changeable] += 2
+    return table
 
 
 def n_changeable(text: str | np.ndarray) -> int | None:

@@ -100,15 +100,14 @@ def consumed_class(pattern: re.Pattern[str]) -> str | None:
     return "".join(sorted(parts)) if walk(_parser.parse(pattern.pattern, pattern.flags).data) and parts else None
 
 
-def first_class(pattern: re.Pattern[str]) -> str | None:
-    """For a pattern anchored at the start (``^``, ``\\A``): a character class (without brackets) holding every character a match can open with; else ``None``."""
+def first_class(pattern: re.Pattern[str]) -> Opening | None:
+    """For a pattern anchored at the start (``^``, ``\\A``): the characters a match can open with; else ``None``."""
     if pattern.flags & (re.IGNORECASE | re.MULTILINE):
         return None
     data = list(_parser.parse(pattern.pattern, pattern.flags).data)
     if not data or data[0] != (C.AT, C.AT_BEGINNING) and data[0] != (C.AT, C.AT_BEGINNING_STRING):
         return None
-    found = _first(data[1:])
-    return None if found is None or found[1] or not found[0] else "".join(sorted(found[0]))
+    return _opening_of(_first(data[1:]))
 
 
 @dataclass(frozen=True)
@@ -127,7 +126,10 @@ def opening(pattern: re.Pattern[str]) -> Opening | None:
     """The characters every match of ``pattern`` opens with (wherever it starts), or ``None`` when that is unknown or any."""
     if pattern.flags & re.IGNORECASE:
         return None
-    found = _first(_parser.parse(pattern.pattern, pattern.flags).data)
+    return _opening_of(_first(_parser.parse(pattern.pattern, pattern.flags).data))
+
+
+def _opening_of(found: tuple[set[str], bool] | None) -> Opening | None:
     if found is None or found[1] or not found[0]:
         return None
     chars: set[str] = set()
