@@ -79,6 +79,14 @@ def test_no_chrome_rule_fires_in_the_national_reports():
     assert fired == {"wikisource_licence"}
 
 
+def test_no_rule_matches_a_sentence_of_the_national_reports():
+    """Every sentence of the cleaned national reports, alone: no line rule marks it, no span rule finds chrome in it."""
+    sentences = {s for text in national().values() for p in clean.clean_text(text).text.split("\n") for s in split_sentences(p)}
+    assert len(sentences) > 20_000
+    matcher = compile_rules(RULES)
+    assert not [s for s in sentences if remove_spans(s, SPAN_RULES)[1] or matcher.run(s)[1]]
+
+
 # --- generated texts ------------------------------------------------------------------------
 
 _BODY = sorted({s for sentences in BODY_SENTENCES.values() for s in sentences})

@@ -15,7 +15,6 @@ the tests' oracle).
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -216,23 +215,21 @@ class BoilerplateMatcher:
 
         Old literals move with the text (those that started inside a cut go); new ones can only lie across a seam, which is scanned.
         """
-        starts = [a for a, _ in cuts]
-        moved, shift = [], 0
-        for a, b in cuts:
-            shift += b - a - inserted
-            moved.append(shift)
         out: dict[int, list[int]] = {}
         for i, hits in line_hits.items():
-            kept = []
+            kept, k, moved, end = [], 0, 0, -1  # cuts[:k] start at or before h; moved: their net length; end: where the last ends
             for h in hits:
-                k = bisect_right(starts, h) - 1
-                if k < 0:
-                    kept.append(h)
-                elif h >= cuts[k][1]:
-                    kept.append(h - moved[k])
+                while k < len(cuts) and cuts[k][0] <= h:
+                    moved += cuts[k][1] - cuts[k][0] - inserted
+                    end = cuts[k][1]
+                    k += 1
+                if h >= end:
+                    kept.append(h - moved)
             out[i] = kept
-        for k, (a, _) in enumerate(cuts):
-            seam = a - (moved[k - 1] if k else 0)
+        moved = 0
+        for a, b in cuts:
+            seam = a - moved  # where the cut starts in the new line
+            moved += b - a - inserted
             found = self.line_hits(line, max(0, seam - self._longest + 1), min(len(line), seam + inserted + self._longest - 1))
             for i, hits in found.items():
                 out.setdefault(i, []).extend(hits)

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-
 from tifa import config
 from tifa.boilerplate import (  # noqa: F401 - the rules are part of the cleaning API
     RULE_KINDS,
@@ -28,10 +27,7 @@ from tifa.boilerplate import (  # noqa: F401 - the rules are part of the cleanin
     rule_matches,
 )
 from tifa.scrapes import LONG_PARAGRAPH, split_line  # noqa: F401 - LONG_PARAGRAPH names the cuts in the audit
-from tifa.text import (
-    HAN,
-    code_points,
-)
+from tifa.text import HAN, code_points
 from tifa.traditional import count_han_and_changeable, n_differing, t2s, traditional_share  # noqa: F401 - part of the cleaning API
 
 
@@ -92,8 +88,8 @@ def _substitute_runs(text: str, table: np.ndarray, repl: Callable[[str], str]) -
     idx = np.flatnonzero(table[codes])
     if not len(idx):
         return text, []
-    gaps = np.flatnonzero(np.diff(idx) > 1)
-    starts, ends = idx[np.r_[0, gaps + 1]], idx[np.r_[gaps, len(idx) - 1]] + 1
+    gaps = np.flatnonzero(np.diff(idx) > 1)  # a run ends where the next character of the class is not the next one
+    starts, ends = idx[np.concatenate(([0], gaps + 1))], idx[np.concatenate((gaps, [len(idx) - 1]))] + 1
     lines = np.searchsorted(np.flatnonzero(codes == 10), starts) + 1  # newlines before a run, plus one
     pieces: list[str] = []
     edits: list[Edit] = []

@@ -91,12 +91,12 @@ _SENTENCE_END_THEN_START = re.compile(
 _SALUTATION = re.compile(SALUTATION)
 _APPENDIX_AFTER_HEADING = re.compile(rf"{APPENDIX_HEADING}[:：]?(?=(?:{HEADING_START}|{NOTE_MARK}))")
 _OPENING = analyse(re.compile(APPENDIX_HEADING))  # every appendix heading opens with one of these literals (offset 0)
-_APPENDIX_FIRST = re.compile(
-    rf"[{SENTENCE_FINAL}{CLOSING}\s](?=[" + re.escape("".join(sorted({w[0] for w in _OPENING.literals}))) + "])"
-    if _OPENING.literals and _OPENING.offset == 0
-    else rf"[{SENTENCE_FINAL}{CLOSING}\s]"
+_FIRST = "".join(sorted({w[0] for w in _OPENING.literals})) if _OPENING.literals and _OPENING.offset == 0 else ""
+_APPENDIX_FIRST = re.compile(  # where a heading may open, after a boundary character (scanned for the rarer one)
+    rf"[{re.escape(_FIRST)}](?<=[{SENTENCE_FINAL}{CLOSING}\s].)" if _FIRST else rf"(?<=[{SENTENCE_FINAL}{CLOSING}\s])."
 )
-_DELIVERY_OPENING = re.compile(r"(?:——|[（(])(?=\s*\d{4}年)")  # where DELIVERY may match: an opening and a year
+# where DELIVERY may match: —— or an opening bracket, then a year (one character long, so that no start is passed over)
+_DELIVERY_OPENING = re.compile(r"[—（(](?:(?<=—)(?=—\s*\d{4}年)|(?<=[（(])(?=\s*\d{4}年))")
 
 
 def _inner_breaks(line: str) -> set[int]:
@@ -125,8 +125,8 @@ def _deliveries(line: str) -> list[re.Match[str]]:
 def _appendix_heading_ends(line: str) -> set[int]:
     """Where the matches of ``_APPENDIX_THEN_HEADING`` in ``line`` end."""
     ends, pos = set(), 0
-    for m in _APPENDIX_FIRST.finditer(line):  # a boundary character, then where a heading may open
-        q = m.end()
+    for m in _APPENDIX_FIRST.finditer(line):
+        q = m.start()
         if q < pos:
             continue
         found = _APPENDIX_AFTER_HEADING.match(line, q)
