@@ -359,7 +359,7 @@ def anachronisms(corpus: Corpus, matcher: SloganMatcher | None = None, mentions:
     dates = docvars["date"] if "date" in docvars else pd.Series(pd.NA, index=docvars.index)
     doc_date = dates.where(dates.notna(), docvars["year"].astype("string"))
     first_used = {s.id: s.first_used for s in matcher.slogans}
-    upper_bounds = {s.id for s in matcher.slogans if s.first_used_precision == "upper-bound"}
+    upper_bounds = {s.id for s in matcher.slogans if s.first_used is None or s.first_used_precision == "upper-bound"}  # no date, or only a bound
     rows = []
     for row in mentions.itertuples():
         date = doc_date.get(row.doc_id)
