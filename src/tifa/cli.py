@@ -18,6 +18,7 @@ import pandas as pd
 from tifa import __version__, config
 from tifa.corpus import Corpus, load_corpus, write_processed
 from tifa.errors import TifaError
+from tifa.lexicon_cli import add_lexicon_options, lexicon_matcher, write_discovered
 
 log = logging.getLogger("tifa")
 
@@ -158,9 +159,9 @@ def cmd_slogans(args: argparse.Namespace) -> int:
     if not args.forms and (streamed := _streamed(args)) is not None:
         from tifa import engine
 
-        table = engine.count_slogans(streamed[0], by=args.by, category=args.category, drop_zero=not args.all, **streamed[1])
+        table = engine.count_slogans(streamed[0], by=args.by, category=args.category, drop_zero=not args.all, matcher=lexicon_matcher(args), **streamed[1])
     else:
-        table = count_slogans(_load(args), by=args.by, category=args.category, drop_zero=not args.all, forms=args.forms)
+        table = count_slogans(_load(args), by=args.by, category=args.category, drop_zero=not args.all, forms=args.forms, matcher=lexicon_matcher(args))
     by = [args.by] if isinstance(args.by, str) else args.by
     forms = ["form"] if args.forms else []
     _emit(table[[*by, "slogan", *forms, "count", "per_10k_chars", "slogan_id", "en", "category"]], args.format)
@@ -170,7 +171,7 @@ def cmd_slogans(args: argparse.Namespace) -> int:
 def cmd_kwic(args: argparse.Namespace) -> int:
     from tifa.slogans import kwic
 
-    hits = kwic(_load(args), args.pattern, window=args.window, regex=args.regex)
+    hits = kwic(_load(args), args.pattern, window=args.window, regex=args.regex, matcher=lexicon_matcher(args))
     extra = [c for c in ("province", "city", "year") if c in hits]
     _emit(hits[["doc_id", *extra, "paragraph_id", "left", "match", "right"]], args.format)
     return 0
@@ -179,14 +180,16 @@ def cmd_kwic(args: argparse.Namespace) -> int:
 def cmd_discover(args: argparse.Namespace) -> int:
     from tifa.slogans import discover_slogans
 
-    _emit(discover_slogans(_load(args), top=args.top, min_count=args.min_count), args.format)
+    table = discover_slogans(_load(args), top=args.top, min_count=args.min_count, matcher=(matcher := lexicon_matcher(args)))
+    write_discovered(args, table, matcher)
+    _emit(table, args.format)
     return 0
 
 
 def cmd_anachronisms(args: argparse.Namespace) -> int:
     from tifa.slogans import anachronisms
 
-    table = anachronisms(_load(args))
+    table = anachronisms(_load(args), lexicon_matcher(args))
     _emit(table, args.format)
     print(f"{len(table)} anachronistic mentions", file=sys.stderr)
     return 0
@@ -258,9 +261,9 @@ def cmd_panel(args: argparse.Namespace) -> int:
     if (streamed := _streamed(args)) is not None:
         from tifa import engine
 
-        table = engine.slogan_panel(streamed[0], by=args.by, slogans=args.slogans, **streamed[1])
+        table = engine.slogan_panel(streamed[0], by=args.by, slogans=args.slogans, matcher=lexicon_matcher(args), **streamed[1])
     else:
-        table = slogan_panel(_load(args), by=args.by, slogans=args.slogans)
+        table = slogan_panel(_load(args), by=args.by, slogans=args.slogans, matcher=lexicon_matcher(args))
     _emit_or_write(table, args, f"tifa slogan panel by {' x '.join(args.by)}")
     return 0
 
@@ -268,7 +271,7 @@ def cmd_panel(args: argparse.Namespace) -> int:
 def cmd_adoption(args: argparse.Namespace) -> int:
     from tifa.adoption import adoption_events, slogan_adoption
 
-    table = slogan_adoption(_load(args), by=args.by, time=args.time, central=args.central, slogans=args.slogans, central_text_field=args.central_text_field)
+    table = slogan_adoption(_load(args), by=args.by, time=args.time, central=args.central, slogans=args.slogans, central_text_field=args.central_text_field, matcher=lexicon_matcher(args))
     if args.events:
         table = adoption_events(table)
     _emit_or_write(table, args, f"tifa slogan {'adoption events' if args.events else 'adoption'} by {args.by}")
@@ -379,6 +382,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--slogans", nargs="+", default=None, help="lexicon ids or canonical forms (default: every entry)")
     p.add_argument("--events", action="store_true", help="event-history rows instead: entry, exit, event, censored, duration, start, stop")
     _export_options(p)
+    add_lexicon_options(sub)  # --lexicon, --lexicon-mode on the commands that count slogans
 
     p = sub.add_parser("study", help="run every notebook (papermill) on a corpus; write figures, tables, index and provenance")
     _corpus_options(p)
