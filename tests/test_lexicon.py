@@ -5,7 +5,12 @@ import re
 import pytest
 
 from tifa.errors import InputError
-from tifa.lexicon import SLOGAN_CATEGORIES, load_domain_terms, load_slogans, user_dictionary
+from tifa.lexicon import (
+    SLOGAN_CATEGORIES,
+    load_domain_terms,
+    load_slogans,
+    user_dictionary,
+)
 
 REQUIRED = [
     "两学一做", "党政同责", "一岗双责", "四个意识", "五位一体", "四个全面", "五大发展理念", "三严三实", "八项规定",

@@ -14,7 +14,11 @@ from matplotlib.legend import Legend
 
 from tifa.errors import InputError
 from tifa.figures import Labeller, lag_skip_reason, save_figure, use_style
-from tifa.figures.diffusion import plot_adoption_curves, plot_lag_distribution, plot_panel_heatmap
+from tifa.figures.diffusion import (
+    plot_adoption_curves,
+    plot_lag_distribution,
+    plot_panel_heatmap,
+)
 from tifa.figures.maps import plot_province_tiles, province_tiles
 from tifa.places import load_regions
 

@@ -18,7 +18,7 @@ from tifa.lexicon import LEXICON_MODES, load_lexicon, write_lexicon
 if TYPE_CHECKING:
     import pandas as pd
 
-    from tifa.slogans import SloganMatcher
+    from tifa.matcher import SloganMatcher
 
 COUNTING_COMMANDS = ("slogans", "panel", "adoption", "kwic", "discover", "anachronisms")
 
@@ -35,7 +35,7 @@ def add_lexicon_options(subparsers: argparse._SubParsersAction, commands: tuple[
 
 def lexicon_matcher(args: argparse.Namespace) -> SloganMatcher:
     """The slogan matcher of a command: the packaged lexicon, extended or replaced by ``--lexicon``."""
-    from tifa.slogans import SloganMatcher
+    from tifa.matcher import SloganMatcher
 
     return SloganMatcher(load_lexicon(getattr(args, "lexicon", None), mode=getattr(args, "lexicon_mode", "extend")))
 

@@ -24,7 +24,14 @@ from pathlib import Path
 import pandas as pd
 
 from tifa import config
-from tifa.corpus import Corpus, check_source, display_path, load_corpus, read_processed, write_processed
+from tifa.corpus import (
+    Corpus,
+    check_source,
+    display_path,
+    load_corpus,
+    read_processed,
+    write_processed,
+)
 from tifa.errors import InputError, MissingFileError, StudyError
 from tifa.util.files import read_yaml
 from tifa.util.hashing import file_digest
@@ -217,16 +224,16 @@ class Study:
 
     @cached_property
     def matcher(self):
-        """A :class:`tifa.slogans.SloganMatcher` of :attr:`slogans`: every count of the study uses it."""
-        from tifa.slogans import SloganMatcher
+        """A :class:`tifa.matcher.SloganMatcher` of :attr:`slogans`: every count of the study uses it."""
+        from tifa.matcher import SloganMatcher
 
         return SloganMatcher(self.slogans)
 
     @property
     def segmenter(self):
-        """The study's :class:`tifa.tokens.Segmenter`: its user dictionary keeps the study's slogans whole."""
+        """The study's :class:`tifa.segment.Segmenter`: its user dictionary keeps the study's slogans whole."""
         from tifa.lexicon import user_dictionary
-        from tifa.tokens import Segmenter
+        from tifa.segment import Segmenter
 
         return Segmenter(user_words=user_dictionary(slogans=self.slogans))
 

@@ -24,7 +24,13 @@ from tifa import config
 from tifa.figures.labels import Labeller
 from tifa.figures.maps import MISSING_COLOUR, MISSING_HATCH, MISSING_HATCH_COLOUR
 from tifa.figures.style import label_size, page_size, pages, row_height
-from tifa.figures.timeaxis import missing_years, on_span, set_year_ticks, shade_missing, year_span
+from tifa.figures.timeaxis import (
+    missing_years,
+    on_span,
+    set_year_ticks,
+    shade_missing,
+    year_span,
+)
 from tifa.util.tables import sort_table
 
 MAX_DOTS = 6  # at most this many groups with the same lag of one slogan are dots side by side; more: a histogram per slogan

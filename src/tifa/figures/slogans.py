@@ -13,7 +13,12 @@ from tifa import config
 from tifa.figures.labels import Labeller
 from tifa.figures.maps import MISSING_COLOUR, MISSING_HATCH, MISSING_HATCH_COLOUR
 from tifa.figures.style import label_size, new_axes, page_size, row_height
-from tifa.figures.timeaxis import missing_years, set_year_ticks, shade_missing, year_span
+from tifa.figures.timeaxis import (
+    missing_years,
+    set_year_ticks,
+    shade_missing,
+    year_span,
+)
 from tifa.util.tables import sort_table
 
 MAX_SLOGAN_ROWS = 40  # a heatmap shows at most this many slogans (the most used); the table has them all

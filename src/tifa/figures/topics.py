@@ -12,7 +12,13 @@ import pandas as pd
 from tifa import config
 from tifa.figures.labels import Labeller
 from tifa.figures.style import label_size, new_axes, pages, panel_grid, row_height
-from tifa.figures.timeaxis import missing_years, on_span, set_year_ticks, shade_missing, year_span
+from tifa.figures.timeaxis import (
+    missing_years,
+    on_span,
+    set_year_ticks,
+    shade_missing,
+    year_span,
+)
 from tifa.util.tables import sort_table
 
 
