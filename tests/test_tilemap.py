@@ -250,3 +250,10 @@ def test_lag_figure_is_skipped_when_it_would_mislead():
     assert "bound" in lag_skip_reason(_lags([1, 2], bound=[True, True]), years=[2024, 2025])
     assert "no followed slogan" in lag_skip_reason(_lags([]), years=[2024, 2025])
     assert lag_skip_reason(_lags([0, 1]), years=[2024, 2025]) == ""
+
+
+def test_upper_bounds_are_written_as_such():
+    fig = plot_province_tiles({"湖南": 2016.0, "河北省": 2017.0}, bounds=["湖南省"], labeller=labeller(), integer=True, fmt="{:.0f}")
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert "≤2016" in texts and "2017" in texts and "≤2017" not in texts
+    assert [t.get_text() for t in fig.texts] == ["≤: an upper bound (already in use when first observed)"]

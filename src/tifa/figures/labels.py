@@ -33,6 +33,7 @@ TEXTS = {
     "documents, no mention": "有文档，未提及",
     "HK, Macao, Taiwan (outside the NBS regions)": "港澳台（不属国家统计局四大区域）",
     "Not drawn (not a province of the gazetteer)": "未绘出（不是地名表中的省级行政区）",
+    "≤: an upper bound (already in use when first observed)": "≤：上限（首次观察时已在使用）",
     "Mentions per 10,000 characters": "每万字提及次数",
     "Mentions per 10,000 Han characters": "每万汉字提及次数",
     "First year of use": "首次使用年份",

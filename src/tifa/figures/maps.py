@@ -60,6 +60,7 @@ def plot_province_tiles(
     *,
     labeller: Labeller,
     observed: Iterable | None = None,
+    bounds: Iterable = (),
     never: str = "documents, never used",
     diverging: bool = False,
     center: float = 0.0,
@@ -78,7 +79,8 @@ def plot_province_tiles(
     the tile), ``observed`` provinces without a value (white, dotted: ``never``,
     e.g. documents that never use the slogan) and provinces without a document
     (grey, hatched). ``observed`` defaults to the keys of ``values`` (NaN values
-    included). Sequential values use ``viridis``; ``diverging=True`` uses
+    included). ``bounds``: provinces whose value is only an upper bound (a first use
+    in the first year observed: left-censored), written ``≤2016``. Sequential values use ``viridis``; ``diverging=True`` uses
     ``RdBu_r`` symmetric around ``center``. ``integer`` (years, lags): at most
     :data:`MAX_CATEGORIES` distinct values get one legend entry each, more a
     colour bar in whole-number steps. Keys that are no province of the gazetteer
@@ -98,6 +100,7 @@ def plot_province_tiles(
     by_key = {keys[name]: value for name, value in series.items() if keys[name] in drawn}
     seen = {keys[name] for name in (observed if observed is not None else series.index) if keys[name] in drawn}
     tiles["value"] = tiles["name_zh"].map(by_key).astype("float64")
+    bounded = {labeller.province(name) for name in bounds} & set(by_key)
     tiles["state"] = np.where(tiles["value"].notna(), "value", np.where(tiles["name_zh"].isin(seen), "never", "none"))
     present = tiles["value"].dropna()
     colour_of, norm, cmap, categories = _colours(present, diverging=diverging, center=center, cmap=cmap, integer=integer)
@@ -118,7 +121,7 @@ def plot_province_tiles(
         text_colour = "white" if tile.state == "value" and _luminance(face) <= 0.5 else "black"
         ax.text(x + 0.5, y + 0.62, _wrap(labeller.place(tile.name_zh)), ha="center", va="center", fontsize=6.5 if labeller.lang != "both" else 5.5, color=text_colour)
         if tile.state == "value":
-            ax.text(x + 0.5, y + 0.26, fmt.format(tile.value), ha="center", va="center", fontsize=7.5, color=text_colour)
+            ax.text(x + 0.5, y + 0.26, ("≤" if tile.name_zh in bounded else "") + fmt.format(tile.value), ha="center", va="center", fontsize=7.5, color=text_colour)
     ax.set_xlim(0, n_cols)
     ax.set_ylim(0, n_rows)
     ax.set_aspect("equal")
@@ -140,6 +143,8 @@ def plot_province_tiles(
             bar.locator = MaxNLocator(integer=True)
             bar.update_ticks()
     lines = [note] if note else []
+    if bounded:
+        lines.append(labeller.text("≤: an upper bound (already in use when first observed)"))
     if outside:
         lines.append(labeller.listing("Not drawn (not a province of the gazetteer)", outside))
     if lines:
