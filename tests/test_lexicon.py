@@ -218,3 +218,12 @@ def test_cli_lexicon_errors_name_file_and_line(tmp_path, capsys):
     assert main(["slogans", "--by", "city", "--lexicon", str(_user_lexicon(tmp_path)), "--lexicon-mode", "replace", "--format", "csv"]) == 0
     out = capsys.readouterr().out
     assert "商洛市,十个聚焦,1," in out and "两学一做" not in out
+
+
+def test_model_and_hazard_take_the_lexicon_options():
+    from tifa.cli import build_parser
+
+    parser = build_parser()
+    for command in ("slogans", "panel", "adoption", "kwic", "discover", "anachronisms", "model", "hazard"):
+        args = parser.parse_args([command, *(["党政同责"] if command == "kwic" else []), "--lexicon", "x.yaml", "--lexicon-mode", "replace"])
+        assert (args.lexicon, args.lexicon_mode) == ("x.yaml", "replace"), command

@@ -196,18 +196,16 @@ def test_adoption_curves_break_at_years_without_documents_and_have_no_offsets():
 
 
 def test_left_censored_adopters_are_hatched_as_a_share_of_the_risk_set():
-    # A is observed 2010-2012 and already uses the slogan in 2010 (left-censored); B is observed 2010-2012 and adopts in 2011
-    adoption = pd.DataFrame({
-        "province": ["湖南省", "河北省"], "slogan_id": "a", "slogan": "两学一做", "first_year": [2010, 2011],
-        "first_observed": [2010, 2010], "last_observed": [2012, 2012], "missing_years": [[], []], "left_censored": [True, False],
-    })
-    curves = _curves([0.5, 1.0, 1.0], [2010, 2011, 2012], at_risk=[2, 2, 2])
-    fig = plot_adoption_curves(curves, adoption=adoption, labeller=labeller())[0]
+    # two provinces observed 2010-2012: A already uses the slogan in 2010 (left-censored), B adopts in 2011
+    curves = _curves([0.5, 1.0, 1.0], [2010, 2011, 2012], at_risk=[2, 2, 2]).assign(share_left_censored=[0.5, 0.5, 0.5])
+    fig = plot_adoption_curves(curves, labeller=labeller())[0]
     ax = [a for a in fig.axes if a.get_visible()][0]
     band = next(c for c in ax.collections if c.get_hatch())
-    lower = band.get_paths()[0].vertices[:, 1]
-    assert sorted(set(np.round(lower, 6))) == [0.0, 0.5, 1.0], "the band runs from share − 1/2 up to the share"
+    vertices = band.get_paths()[0].vertices
+    assert sorted(set(np.round(vertices[:, 1], 6))) == [0.0, 0.5, 1.0], "the band runs from share − 1/2 up to the share"
     assert "of which already using it when first observed (left-censored)" in [t.get_text() for t in fig.legends[0].get_texts()]
+    plain = plot_adoption_curves(curves.assign(share_left_censored=0.0), labeller=labeller())[0]
+    assert not [c for a in plain.axes for c in a.collections if c.get_hatch()], "no band without left-censored adopters"
 
 
 def _lags(values, bound=None, slogan="两学一做"):

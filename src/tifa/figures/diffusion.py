@@ -99,7 +99,6 @@ def plot_adoption_curves(
     *,
     years: Iterable | None = None,
     central: pd.Series | None = None,
-    adoption: pd.DataFrame | None = None,
     time: str = "year",
     labeller: Labeller = Labeller(),
     ncols: int = 3,
@@ -108,11 +107,11 @@ def plot_adoption_curves(
     the slogan by then; a dot per observed year, lines only between consecutive observed years, years without a
     document shaded (``years``: the years observed; else those with ``n_at_risk > 0``, else every year of ``curves``).
 
-    ``curves``: ``slogan_id, slogan, <time>, share`` and, when present, ``n_at_risk`` (years with none break the line;
-    without it the share is read as one of all groups, and the axis says so). ``central``: slogan id → first central
-    period (dotted line; an arrow and the year when it lies outside the years observed). ``adoption`` with ``left_censored`` (and
-    ``first_observed, last_observed, missing_years`` or ``entry, last``): the part of the share made of groups
-    already using the slogan when first observed is hatched. No offsets: panels share their axes.
+    ``curves`` (:func:`tifa.adoption.adoption_curves`): ``slogan_id, slogan, <time>, share`` and, when present,
+    ``n_at_risk`` (years with none break the line; without it the share is read as one of all groups, and the axis
+    says so) and ``share_left_censored`` (the part of the share made of groups already using the slogan when first
+    observed: hatched). ``central``: slogan id → first central period (dotted line; an arrow and the year when it lies
+    outside the years observed). No offsets: panels share their axes.
     """
     order = sort_table(curves[["slogan_id", "slogan"]].drop_duplicates("slogan_id"), ["slogan", "slogan_id"])
     if years is None:
@@ -136,9 +135,8 @@ def plot_adoption_curves(
                 share[on_span(part["n_at_risk"], span).fillna(0).to_numpy() == 0] = np.nan
             shade_missing(ax, gaps, labeller)
             ax.plot(span, share.to_numpy(), "-o", color="C0", linewidth=1.2, markersize=2.2, label=labeller.text("share (dots: years observed)"))
-            at_risk = on_span(part["n_at_risk"], span) if "n_at_risk" in part else None
-            censored = _left_censored_share(adoption, row.slogan_id, span, share, time, at_risk) if adoption is not None else None
-            if censored is not None:
+            censored = on_span(part["share_left_censored"], span).where(share.notna()) if "share_left_censored" in part else None
+            if censored is not None and (censored > 0).any():
                 ax.fill_between(span, (share - censored).to_numpy(), share.to_numpy(), facecolor="none", edgecolor="C1", hatch="////", linewidth=0,
                                 label=labeller.text("of which already using it when first observed (left-censored)"))
             first_central = central.get(row.slogan_id) if central is not None else None
@@ -162,37 +160,6 @@ def plot_adoption_curves(
         fig.legend(handles.values(), handles.keys(), loc="outside upper center", ncols=2, fontsize=7, frameon=False)
         figures.append(fig)
     return figures
-
-
-def _left_censored_share(adoption: pd.DataFrame, slogan_id: str, span: np.ndarray, share: pd.Series, time: str, n_at_risk: pd.Series | None) -> pd.Series | None:
-    """Per year, the share of the observed groups that count as adopters only because they already used the slogan when
-    first observed (left-censored); ``None`` without a ``left_censored`` column or when there are none. The denominator
-    is the curve's ``n_at_risk`` when given, else the groups observed that year."""
-    if "left_censored" not in adoption:
-        return None
-    rows = adoption[adoption["slogan_id"] == slogan_id]
-    censored = rows["left_censored"].fillna(False).astype(bool).to_numpy()
-    if not censored.any():
-        return None
-    begin = (rows["first_observed"] if "first_observed" in rows else rows["entry"]).to_numpy(dtype=float)
-    end = (rows["last_observed"] if "last_observed" in rows else rows["last"]).to_numpy(dtype=float)
-    gaps = [_years(v) for v in rows["missing_years"]] if "missing_years" in rows else [set()] * len(rows)
-    first = rows[f"first_{time}"].astype("Float64").fillna(np.inf).to_numpy(dtype=float)
-    observed = np.array([[lo <= t <= hi and t not in missing for t in span] for lo, hi, missing in zip(begin, end, gaps)]).reshape(len(rows), len(span))
-    counts = (observed & censored[:, None] & (first[:, None] <= span[None, :])).sum(axis=0)
-    total = n_at_risk.reindex(span).to_numpy(dtype=float) if n_at_risk is not None else observed.sum(axis=0).astype(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = pd.Series(np.where(total > 0, counts / total, np.nan), index=span)
-    return out.where(share.notna())
-
-
-def _years(value) -> set[int]:
-    """The years of a ``missing_years`` cell: a list or array, or text such as ``"2019, 2020"``; anything else: none."""
-    if isinstance(value, str):
-        return {int(y) for y in value.replace(";", ",").replace(" ", ",").split(",") if y.strip().isdigit()}
-    if isinstance(value, (list, tuple, set, np.ndarray, pd.Series)):
-        return {int(y) for y in value}
-    return set()
 
 
 def lag_skip_reason(adoption: pd.DataFrame, *, lag: str = "lag_vs_central", years: Iterable = ()) -> str:

@@ -1,8 +1,9 @@
 """Your own slogan lexicon on the command line: ``--lexicon PATH`` and ``--lexicon-mode`` on every command that counts
 slogans, and ``tifa discover --write-lexicon PATH``.
 
-``cli.py`` calls :func:`add_lexicon_options` once on its subcommands and
-:func:`lexicon_matcher` in each counting command; the lexicon itself is
+``cli.py`` calls :func:`add_lexicon_options` once on its subcommands and each
+counting command (also ``tifa model`` and ``tifa hazard``, which live with their
+analyses: this module sits below them) calls :func:`lexicon_matcher`; the lexicon itself is
 :func:`tifa.lexicon.load_lexicon` (same schema as the packaged file, errors with
 file and line).
 """
@@ -20,13 +21,15 @@ if TYPE_CHECKING:
 
     from tifa.matcher import SloganMatcher
 
-COUNTING_COMMANDS = ("slogans", "panel", "adoption", "kwic", "discover", "anachronisms")
+COUNTING_COMMANDS = ("slogans", "panel", "adoption", "kwic", "discover", "anachronisms", "model", "hazard")
 
 
 def add_lexicon_options(subparsers: argparse._SubParsersAction, commands: tuple[str, ...] = COUNTING_COMMANDS) -> None:
     """Add ``--lexicon`` and ``--lexicon-mode`` to the subcommands ``commands`` (and ``--write-lexicon`` to ``discover``)."""
     for name in commands:
-        parser = subparsers.choices[name]
+        parser = subparsers.choices.get(name)
+        if parser is None:  # a command this CLI does not have
+            continue
         parser.add_argument("--lexicon", default=None, metavar="PATH", help="your own slogan lexicon (YAML, the schema of data/lexicon/slogans.yaml)")
         parser.add_argument("--lexicon-mode", choices=LEXICON_MODES, default="extend", help="extend (default): the packaged lexicon plus yours (your entry with a packaged id replaces it); replace: yours alone")
         if name == "discover":
