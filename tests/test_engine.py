@@ -143,3 +143,10 @@ def test_part_of_speech_filters_run_on_every_engine(seeds, seed_store):
     assert (streamed.matrix != memory.matrix).nnz == 0
     listed = tokens(seeds, token_filter=nouns, cache_dir=None)
     assert sorted({t for ts in listed.units["tokens"] for t in ts}) == memory.features.tolist()
+
+
+def test_the_streamed_engine_in_worker_processes_gives_the_same_tables(seeds, seed_store):
+    one, two = as_source(seed_store, engine=Engine("stream", workers=1)), as_source(seed_store, engine=Engine("stream", workers=2))
+    pd.testing.assert_frame_equal(textstat_frequency(two, by="province"), textstat_frequency(one, by="province"))
+    pd.testing.assert_frame_equal(count_slogans(two, by="province", forms=True), count_slogans(one, by="province", forms=True))
+    pd.testing.assert_frame_equal(kwic(two, "党政同责"), kwic(one, "党政同责"))

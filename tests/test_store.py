@@ -109,3 +109,20 @@ def test_the_store_refuses_to_write_over_the_corpus_or_foreign_folders(tmp_path)
         build_store(source, tmp_path / "other", progress=False)
     with pytest.raises(Exception, match="no store.json"):
         open_store(tmp_path)
+
+
+def test_partitions_cleaned_in_worker_processes_give_the_same_store_and_the_first_error(tmp_path):
+    records = [dict(r, doc_id=f"{r['doc_id']}-{k}") for k in range(3) for r in RECORDS]
+    source = _jsonl(tmp_path / "docs.jsonl", records)
+    one = build_store(source, tmp_path / "one", partition_rows=2, progress=False)
+    two = build_store(source, tmp_path / "two", partition_rows=2, progress=False, workers=2)
+    assert [p.key for p in one.partitions()] == [p.key for p in two.partitions()]
+    for a, b in ((one.to_corpus().docs, two.to_corpus().docs), (one.audit, two.audit), (one.problems, two.problems)):
+        pd.testing.assert_frame_equal(a, b)
+    bad = [dict(r) for r in records]
+    bad[3]["text"] = "page 1 of 2"  # no Chinese text: empty after cleaning, found by a worker, in the second partition
+    bad[9]["year"] = "19x6"  # a bad year in the fifth partition: found while reading
+    _jsonl(source, bad)
+    for workers in (1, 2):
+        with pytest.raises(CorpusError, match=r"docs\.jsonl, line 4: document .* is empty after cleaning"):
+            build_store(source, tmp_path / f"bad{workers}", partition_rows=2, progress=False, workers=workers)

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from tifa.corpus import Corpus, load_corpus
 from tifa.errors import InputError
 from tifa.readers import source_kind
 from tifa.store import Store, build_store
+from tifa.util.processes import worker_pool
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +62,7 @@ class Engine:
     partition_rows: int = config.STORE_PARTITION_ROWS
     progress: bool | None = None
     cache: bool = True
+    workers: int | None = None  # processes of the stream engine; None: every core above config.PARALLEL_MIN_MB of input, else 1
 
     def __post_init__(self) -> None:
         if self.name not in ("auto", *ENGINES):
@@ -150,11 +153,12 @@ def as_source(
     if name == "memory" and not engine.cache:
         corpus = load_corpus(path, text_field=text_field, id_field=id_field, progress=engine.progress)
         return as_source(corpus, engine=engine)
+    workers = engine.workers if engine.workers is not None else (os.cpu_count() or 1) if corpus_size(path) > config.PARALLEL_MIN_MB * 1_000_000 else 1
     store = build_store(path, Path(engine.store) if engine.store is not None else default_store_dir(path, engine.partition_rows),
-                        text_field=text_field, id_field=id_field, partition_rows=engine.partition_rows, progress=engine.progress)
+                        text_field=text_field, id_field=id_field, partition_rows=engine.partition_rows, progress=engine.progress, workers=workers)
     if name == "memory":
         return as_source(store.to_corpus(), engine=engine)
-    return _store_source(store, _resolved(engine, name))
+    return _store_source(store, replace(_resolved(engine, name), workers=workers))
 
 
 def _store_source(store: Store, engine: Engine) -> Source:
@@ -162,8 +166,6 @@ def _store_source(store: Store, engine: Engine) -> Source:
 
 
 def _resolved(engine: Engine, default: str) -> Engine:
-    from dataclasses import replace
-
     return engine if engine.name != "auto" else replace(engine, name=default)
 
 
@@ -178,10 +180,14 @@ def _corpus_key(corpus: Corpus) -> str:
 
 
 def map_partitions(step: Callable, partitions: Sequence, *, engine: Engine | str = "stream", desc: str = "partitions") -> list:
-    """``step(partition)`` for every partition, in order: in this process (``memory``, ``stream``) or on Dask (``dask``)."""
+    """``step(partition)`` for every partition, in order: in this process (``memory``, ``stream``), in ``engine.workers``
+    processes (``stream``; results in input order, so the same bytes as one process) or on Dask (``dask``)."""
     engine = engine_of(engine)
     if engine.name in ("memory", "stream", "auto"):
         disable = (len(partitions) < 2) if engine.progress is None else not engine.progress
+        if engine.name == "stream" and (engine.workers or 1) > 1 and len(partitions) > 1:
+            with worker_pool(min(engine.workers, len(partitions))) as pool:
+                return list(tqdm(pool.map(step, partitions), total=len(partitions), desc=desc, unit="partition", disable=disable))
         return [step(p) for p in tqdm(partitions, desc=desc, unit="partition", disable=disable)]
     import dask.bag as db
 

@@ -30,7 +30,9 @@ import hashlib
 import json
 import logging
 import os
+from collections import deque
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
@@ -64,6 +66,7 @@ from tifa.errors import CorpusError, MissingFileError, OutputError
 from tifa.readers import Record, iter_records, source_files, source_kind
 from tifa.units import UNIT_COLUMNS
 from tifa.util.files import atomic_path, atomic_write
+from tifa.util.processes import worker_pool
 
 log = logging.getLogger(__name__)
 
@@ -255,6 +258,7 @@ def build_store(
     partition_rows: int = config.STORE_PARTITION_ROWS,
     steps: Sequence[Step] | None = None,
     progress: bool | None = None,
+    workers: int = 1,
 ) -> Store:
     """Stream the corpus at ``path`` into a store at ``out``: cleaned once per content hash and pipeline version.
 
@@ -265,6 +269,8 @@ def build_store(
     of the corpus are removed once the new manifest is written. Bad input stops
     with the same messages as :func:`tifa.corpus.load_corpus` (file and line or row).
     Two builds of one store run one after the other (a lock), and wait for runs reading it.
+    With ``workers`` > 1 partitions are cleaned in that many processes while the
+    input is read here (in order: the same store, and the same first error, as one process).
     """
     if partition_rows < 1:
         raise CorpusError(f"partition_rows must be at least 1, not {partition_rows!r}")
@@ -273,36 +279,58 @@ def build_store(
     out = Path(out)
     _check_store_out(out, source)
     with _lock(out, fcntl.LOCK_EX):
-        return _build(source, out, text_field, id_field, partition_rows, steps, progress)
+        return _build(source, out, text_field, id_field, partition_rows, steps, progress, workers)
 
 
-def _build(source: Path, out: Path, text_field: str, id_field: str, partition_rows: int, steps, progress) -> Store:
+def _build(source: Path, out: Path, text_field: str, id_field: str, partition_rows: int, steps, progress, workers: int) -> Store:
     for kind in KINDS:
         (out / kind).mkdir(parents=True, exist_ok=True)
+    given = steps  # the default pipeline is rebuilt in each worker; given steps (closures) are run here
     steps = tuple(default_pipeline() if steps is None else steps)
     version = pipeline_version(steps)
     seen: dict[str, tuple[str, bool]] = {}
     partitions: list[dict] = []
     kinds: list[dict[str, set[str]]] = []
-    n_reused = n_yearless = 0
+    n_reused = 0
     disable = None if progress is None else not progress
     records = iter_records(source, text_field=text_field, id_field=id_field, batch_rows=partition_rows)
+    pool = worker_pool(workers) if workers > 1 and given is None else None
+    pending: deque = deque()  # (partition, future of its kinds, or its kinds), in input order
+
+    def settle(until: int) -> None:
+        while len(pending) > until:
+            part, result = pending.popleft()
+            kinds.append(result.result() if isinstance(result, Future) else result)
+            n_problems.append(pd.read_parquet(part.path("problems"), columns=["problem"])["problem"])
+            bar.update(part.n_docs)
+
+    n_problems: list[pd.Series] = []
     try:
         with tqdm(desc="cleaning into the store", unit="doc", disable=disable) as bar:
-            for batch in _batches(records, partition_rows):
-                key = _partition_key(version, batch, source)
-                part = Partition(str(out), key, len(batch))
-                if all(part.path(kind).is_file() for kind in KINDS):
-                    n_reused += 1
-                    docvar_rows(batch, seen)  # ids are checked across partitions even when one is re-used
-                    kinds.append(_partition_kinds(part.path("docs")))
-                else:
-                    kinds.append(_write_partition(part, batch, steps, seen, source))
-                n_yearless += int(pd.read_parquet(part.path("problems"), columns=["problem"])["problem"].str.startswith("no year").sum())
-                partitions.append({"key": key, "n_docs": len(batch)})
-                bar.update(len(batch))
+            try:
+                for batch in _batches(records, partition_rows):
+                    key = _partition_key(version, batch, source)
+                    part = Partition(str(out), key, len(batch))
+                    docvar_rows(batch, seen)  # ids across partitions, dates and years: checked here, in input order
+                    if all(part.path(kind).is_file() for kind in KINDS):
+                        n_reused += 1
+                        pending.append((part, _partition_kinds(part.path("docs"))))
+                    elif pool is not None:
+                        pending.append((part, pool.submit(_write_partition, part, batch, None, {}, source)))
+                    else:
+                        pending.append((part, _write_partition(part, batch, steps, {}, source)))
+                    partitions.append({"key": key, "n_docs": len(batch)})
+                    settle(2 * workers)
+            except BaseException:
+                settle(0)  # an earlier partition's error comes first, as in one process
+                raise
+            settle(0)
     except OSError as exc:
         raise OutputError(f"{out}: cannot write the store ({exc.strerror or exc}{': ' + str(exc.filename) if exc.filename else ''}). Free space (disk full?) or choose a writable store folder.") from exc
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    n_yearless = int(sum(p.str.startswith("no year").sum() for p in n_problems))
     if not partitions:
         raise CorpusError(f"{source}: the corpus has no documents.")
     merged = merge_kinds(*kinds)
@@ -339,8 +367,9 @@ def _batches(records: Iterator[Record], size: int) -> Iterator[list[Record]]:
         yield batch
 
 
-def _write_partition(part: Partition, batch: list[Record], steps: tuple[Step, ...], seen: dict, source: Path) -> dict[str, set[str]]:
-    """Clean a batch and write its four files (each written to a temporary name, then renamed); returns its docvar kinds."""
+def _write_partition(part: Partition, batch: list[Record], steps: tuple[Step, ...] | None, seen: dict, source: Path) -> dict[str, set[str]]:
+    """Clean a batch (``steps=None``: the default pipeline) and write its four files (each written to a temporary name, then renamed); returns its docvar kinds."""
+    steps = tuple(default_pipeline()) if steps is None else steps
     processed = process_records(batch, steps, seen)
     kinds = row_kinds(processed.rows)
     frames = {
