@@ -229,7 +229,7 @@ class Study:
 
         return SloganMatcher(self.slogans)
 
-    @property
+    @cached_property
     def segmenter(self):
         """The study's :class:`tifa.segment.Segmenter`: its user dictionary keeps the study's slogans whole."""
         from tifa.lexicon import user_dictionary
