@@ -723,8 +723,11 @@ def _execute_notebook(source: Path, target: Path, parameters: dict) -> None:
 
 
 def _with_decade(corpus: Corpus) -> Corpus:
+    """The corpus with ``decade`` derived from ``year`` (a new Corpus: the one passed in is never changed)."""
     if "year" in corpus.docs and corpus.docs["year"].notna().any() and "decade" not in corpus.docs:
-        corpus.docs["decade"] = (corpus.docs["year"] // 10 * 10).astype("Int64")
+        from dataclasses import replace
+
+        return replace(corpus, docs=corpus.docs.assign(decade=(corpus.docs["year"] // 10 * 10).astype("Int64")))
     return corpus
 
 
