@@ -167,7 +167,7 @@ def test_write_lexicon_output_loads_back_and_counts_what_discovery_found(tmp_pat
 
     path = tmp_path / "candidates.yaml"
     assert main(["discover", "--min-count", "1", "--top", "10", "--write-lexicon", str(path), "--format", "csv"]) == 0
-    candidates = discover_slogans(seeds, min_count=1, top=10)
+    candidates = discover_slogans(seeds, min_count=1, n=10)
     written = load_lexicon(path, mode="replace")
     assert [s.zh for s in written] == candidates["candidate"].tolist()
     assert {s.category for s in written} == {"candidate"} and {s.first_used_precision for s in written} == {"unknown"}

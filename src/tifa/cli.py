@@ -206,7 +206,7 @@ def cmd_keyness(args: argparse.Namespace) -> int:
 def cmd_compounds(args: argparse.Namespace) -> int:
     from tifa.compounds import propose_compounds
 
-    table = propose_compounds(_source(args).to_corpus(), _segmenter(args), top=args.top, min_count=args.min_count, cache_dir=_cache_dir(args))
+    table = propose_compounds(_source(args).to_corpus(), _segmenter(args), n=args.top, min_count=args.min_count, cache_dir=_cache_dir(args))
     _emit(table.round(3), args.format)
     return 0
 
@@ -217,7 +217,7 @@ def cmd_slogans(args: argparse.Namespace) -> int:
     table = count_slogans(_source(args), by=args.by, category=args.category, drop_zero=not args.all, forms=args.forms, include_parts=_parts(args), matcher=lexicon_matcher(args))
     by = [args.by] if isinstance(args.by, str) else args.by
     forms = ["form"] if args.forms else []
-    _emit(table[[*by, "slogan", *forms, "count", "per_10k_chars", "slogan_id", "en", "category"]], args.format)
+    _emit(table[[*by, "slogan", *forms, "count", "per_10k", "slogan_id", "en", "category"]], args.format)
     return 0
 
 
@@ -234,7 +234,7 @@ def cmd_kwic(args: argparse.Namespace) -> int:
 def cmd_discover(args: argparse.Namespace) -> int:
     from tifa.discovery import discover_slogans
 
-    table = discover_slogans(_source(args), top=args.top, min_count=args.min_count, matcher=(matcher := lexicon_matcher(args)))
+    table = discover_slogans(_source(args), n=args.top, min_count=args.min_count, matcher=(matcher := lexicon_matcher(args)))
     write_discovered(args, table, matcher)
     _emit(table, args.format)
     return 0

@@ -28,7 +28,7 @@ def plot_slogan_heatmap(
     counts: pd.DataFrame,
     *,
     by: str,
-    value: str = "per_10k_chars",
+    value: str = "per_10k",
     labeller: Labeller = Labeller(),
     labels: pd.Series | None = None,
     top: int = MAX_SLOGAN_ROWS,
@@ -62,7 +62,7 @@ def plot_slogan_heatmap(
     ax.set_xticks(range(n_cols), columns, rotation=90 if per_col < 0.3 else 30, ha="center" if per_col < 0.3 else "right", fontsize=label_size(per_col * 0.8))
     ax.set_yticks(range(n_rows), [labeller.term(s) for s in table.index], fontsize=label_size(per_row))
     ax.grid(False)
-    unit = labeller.text("Mentions per 10,000 Han characters") if value == "per_10k_chars" else value.replace("_", " ")
+    unit = labeller.text("Mentions per 10,000 Han characters") if value == "per_10k" else value.replace("_", " ")
     bar = ax.figure.colorbar(image, ax=ax, shrink=0.6, pad=0.02, label=f"{unit} (log scale)")
     ticks = [t for t in (0, 1, 2, 5, 10, 20, 50, 100, 200) if t <= max(values.max(), 1)]
     bar.set_ticks(np.log1p(ticks), labels=[str(t) for t in ticks])
@@ -85,8 +85,8 @@ def plot_slogan_timeline(counts: pd.DataFrame, lexicon: pd.DataFrame, *, years: 
     rows = {s: i for i, s in enumerate(order)}
     observed = [int(y) for y in (counts["year"] if years is None else years) if not pd.isna(y)]
     shade_missing(ax, missing_years(observed, year_span(observed)), labeller)
-    scale = 120 * min(1.0, per_row / 0.26) / max(used["per_10k_chars"].max(), 1e-9)
-    ax.scatter(used["year"].astype(int), used["slogan"].map(rows), s=used["per_10k_chars"] * scale + 4, color="C0", alpha=0.8, label=labeller.text("mentions (area: per 10,000 characters)"))
+    scale = 120 * min(1.0, per_row / 0.26) / max(used["per_10k"].max(), 1e-9)
+    ax.scatter(used["year"].astype(int), used["slogan"].map(rows), s=used["per_10k"] * scale + 4, color="C0", alpha=0.8, label=labeller.text("mentions (area: per 10,000 characters)"))
     first = lexicon.drop_duplicates("slogan").set_index("slogan").reindex(order)["first_used"].str[:4].astype("Float64")
     dated = first.notna().to_numpy()
     ax.scatter(first[dated].to_numpy(dtype=float), np.arange(len(order))[dated], marker="v", s=18, color="C1", label=labeller.text("first official use (lexicon)"))
