@@ -58,8 +58,8 @@ def test_a_rerun_cleans_only_the_partition_whose_document_changed(tmp_path, monk
     source = _jsonl(tmp_path / "docs.jsonl", RECORDS)
     build_store(source, tmp_path / "store", partition_rows=3, progress=False)
     cleaned = []
-    original = store_module.clean_record
-    monkeypatch.setattr(store_module, "clean_record", lambda rec, steps: cleaned.append(rec.text) or original(rec, steps))
+    original = store_module.process_records
+    monkeypatch.setattr(store_module, "process_records", lambda records, *a, **k: cleaned.extend(r.text for r in records) or original(records, *a, **k))
     build_store(source, tmp_path / "store", partition_rows=3, progress=False)
     assert cleaned == []  # same input: nothing cleaned again
     changed = [dict(r) for r in RECORDS]
@@ -92,11 +92,37 @@ def test_errors_name_the_file_and_line(tmp_path):
 
 def test_the_store_refuses_to_write_over_the_corpus_or_foreign_folders(tmp_path):
     source = _jsonl(tmp_path / "docs.jsonl", RECORDS)
-    with pytest.raises(OutputError):
+    with pytest.raises(OutputError, match="among the corpus texts"):
         build_store(config.DATA_DIR, config.RAW_DIR / "store", progress=False)
+    with pytest.raises(OutputError, match="replace or hold the corpus"):
+        build_store(source, tmp_path, progress=False)
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    (flat / "a.txt").write_text("会议强调要落实党政同责。", encoding="utf-8")
+    (flat / "metadata.csv").write_text("doc_id,file\na,a.txt\n", encoding="utf-8")
+    with pytest.raises(OutputError, match="among the corpus texts"):
+        build_store(flat, flat / "store", progress=False)
+    assert build_store(config.DATA_DIR, tmp_path / "seeds" / "store", progress=False), "a store beside a corpus folder's texts is fine"
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "thesis.tex").write_text("x")
     with pytest.raises(OutputError, match="not a corpus store"):
         build_store(source, tmp_path / "other", progress=False)
     with pytest.raises(Exception, match="no store.json"):
         open_store(tmp_path)
+
+
+def test_partitions_cleaned_in_worker_processes_give_the_same_store_and_the_first_error(tmp_path):
+    records = [dict(r, doc_id=f"{r['doc_id']}-{k}") for k in range(3) for r in RECORDS]
+    source = _jsonl(tmp_path / "docs.jsonl", records)
+    one = build_store(source, tmp_path / "one", partition_rows=2, progress=False)
+    two = build_store(source, tmp_path / "two", partition_rows=2, progress=False, workers=2)
+    assert [p.key for p in one.partitions()] == [p.key for p in two.partitions()]
+    for a, b in ((one.to_corpus().docs, two.to_corpus().docs), (one.audit, two.audit), (one.problems, two.problems)):
+        pd.testing.assert_frame_equal(a, b)
+    bad = [dict(r) for r in records]
+    bad[3]["text"] = "page 1 of 2"  # no Chinese text: empty after cleaning, found by a worker, in the second partition
+    bad[9]["year"] = "19x6"  # a bad year in the fifth partition: found while reading
+    _jsonl(source, bad)
+    for workers in (1, 2):
+        with pytest.raises(CorpusError, match=r"docs\.jsonl, line 4: document .* is empty after cleaning"):
+            build_store(source, tmp_path / f"bad{workers}", partition_rows=2, progress=False, workers=workers)

@@ -24,6 +24,7 @@ GOV_REPORTS_JSONL = SHARED_DIR / "corpus" / "gov-work-reports" / "government_wor
 
 BOILERPLATE_YAML = RESOURCES_DIR / "boilerplate.yaml"
 REGIONS_CSV = RESOURCES_DIR / "regions.csv"
+CONTIGUITY_CSV = RESOURCES_DIR / "province_contiguity.csv"  # provincial-level units sharing a land boundary (source in its header)
 STYLE_SHEET = RESOURCES_DIR / "tifa.mplstyle"
 STUDY_PARAMS = RESOURCES_DIR / "study_params.yaml"  # the study's default parameters (schema at its top)
 
@@ -100,5 +101,6 @@ REGION_ORDER = ("East", "Central", "West", "Northeast")  # NBS four-region divis
 # Large corpora: the corpus store and the engines (tifa.store, tifa.engine; README "Large corpora").
 STORE_DIR = CACHE_DIR / "stores"  # stores the CLI builds for --engine stream|dask when no --store is given
 STORE_PARTITION_ROWS = 500  # documents per partition: ~25 MB of text for documents the size of the national reports
-STREAM_THRESHOLD_MB = 200  # --engine auto: corpora (files or folders of text) larger than this run streamed
+STREAM_THRESHOLD_MB = 50  # --engine auto: corpora (files or folders of text) larger than this run streamed
+PARALLEL_MIN_MB = 200  # the streamed engine cleans and runs steps on every core above this much input (below, the processes' own memory does not pay)
 DASK_WORKERS = 2  # LocalCluster of --engine dask without --scheduler: processes=True, one thread each, no dashboard

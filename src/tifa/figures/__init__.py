@@ -6,16 +6,29 @@ maps its name to. A builder takes the study's data (tables) and parameters
 (keywords) and returns a Figure (or Axes, or a list of Figures when a grid would
 outgrow a page); it never loads data, never reads configuration at import time,
 and orders rows with stable sorts and explicit tie-breakers. ``Study.figure``
-checks the registry's needs, calls the builder and saves the result.
+checks the registry's needs, calls the builder and saves the result. What a
+builder names (places, levels, slogans) it names through the
+:class:`~tifa.figures.labels.Labeller` its caller passes (``study.labeller``), so
+no builder loads the gazetteer or the lexicon.
 """
 
 from __future__ import annotations
 
 from tifa.figures.corpus import plot_cleaning_audit, plot_documents_by_place_and_year
-from tifa.figures.diffusion import plot_adoption_curves, plot_lag_distribution, plot_panel_heatmap
-from tifa.figures.labels import document_labels, group_label, group_order, level_label, term_label
-from tifa.figures.maps import plot_province_tiles, region_order
-from tifa.figures.slogans import plot_cooccurrence, plot_slogan_heatmap, plot_slogan_timeline, plot_slogan_xray
+from tifa.figures.diffusion import (
+    lag_skip_reason,
+    plot_adoption_curves,
+    plot_lag_distribution,
+    plot_panel_heatmap,
+)
+from tifa.figures.labels import TEXTS, Labeller
+from tifa.figures.maps import plot_province_tiles, province_tiles
+from tifa.figures.slogans import (
+    plot_cooccurrence,
+    plot_slogan_heatmap,
+    plot_slogan_timeline,
+    plot_slogan_xray,
+)
 from tifa.figures.style import (
     FONT_ENV,
     configure_fonts,
@@ -27,8 +40,19 @@ from tifa.figures.style import (
     save_figure,
     use_style,
 )
-from tifa.figures.terms import plot_keyness, plot_keyness_grid, plot_similarity, plot_top_terms, plot_wordclouds
-from tifa.figures.topics import plot_k_selection, plot_prevalence_by, plot_prevalence_heatmap, plot_topic_terms
+from tifa.figures.terms import (
+    plot_keyness,
+    plot_keyness_grid,
+    plot_similarity,
+    plot_top_terms,
+    plot_wordclouds,
+)
+from tifa.figures.topics import (
+    plot_k_selection,
+    plot_prevalence_by,
+    plot_prevalence_heatmap,
+    plot_topic_terms,
+)
 
 BUILDERS = {
     "documents_by_province_and_year": plot_documents_by_place_and_year,
@@ -56,21 +80,20 @@ BUILDERS = {
 __all__ = [
     "BUILDERS",
     "FONT_ENV",
+    "Labeller",
+    "TEXTS",
     "configure_fonts",
     "current_font_path",
     "default_font_path",
-    "document_labels",
     "font_missing_characters",
     "font_subset",
-    "group_label",
-    "group_order",
-    "level_label",
+    "lag_skip_reason",
     "page_size",
     "plot_adoption_curves",
     "plot_lag_distribution",
     "plot_panel_heatmap",
     "plot_province_tiles",
-    "region_order",
+    "province_tiles",
     "plot_cleaning_audit",
     "plot_cooccurrence",
     "plot_documents_by_place_and_year",
@@ -87,6 +110,5 @@ __all__ = [
     "plot_topic_terms",
     "plot_wordclouds",
     "save_figure",
-    "term_label",
     "use_style",
 ]
