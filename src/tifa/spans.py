@@ -15,14 +15,11 @@ import re
 from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 
 from tifa.util.literals import Opening, analyse, consumed_class, looks_behind, opening
-
-if TYPE_CHECKING:
-    from tifa.boilerplate import BoilerplateRule
 
 GAP_MARKS = "|丨"
 SPAN_GAP = rf"[\s{GAP_MARKS}]*"  # spaces and separators around an anchored span go with it
@@ -42,7 +39,7 @@ class CompiledRule:
     """One rule, ready to be tried near its literals."""
 
     index: int
-    rule: BoilerplateRule
+    rule: Any  # a tifa.boilerplate.BoilerplateRule (this module sits below it)
     literals: frozenset[str] | None  # every match holds one (None: try the rule everywhere)
     offset: float  # at most this many counted characters of a match come before that literal
     width: float  # at most this many counted characters in a match
@@ -53,7 +50,7 @@ class CompiledRule:
     tail: re.Pattern[str]  # pattern, gap, end: matched where an end-anchored span's pattern starts
 
 
-def compile_rule(index: int, rule: BoilerplateRule) -> CompiledRule:
+def compile_rule(index: int, rule: Any) -> CompiledRule:
     """What the span search needs of ``rule`` (counted characters: all but spaces and | 丨)."""
     found = analyse(rule.pattern, free=GAP_MARKS, free_space=True)
     chars = consumed_class(rule.pattern)
