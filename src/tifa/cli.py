@@ -380,6 +380,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--events", action="store_true", help="event-history rows instead: entry, exit, event, censored, duration, start, stop")
     _export_options(p)
 
+    from tifa.reuse import add_reuse_command
+
+    add_reuse_command(sub)
+
     p = sub.add_parser("study", help="run every notebook (papermill) on a corpus; write figures, tables, index and provenance")
     _corpus_options(p)
     p.add_argument("--out", default=None, help="output folder (figures/, notebooks/ and processed/ inside); default: figures/ and build/")
