@@ -194,7 +194,7 @@ def reuse_shares(reuse: Reuse, by: str | Sequence[str] | None = None) -> pd.Data
     """Share of the local documents' Han characters reused (non-formulaic passages, slogans and formulaic phrases left out), per document or per group of docvars ``by``.
 
     Columns: ``<by> | doc_id``, ``n_docs``, ``han_chars``, ``reused_chars``, ``share``,
-    ``formulaic_chars`` (Han characters in formulaic passages, apart), ``formulaic_share``.
+    ``formulaic_chars`` (Han characters in slogans and in phrases of many central documents, counted apart), ``formulaic_share``.
     """
     from tifa.util.tables import sort_table
 

@@ -21,6 +21,9 @@ characters (Chinese needs no segmentation for this):
 A passage is **formulaic** when fewer than ``min_chars`` of its Han characters
 are specific: outside slogans of the lexicon and outside formulaic shingles.
 Formulaic passages stay in the table (``formulaic = True``) and out of every share.
+Text made only of formulaic shingles gives no candidate, so it is not aligned at
+all: it is counted apart, per document, as ``formulaic_chars`` (Han characters in
+formulaic shingles or slogan mentions).
 """
 
 from __future__ import annotations
@@ -354,15 +357,13 @@ def _passages(doc_id: str, text: str, offsets: np.ndarray, frequent: np.ndarray,
     """Passage rows of one document (offsets into the texts, specific characters, formulaic or not); its rows of ``documents`` and ``pairs`` are appended."""
     params = index.params
     han, specific = specific_mask(text, offsets, frequent, params.n, index.slogans)
-    passages, kept, central_kept, formulaic_spans = [], {}, {}, []
+    passages, kept, central_kept = [], {}, {}
     for c, score, a0, a1, b0, b1, matches, columns in found:
         ls, le = int(offsets[a0]), int(offsets[a1 - 1]) + 1
         cs, ce = int(index.offsets[c][b0]), int(index.offsets[c][b1 - 1]) + 1
         reused = int(specific[ls:le].sum())
         formulaic = reused < params.min_chars
-        if formulaic:
-            formulaic_spans.append((ls, le))
-        else:
+        if not formulaic:
             kept.setdefault(c, []).append((ls, le))
             central_kept.setdefault(c, []).append((cs, ce))
         central_reused = int(index.specific[c][ce] - index.specific[c][cs])
@@ -371,5 +372,12 @@ def _passages(doc_id: str, text: str, offsets: np.ndarray, frequent: np.ndarray,
         central = sum(int(index.specific[c][e] - index.specific[c][b]) for b, e in _merged(central_kept[c]))
         pairs.append((doc_id, index.doc_ids[c], len(kept[c]), int((specific & _mask(len(text), kept[c])).sum()), central))
     every = [span for spans in kept.values() for span in spans]
-    documents.append((doc_id, int(han.sum()), int((specific & _mask(len(text), every)).sum()), int((han & _mask(len(text), formulaic_spans)).sum())))
+    documents.append((doc_id, int(han.sum()), int((specific & _mask(len(text), every)).sum()), int((han & ~specific).sum())))
     return passages
+
+
+def exhaustive_alignments(codes: np.ndarray, index: ReuseIndex, c: int) -> list[tuple]:
+    """The passages of a local skeleton in central document ``c`` found without candidates: the whole texts aligned,
+    with the same extraction as :func:`partition_reuse` (best first, then either side). Slow: the reference for small samples."""
+    found = region_alignments([(codes, index.codes[c])], index.params)[0]
+    return _best_first([(c, score, a0, a1, b0, b1, matches, columns) for score, a0, a1, b0, b1, matches, columns in found])
