@@ -222,3 +222,38 @@ def test_reuse_command_prints_the_passages(planted_files, tmp_path):
     passages = pd.read_parquet(target)
     assert passages.columns[:12].tolist() == ["local_doc", "central_doc", "local_start", "local_end", "central_start", "central_end", "chars", "reused_chars", "central_reused_chars", "score", "identity", "formulaic"]
     assert main(["reuse", "--corpus", str(path), "--within", "--central", "x.jsonl"]) == 2
+
+
+# --- figures and the side-by-side view ------------------------------------------------------------
+
+
+def test_reuse_figures_are_registered_and_drawn(boilerplate_case):
+    import matplotlib.pyplot as plt
+
+    from tifa.figures import BUILDERS
+    from tifa.study import load_registry
+
+    names = {o.name for o in load_registry() if o.notebook == "06_reuse"}
+    assert {"reuse_share_map", "reuse_share_by_province", "reuse_lag_distribution", "reuse_matrix_by_province", "reuse_shares_by_province"} <= names
+    shares = reuse_shares(boilerplate_case, by="province")
+    ax = BUILDERS["reuse_share_by_province"](shares, group="province", order=["湖南省"], labels={"湖南省": "Hunan"})
+    widths = [p.get_width() for p in ax.patches]
+    assert widths[0] == pytest.approx(100 * shares["share"].iloc[0]) and widths[1] == pytest.approx(100 * shares["formulaic_share"].iloc[0])
+    ax = BUILDERS["reuse_lag_distribution"](pd.DataFrame({"lag": [1, 1, 3], "reused_chars": [10, 30, 60]}))
+    assert [p.get_height() for p in ax.patches] == pytest.approx([40.0, 60.0])
+    fig = BUILDERS["reuse_matrix_by_province"](pd.DataFrame([[0.0, 0.02], [0.01, 0.0]], index=["a", "b"], columns=["a", "b"]), order=["b", "a"])
+    assert fig.axes[0].images[0].get_array()[0, 1] == pytest.approx(1.0)  # row b, column a, in %
+    plt.close("all")
+
+
+def test_side_by_side_marks_differences_and_escapes_text():
+    from tifa.figures.reuse import diff_segments, reuse_pairs_html
+
+    left, right = diff_segments("推进<b>生态文明建设", "推进生态文明体制建设")
+    assert ("added", "<b>") in left and ("added", "体制") in right
+    assert "".join(t for _, t in left) == "推进<b>生态文明建设"
+    row = {"local_doc": "p<1>", "central_doc": "c1", "local_start": 0, "local_end": 12, "central_start": 5, "central_end": 15, "chars": 10, "reused_chars": 10,
+           "score": 8, "identity": 0.8, "lag": 3, "formulaic": False, "local_text": "推进<b>生态文明建设", "central_text": "推进生态文明体制建设"}
+    html = reuse_pairs_html(pd.DataFrame([row]))
+    assert "<b>" not in html and "&lt;b&gt;" in html and "p&lt;1&gt;" in html
+    assert '<span class="added">体制</span>' in html and "lag 3 years" in html

@@ -55,7 +55,7 @@ PAIR_COLUMNS = ["local_doc", "central_doc", "n_passages", "reused_chars", "centr
 class ReuseParams:
     """Parameters of text reuse; the defaults were chosen by measurement (``bench/reuse.py``, README "Text reuse")."""
 
-    n: int = 5  # characters per shingle
+    n: int = 6  # characters per shingle
     width: int = 32  # shingles per window
     stride: int = 16  # shingles between window starts (width is a multiple of it)
     num_perm: int = 64  # MinHash permutations
@@ -68,7 +68,7 @@ class ReuseParams:
     min_score: int = 25  # an alignment scoring less is no passage
     min_chars: int = 25  # specific Han characters a passage needs not to be formulaic
     margin: int = 48  # skeleton characters aligned around a region of candidate windows
-    min_shared: int = 4  # distinct non-formulaic shingles a region's two texts must share to be aligned
+    min_shared: int = 8  # distinct non-formulaic shingles a region's two texts must share to be aligned
     formulaic_share: float = 0.1  # a shingle in this share of the reference documents (at least formulaic_min_docs) is formulaic
     formulaic_min_docs: int = 5
 

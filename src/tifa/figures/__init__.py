@@ -15,6 +15,7 @@ from tifa.figures.corpus import plot_cleaning_audit, plot_documents_by_place_and
 from tifa.figures.diffusion import plot_adoption_curves, plot_lag_distribution, plot_panel_heatmap
 from tifa.figures.labels import document_labels, group_label, group_order, level_label, term_label
 from tifa.figures.maps import plot_province_tiles, region_order
+from tifa.figures.reuse import plot_reuse_lags, plot_reuse_matrix, plot_reuse_shares, reuse_pairs_html
 from tifa.figures.slogans import plot_cooccurrence, plot_slogan_heatmap, plot_slogan_timeline, plot_slogan_xray
 from tifa.figures.style import (
     FONT_ENV,
@@ -51,6 +52,10 @@ BUILDERS = {
     "slogan_adoption_lag_vs_national": plot_lag_distribution,
     "slogan_adoption_year_map": plot_province_tiles,
     "slogan_rate_map": plot_province_tiles,
+    "reuse_share_map": plot_province_tiles,
+    "reuse_share_by_province": plot_reuse_shares,
+    "reuse_lag_distribution": plot_reuse_lags,
+    "reuse_matrix_by_province": plot_reuse_matrix,
 }
 
 __all__ = [
@@ -70,6 +75,10 @@ __all__ = [
     "plot_lag_distribution",
     "plot_panel_heatmap",
     "plot_province_tiles",
+    "plot_reuse_lags",
+    "plot_reuse_matrix",
+    "plot_reuse_shares",
+    "reuse_pairs_html",
     "region_order",
     "plot_cleaning_audit",
     "plot_cooccurrence",
