@@ -258,10 +258,12 @@ def _align_batch(pairs: Sequence[tuple[np.ndarray, np.ndarray]], scoring: Scorin
     for r, (a, b) in enumerate(pairs):
         A[r, : len(a)] = a
         B[r, : len(b)] = b
-    steps = np.where(A[:, :, None] == B[:, None, :], match, mismatch).astype(np.int32)
-    H = np.zeros((k, m + 1, n + 1), dtype=np.int32)
-    shift = gap * np.arange(n + 1, dtype=np.int32)
-    zero = np.zeros((k, 1), dtype=np.int32)
+    # 16-bit cells halve the memory traffic when no value can leave their range (scores ≤ match·m, shifts ≤ gap·n)
+    dtype = np.int16 if match * m + gap * (n + 1) + abs(mismatch) < np.iinfo(np.int16).max else np.int32
+    steps = np.where(A[:, :, None] == B[:, None, :], match, mismatch).astype(dtype)
+    H = np.zeros((k, m + 1, n + 1), dtype=dtype)
+    shift = (gap * np.arange(n + 1)).astype(dtype)
+    zero = np.zeros((k, 1), dtype=dtype)
     for i in range(1, m + 1):
         prev = H[:, i - 1]
         t = np.maximum(np.maximum(prev[:, :-1] + steps[:, i - 1], prev[:, 1:] - gap), 0)
