@@ -20,6 +20,7 @@ What is measured on what (no real 2026 provincial reports exist yet):
     python bench/reuse.py                  # everything, scaling up to 100x (several minutes)
     python bench/reuse.py --scales 1 10    # shorter
     python bench/reuse.py --sweep          # the parameter measurements behind the defaults (README "Text reuse")
+    python bench/reuse.py --aligners       # rapidfuzz's alignment against Smith-Waterman (needs rapidfuzz)
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ import pandas as pd
 from tifa.corpus import Corpus
 from tifa.datasets import national_reports
 from tifa.plant import plant_reuse, score_planted
-from tifa.reuse import CorpusPartition, find_reuse
+from tifa.engine import CorpusPartition
+from tifa.reuse import find_reuse
 from tifa.reuse_index import ReuseParams, build_index, exhaustive_alignments, partition_reuse
 
 SEED = 20261
@@ -119,8 +121,10 @@ def timing(docs: pd.DataFrame, params: ReuseParams) -> None:
         local.to_json(path, orient="records", lines=True, force_ascii=False)
         store = build_store(path, Path(tmp) / "store", partition_rows=8, progress=False)
         start = time.perf_counter()
-        dask = find_reuse(store, as_corpus(docs, "national"), params=params, engine="dask", progress=False)
-        print(f"31 planted provinces vs 72 national reports, Dask (2 workers, {len(store.partitions())} partitions): {time.perf_counter() - start:.1f} s (cluster start included); same passages as in memory: {dask.passages.equals(reuse.passages)}")
+        dask = find_reuse(store, as_corpus(docs, "national"), params=params, engine="dask", progress=False)  # a local cluster of 2 workers
+        core = ["local_doc", "central_doc", "local_start", "local_end", "central_start", "central_end", "score", "identity", "formulaic"]
+        same = dask.passages[core].reset_index(drop=True).equals(reuse.passages[core].reset_index(drop=True))
+        print(f"31 planted provinces vs 72 national reports, Dask (2 workers, {len(store.partitions())} partitions): {time.perf_counter() - start:.1f} s (cluster start included); same passages as in memory: {same}")
 
 
 def scaling(docs: pd.DataFrame, params: ReuseParams, scales: list[int]) -> None:
@@ -131,6 +135,42 @@ def scaling(docs: pd.DataFrame, params: ReuseParams, scales: list[int]) -> None:
         result = partition_reuse(CorpusPartition(as_corpus(local, "planted")), index)
         took = time.perf_counter() - start
         print(f"{scale:>4}x: {len(local):>5} documents, {local['text'].str.len().sum() / 1e6:6.1f} M characters: {took:7.1f} s ({took / scale:.2f} s per 31 documents), {len(result[0])} passages")
+
+
+def aligners(docs: pd.DataFrame) -> None:
+    """rapidfuzz's ``partial_ratio_alignment`` against tifa's Smith–Waterman on each planted passage with 100 characters of context on both sides."""
+    try:
+        from rapidfuzz import fuzz
+    except ImportError:
+        print("aligners: skipped, rapidfuzz is not installed (pip install rapidfuzz to compare)")
+        return
+    import numpy as np
+
+    from tifa.align import align_many, skeleton
+
+    local, truth = planted(docs, seed=SEED + 1)
+    texts, sources = local.set_index("doc_id")["text"], docs.set_index("doc_id")["text"]
+    pairs, spans = [], []
+    for r in truth.itertuples():
+        l0, c0 = max(r.start - 100, 0), max(r.source_start - 100, 0)
+        pairs.append((texts[r.doc_id][l0 : r.end + 100], sources[r.source_doc][c0 : r.source_end + 100]))
+        spans.append((r.start - l0, r.end - l0))
+
+    def overlap(found, true):
+        inter = max(0, min(found[1], true[1]) - max(found[0], true[0]))
+        return inter / max(found[1] - found[0], 1), inter / (true[1] - true[0])
+
+    start = time.perf_counter()
+    rf = [fuzz.partial_ratio_alignment(a, b) for a, b in pairs]
+    t_rf = time.perf_counter() - start
+    codes = [(skeleton(a), skeleton(b)) for a, b in pairs]
+    start = time.perf_counter()
+    sw = align_many([(a[0], b[0]) for a, b in codes])
+    t_sw = time.perf_counter() - start
+    p_rf = np.array([overlap((x.src_start, x.src_end), s) for x, s in zip(rf, spans)]).mean(axis=0)
+    p_sw = np.array([overlap((int(a[1][x.a_start]), int(a[1][x.a_end - 1]) + 1), s) for x, (a, _), s in zip(sw, codes, spans)]).mean(axis=0)
+    print(f"aligners on {len(pairs)} planted passages with 100 characters of context: rapidfuzz partial_ratio_alignment {t_rf:.2f} s, "
+          f"local span precision {p_rf[0]:.3f}, recall {p_rf[1]:.3f}; Smith-Waterman (tifa.align) {t_sw:.2f} s, precision {p_sw[0]:.3f}, recall {p_sw[1]:.3f}")
 
 
 SWEEP = {
@@ -160,6 +200,7 @@ def sweep(docs: pd.DataFrame, base: ReuseParams) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sweep", action="store_true", help="measure each parameter around the defaults")
+    parser.add_argument("--aligners", action="store_true", help="compare rapidfuzz's partial_ratio_alignment with Smith-Waterman (needs rapidfuzz)")
     parser.add_argument("--scales", nargs="*", type=int, default=[1, 10, 100], help="local corpus sizes, in copies of the 31 provinces")
     args = parser.parse_args(argv)
     logging.getLogger("tifa").setLevel(logging.ERROR)
@@ -167,6 +208,9 @@ def main(argv: list[str] | None = None) -> int:
     params = ReuseParams()
     if args.sweep:
         sweep(docs, params)
+        return 0
+    if args.aligners:
+        aligners(docs)
         return 0
     m = measure(docs, params)
     print(f"planted reuse (31 provinces, 310 passages of 50-500 Han characters, 0-15 % edits): recall {m['recall']:.4f}, precision {m['precision']:.4f} "

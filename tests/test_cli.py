@@ -62,7 +62,10 @@ def test_gov_reports_through_the_cli(capsys, gov_reports_path):
     assert code == 0
     table = pd.read_csv(io.StringIO(out), dtype={"year": "Int64"})
     assert len(table) == 72 and table["year"].notna().sum() == 52
-    assert err.count("no year or date") == 20
+    notes = [line for line in err.splitlines() if line.startswith("note:")]
+    assert notes == ["note: 20 data problems (20 × no year or date); -v lists them, corpus.problems in Python"], "one summary line"
+    code, _, err = run(capsys, "-v", "corpus", "--corpus", str(gov_reports_path), "--text-field", "content", "--format", "csv")
+    assert code == 0 and err.count("no year or date") == 21, "-v lists each problem under the summary"
     assert "关于政府工作报告的决议" in err, "the year-less records are named"
 
 

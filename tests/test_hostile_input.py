@@ -407,16 +407,101 @@ def test_rebuild_removes_stale_texts_and_keeps_the_token_cache(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == [".out.lock", "out", "src"], "no temporary folder is left"
 
 
-def test_failed_build_leaves_the_previous_output(tmp_path):
+def test_failed_build_leaves_the_previous_output(tmp_path, monkeypatch):
+    import errno
+
+    from tifa import corpus as corpus_module
+
     out = tmp_path / "out"
     written = write_processed(_small_corpus(tmp_path, ["a", "b"]), out)
     before = {p.name: p.read_bytes() for p in written}
-    mixed = load_corpus(_jsonl(tmp_path / "m.jsonl", {"text": BODY, "region": 1}, {"text": BODY, "region": "甲"}))
-    with pytest.raises(CorpusError, match=r"cannot write corpus\.parquet .* mixes kinds of values"):
-        write_processed(mixed, out)
+    original = corpus_module._write_outputs
+
+    def disk_full(corpus, names, folder):
+        original(corpus, names[:1], folder)
+        raise OSError(errno.ENOSPC, "No space left on device", str(folder / "texts"))
+
+    monkeypatch.setattr(corpus_module, "_write_outputs", disk_full)
+    with pytest.raises(OutputError, match=r"writing failed .*No space left on device.*previous output is unchanged"):
+        write_processed(_small_corpus(tmp_path, ["c"]), out)
     assert {p.name: p.read_bytes() for p in written} == before
     assert sorted(p.name for p in (out / "texts").iterdir()) == ["a.txt", "b.txt"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.lock", "m.jsonl", "out", "src"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.lock", "out", "src"]
+
+
+def test_a_docvar_mixing_kinds_is_read_as_text_on_every_engine_and_reported(tmp_path):
+    from tifa.store import build_store
+
+    rows = [{"text": BODY, "region": 1}, {"text": BODY, "region": 1.5}, {"text": BODY, "region": "甲"}, {"text": BODY, "region": 2.0}, {"text": BODY, "region": [1, 2]}]
+    path = _jsonl(tmp_path / "m.jsonl", *rows)
+    memory = load_corpus(path)
+    assert memory.docs["region"].tolist() == ["1", "1.5", "甲", "2", "[1, 2]"], "numbers in a text docvar take their shortest form"
+    assert memory.problems["problem"].tolist()[-1] == "docvar 'region' mixes kinds of values (float, integer, other, text): read as text"
+    assert memory.problems["where"].tolist()[-1] == "m.jsonl"
+    for rows_per_partition in (1, 2, 5):  # each partition alone holds one kind, or several
+        store = build_store(path, tmp_path / f"s{rows_per_partition}", partition_rows=rows_per_partition, progress=False).to_corpus()
+        pd.testing.assert_frame_equal(store.docs, memory.docs)
+        pd.testing.assert_frame_equal(store.problems, memory.problems)
+
+
+def test_a_docvar_absent_from_a_whole_partition_is_null_there(tmp_path):
+    from tifa.engine import as_source
+    from tifa.slogans import count_slogans
+    from tifa.store import build_store
+
+    rows = [{"text": BODY, "year": 2016}, {"text": BODY, "year": 2017}, {"text": BODY, "year": 2018, "province": "湖南省", "rank": 3}]
+    path = _jsonl(tmp_path / "o.jsonl", *rows)
+    memory = load_corpus(path)
+    store = build_store(path, tmp_path / "s", partition_rows=2, progress=False)
+    pd.testing.assert_frame_equal(store.to_corpus().docs, memory.docs)
+    assert memory.docs["province"].isna().tolist() == [True, True, False] and str(memory.docs["rank"].dtype) == "Int64"
+    pd.testing.assert_frame_equal(count_slogans(as_source(store), by="province"), count_slogans(memory, by="province"))
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_line_endings_of_jsonl_and_csv_are_read_alike_by_every_reader(tmp_path, newline):
+    from tifa.store import build_store
+
+    records = [{"doc_id": f"d{i}", "year": 2016 + i, "text": f"{BODY}第{i}篇。"} for i in range(3)]
+    jsonl = tmp_path / "c.jsonl"
+    jsonl.write_bytes(newline.join(json.dumps(r, ensure_ascii=False) for r in records).encode() + newline.encode())
+    csv_path = tmp_path / "c.csv"
+    csv_path.write_bytes(newline.join(["doc_id,year,text", *(f'{r["doc_id"]},{r["year"]},"{r["text"]}"' for r in records)]).encode() + newline.encode())
+    for path in (jsonl, csv_path):
+        memory = load_corpus(path)
+        assert memory.doc_ids == ["d0", "d1", "d2"]
+        pd.testing.assert_frame_equal(build_store(path, tmp_path / f"s-{path.suffix[1:]}", partition_rows=2, progress=False).to_corpus().docs, memory.docs)
+
+
+def test_a_jsonl_object_with_a_repeated_key_is_refused_not_silently_cut(tmp_path):
+    path = tmp_path / "d.jsonl"
+    path.write_text('{"doc_id": "a", "text": "' + BODY + '"}\n{"doc_id": "b", "text": "' + BODY + '", "province": "湖南省", "province": "河北省"}\n', encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"d\.jsonl, line 2: the key 'province' appears twice"):
+        load_corpus(path)
+
+
+def test_a_link_out_of_the_corpus_folder_is_refused_without_naming_the_other_files(tmp_path):
+    outside = tmp_path / "private"
+    outside.mkdir()
+    (outside / "secret.txt").write_text(BODY, encoding="utf-8")
+    (outside / "diary.txt").write_text(BODY, encoding="utf-8")
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "a.txt").symlink_to(outside / "secret.txt")
+    (folder / "metadata.csv").write_text("doc_id,file\na,a.txt\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"line 2: file 'a\.txt' is outside the corpus folder .*symbolic link") as caught:
+        load_corpus(folder)
+    assert "diary" not in str(caught.value)
+
+
+def test_a_corpus_can_be_read_from_an_open_file(tmp_path):
+    import io
+
+    data = json.dumps({"doc_id": "a", "year": 2016, "text": BODY}, ensure_ascii=False).encode() + b"\n"
+    corpus = load_corpus(io.BytesIO(data), format="jsonl")
+    assert corpus.doc_ids == ["a"] and corpus.docs["year"].tolist() == [2016]
+    with pytest.raises(CorpusError, match="needs format="):
+        load_corpus(io.BytesIO(data))
 
 
 def test_a_second_build_of_the_same_folder_is_refused(tmp_path):

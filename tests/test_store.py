@@ -58,8 +58,8 @@ def test_a_rerun_cleans_only_the_partition_whose_document_changed(tmp_path, monk
     source = _jsonl(tmp_path / "docs.jsonl", RECORDS)
     build_store(source, tmp_path / "store", partition_rows=3, progress=False)
     cleaned = []
-    original = store_module.clean_record
-    monkeypatch.setattr(store_module, "clean_record", lambda rec, steps: cleaned.append(rec.text) or original(rec, steps))
+    original = store_module.process_records
+    monkeypatch.setattr(store_module, "process_records", lambda records, *a, **k: cleaned.extend(r.text for r in records) or original(records, *a, **k))
     build_store(source, tmp_path / "store", partition_rows=3, progress=False)
     assert cleaned == []  # same input: nothing cleaned again
     changed = [dict(r) for r in RECORDS]

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tifa import load_corpus
+from tifa import Corpus, config, load_corpus
 from tifa.lexicon import load_stopwords, user_dictionary
 from tifa.tokens import Segmenter, TokenFilter, is_punct, tokens
 
@@ -58,7 +58,9 @@ def test_cache_resegments_only_changed_documents(tmp_path):
     again = tokens(corpus, Segmenter(hmm=False), cache_dir=tmp_path)
     assert (again.n_segmented, again.n_cached) == (0, 5)
     assert again.units.equals(first.units)
-    corpus.docs.loc[0, "text"] = corpus.docs.loc[0, "text"] + "\n\n会议要求坚决打好污染防治攻坚战。"
+    docs = corpus.docs.copy()
+    docs.loc[0, "text"] = docs.loc[0, "text"] + "\n\n会议要求坚决打好污染防治攻坚战。"
+    corpus = Corpus(docs=docs, audit=corpus.audit, problems=corpus.problems, source=corpus.source)  # a corpus is never changed in place
     changed = tokens(corpus, Segmenter(hmm=False), cache_dir=tmp_path)
     assert (changed.n_segmented, changed.n_cached) == (1, 4)
     other = tokens(corpus, Segmenter(hmm=True), cache_dir=tmp_path)
@@ -118,57 +120,89 @@ def test_bad_backend():
         Segmenter("thulac")
 
 
-# --- the cache: bad files are discarded, options are part of the key ---------------------
-
-def _corrupt(kind, path, text):
-    data = path.read_bytes()
-    if kind == "truncated":
-        path.write_bytes(data[: len(data) // 2])
-    elif kind == "not-utf8":
-        path.write_bytes(b"\xff\xfe" + data)
-    elif kind == "null":
-        path.write_text("null", encoding="utf-8")
-    elif kind == "one-paragraph-missing":
-        path.write_text(json.dumps(json.loads(data)[1:], ensure_ascii=False), encoding="utf-8")
-    elif kind == "other-words":  # right shape, wrong tokens
-        paragraphs = json.loads(data)
-        paragraphs[0] = paragraphs[0][::-1]
-        path.write_text(json.dumps(paragraphs, ensure_ascii=False), encoding="utf-8")
-    elif kind == "numbers":
-        path.write_text(json.dumps([[1, 2]] * text.count("\n\n") + [[3]]), encoding="utf-8")
+# --- the cache: bad entries are discarded, options are part of the key ---------------------
 
 
-@pytest.mark.parametrize("kind", ["truncated", "not-utf8", "null", "one-paragraph-missing", "other-words", "numbers"])
-def test_bad_cache_files_are_discarded_and_recomputed(tmp_path, caplog, seeds, kind):
+def _entries(folder):
+    import sqlite3
+
+    with sqlite3.connect(folder / "tokens.sqlite3") as db:
+        return db.execute("SELECT key, data, sha256 FROM tokens ORDER BY key").fetchall()
+
+
+def _rewrite(folder, change, *, digest: bool):
+    """Change every entry's data with ``change(paragraphs) -> bytes``; recompute its SHA-256 only when ``digest``."""
+    import hashlib
+    import sqlite3
+
+    with sqlite3.connect(folder / "tokens.sqlite3") as db:
+        for key, data, sha in db.execute("SELECT key, data, sha256 FROM tokens").fetchall():
+            new = change(json.loads(data))
+            db.execute("UPDATE tokens SET data = ?, sha256 = ? WHERE key = ?", (new, hashlib.sha256(new).hexdigest() if digest else sha, key))
+
+
+def _split_first_word(paragraphs):
+    first = next(i for i, p in enumerate(paragraphs) if any(len(w) > 1 for w in p))
+    j = next(j for j, w in enumerate(paragraphs[first]) if len(w) > 1)
+    word = paragraphs[first][j]
+    paragraphs[first][j : j + 1] = [word[0], word[1:]]  # still spells the text
+    return json.dumps(paragraphs, ensure_ascii=False).encode()
+
+
+CORRUPTIONS = {
+    "split-word": (_split_first_word, False),  # 问题 → 问 + 题: caught by the digest
+    "truncated": (lambda p: json.dumps(p, ensure_ascii=False).encode()[:40], False),
+    "not-json": (lambda p: b"\xff\xfe{not json", True),
+    "null": (lambda p: b"null", True),
+    "one-paragraph-missing": (lambda p: json.dumps(p[1:], ensure_ascii=False).encode(), True),
+    "other-words": (lambda p: json.dumps([p[0][::-1], *p[1:]], ensure_ascii=False).encode(), True),
+    "numbers": (lambda p: json.dumps([[1, 2] for _ in p]).encode(), True),
+}
+
+
+@pytest.mark.parametrize("kind", list(CORRUPTIONS))
+def test_bad_cache_entries_are_discarded_and_recomputed(tmp_path, caplog, seeds, kind):
     first = tokens(seeds, Segmenter(hmm=False), cache_dir=tmp_path)
-    files = sorted(tmp_path.rglob("*.json"))
-    assert len(files) == 5
-    for path, text in zip(files, seeds.docs["text"]):
-        _corrupt(kind, path, text)
-    with caplog.at_level("WARNING", logger="tifa.tokens"):
+    assert len(_entries(tmp_path)) == 5
+    change, digest = CORRUPTIONS[kind]
+    _rewrite(tmp_path, change, digest=digest)
+    with caplog.at_level("WARNING", logger="tifa.token_cache"):
         again = tokens(seeds, Segmenter(hmm=False), cache_dir=tmp_path)
     assert (again.n_segmented, again.n_cached) == (5, 0)
     assert again.units.equals(first.units), "never wrong tokens"
     warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
-    assert len(warnings) == 5 and all("token cache file" in w and "discarded, the document is segmented again" in w for w in warnings)
+    assert len(warnings) == 5 and all("token cache entry" in w and "discarded, the document is segmented again" in w for w in warnings)
     third = tokens(seeds, Segmenter(hmm=False), cache_dir=tmp_path)
-    assert (third.n_segmented, third.n_cached) == (0, 5), "the discarded files were written again"
+    assert (third.n_segmented, third.n_cached) == (0, 5), "the discarded entries were written again"
+
+
+def test_no_cache_reads_no_cache(tmp_path, seeds, monkeypatch):
+    tokens(seeds, Segmenter(hmm=False), cache_dir=tmp_path)
+    _rewrite(tmp_path, _split_first_word, digest=True)  # a poisoned cache that passes every check
+    poisoned = tokens(seeds, Segmenter(hmm=False), cache_dir=tmp_path)
+    clean = tokens(seeds, Segmenter(hmm=False), cache_dir=None)
+    assert not poisoned.units.equals(clean.units), "the test poisons the cache"
+    assert clean.units.equals(tokens(seeds, Segmenter(hmm=False), cache_dir=tmp_path / "fresh").units)
+    monkeypatch.setattr(config, "TOKEN_CACHE_DIR", tmp_path)
+    from tifa.cli import main
+
+    assert main(["freq", "--no-cache", "--format", "csv"]) == 0, "--no-cache runs without reading the poisoned cache"
 
 
 def test_pos_tags_are_part_of_the_cache_key(tmp_path, caplog, seeds):
     plain, tagged = TokenFilter(), TokenFilter(pos="content")
-    with caplog.at_level("WARNING", logger="tifa.tokens"):
+    with caplog.at_level("WARNING", logger="tifa.token_cache"):
         runs = [tokens(seeds, Segmenter(hmm=False), token_filter=f, cache_dir=tmp_path) for f in (plain, tagged, plain, tagged)]
     assert [(r.n_segmented, r.n_cached) for r in runs] == [(5, 0), (5, 0), (0, 5), (0, 5)]
-    assert not caplog.records, "a plain run and a tagged run never read each other's cache files"
-    assert len(list(tmp_path.rglob("*.json"))) == 10
+    assert not caplog.records, "a plain run and a tagged run never read each other's entries"
+    assert len(_entries(tmp_path)) == 10
     assert runs[3].units.equals(runs[1].units) and not runs[1].units.equals(runs[0].units)
 
 
 def test_unwritable_cache_warns_once_and_continues(tmp_path, caplog, seeds):
     blocker = tmp_path / "a_file"
     blocker.write_text("x", encoding="utf-8")
-    with caplog.at_level("WARNING", logger="tifa.tokens"):
+    with caplog.at_level("WARNING", logger="tifa.token_cache"):
         toks = tokens(seeds, Segmenter(hmm=False), cache_dir=blocker / "cache")
     assert (toks.n_segmented, toks.n_cached) == (5, 0)
     assert toks.units.equals(tokens(seeds, Segmenter(hmm=False), cache_dir=None).units)
@@ -202,7 +236,7 @@ def test_compounds_file_is_in_the_user_dictionary():
 
 
 def test_propose_compounds_finds_bound_runs_and_not_their_fragments(tmp_path):
-    from tifa.tokens import propose_compounds
+    from tifa.compounds import propose_compounds
 
     # 鲸鱼湾区 is cut into pieces by jieba; it occurs in varied contexts: a compound.
     contexts = ["建设", "发展", "推进", "规划", "支持", "打造"]

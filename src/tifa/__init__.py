@@ -7,8 +7,19 @@ try:
 except PackageNotFoundError:  # running from a source tree without installation
     __version__ = "0.0.0"
 
-from tifa.clean import Edit, Step, clean_text, default_pipeline, make_pipeline  # noqa: E402
-from tifa.corpus import Corpus, load_corpus, read_processed, write_processed  # noqa: E402
+from tifa.clean import (  # noqa: E402
+    Edit,
+    Step,
+    clean_text,
+    default_pipeline,
+    make_pipeline,
+)
+from tifa.corpus import (  # noqa: E402
+    Corpus,
+    load_corpus,
+    read_processed,
+    write_processed,
+)
 from tifa.errors import CorpusError, InputError, TifaError  # noqa: E402
 
 __all__ = [

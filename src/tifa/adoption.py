@@ -16,9 +16,11 @@ import pandas as pd
 
 from tifa.corpus import Corpus, load_corpus
 from tifa.dfm import DFM
+from tifa.engine import Engine, as_source
 from tifa.errors import InputError
-from tifa.panel import _as_list, _check_docvars, select_slogans, slogan_dfm
-from tifa.slogans import SloganMatcher, lexicon_table
+from tifa.matcher import SloganMatcher, lexicon_table
+from tifa.panel import _as_list, _check_docvars, select_slogans
+from tifa.slogans import slogan_dfm
 from tifa.util.tables import sort_table
 
 log = logging.getLogger(__name__)
@@ -56,6 +58,8 @@ def slogan_adoption(
     slogans: str | Sequence[str] | None = None,
     matcher: SloganMatcher | None = None,
     central_text_field: str = "text",
+    include_parts: str | Sequence[str] | None = None,
+    engine: str | Engine | None = None,
 ) -> pd.DataFrame:
     """First use of every slogan in every group: one row per group × slogan (groups that never adopt included).
 
@@ -70,10 +74,11 @@ def slogan_adoption(
     path read with ``central_text_field``) also ``central_first_<time>``,
     ``lag_vs_central`` and ``early_vs_central``. Negative lags are kept and flagged.
     """
-    _check_docvars(corpus, [by, time], "date adoption by")
+    source = as_source(corpus, engine=engine)
+    _check_docvars(source.docvars.reset_index(), [by, time], "date adoption by", source.label)
     matcher = matcher or SloganMatcher()
     keep = select_slogans(matcher, slogans)
-    x = slogan_dfm(corpus, matcher)
+    x = slogan_dfm(source, matcher, include_parts=include_parts)
     docvars = x.docvars.reset_index()
     usable = docvars[by].notna().to_numpy() & docvars[time].notna().to_numpy()
     if not usable.all():
@@ -104,8 +109,8 @@ def slogan_adoption(
         table["early_vs_first_used"] = (table["lag_vs_first_used"] < 0).fillna(False).astype(bool)
     if central is not None:
         reference = _central_corpus(central, central_text_field)
-        _check_docvars(reference, [time], "date the central reference by")
-        central_first = first_periods(slogan_dfm(reference, matcher), time, keep)
+        _check_docvars(reference.docvars.reset_index(), [time], "date the central reference by", reference.source)
+        central_first = first_periods(slogan_dfm(reference, matcher, include_parts=include_parts), time, keep)
         table[f"central_first_{time}"] = table["slogan_id"].map(central_first).astype(docvars[time].dtype)
         table["lag_vs_central"] = (table[first_col].astype("Float64") - table[f"central_first_{time}"].astype("Float64")).astype("Int64") if pd.api.types.is_numeric_dtype(docvars[time]) else pd.NA
         table["early_vs_central"] = (table["lag_vs_central"] < 0).fillna(False).astype(bool)
@@ -115,7 +120,7 @@ def slogan_adoption(
     table = sort_table(table, [by, "_order"]).drop(columns="_order").reset_index(drop=True)
     columns = [by, "slogan_id", "slogan", "en", "first_used", "n_docs", "entry", "last", first_col, "first_doc", count_col, "adopted", "censored"]
     table = table[columns + [c for c in table.columns if c not in columns]]
-    table.attrs.update(by=by, time=time, source=corpus.source)
+    table.attrs.update(by=by, time=time, source=source.label)
     return table
 
 

@@ -1,22 +1,26 @@
 """Command-line interface: ``tifa corpus|build|freq|keyness|compounds|slogans|kwic|discover|anachronisms|topics|panel|adoption|study|report|provenance``.
 
 Every subcommand takes the same corpus options (``--corpus PATH``,
-``--text-field NAME``) and, where it prints a table, ``--format table|csv``.
+``--text-field NAME``, ``--id-field NAME``); the analyses take the engine options
+(``--engine auto|memory|stream|dask`` …) and run through :func:`tifa.engine.as_source`,
+so each prints the same bytes on every engine; where a command prints a table,
+``--format table|csv``. Data problems are stated in one summary line (``-v``: the list).
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
 import sys
 import traceback
+from collections import Counter
 from collections.abc import Sequence
 
 import pandas as pd
 
 from tifa import __version__, config
-from tifa.corpus import Corpus, load_corpus, write_processed
 from tifa.errors import TifaError
 
 log = logging.getLogger("tifa")
@@ -47,10 +51,31 @@ def _whole_number(text: str, low: int, what: str, high: int | None = None) -> in
     return value
 
 
+# --- shared options --------------------------------------------------------------------------------
+
+
 def _corpus_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--corpus", default=None, help="corpus folder (with metadata.csv), .jsonl, .csv or .parquet (default: the embedded corpus in data/)")
     parser.add_argument("--text-field", default="text", help="name of the text field in JSONL/CSV/Parquet (default: text)")
     parser.add_argument("--id-field", default="doc_id", help="name of the document id field (default: doc_id; rows are numbered when absent)")
+
+
+def _engine_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--engine", choices=("auto", "memory", "stream", "dask"), default="auto", help=f"memory: load the corpus whole; stream: partitioned store, one partition in memory at a time; dask: the same steps on a Dask cluster; auto (default): stream above {config.STREAM_THRESHOLD_MB} MB of input")
+    parser.add_argument("--store", default=None, help="folder of the corpus store for stream/dask (default: under data/processed/stores/); re-used partitions are not cleaned again")
+    parser.add_argument("--scheduler", default=None, help="address of a running Dask scheduler (e.g. tcp://10.0.0.5:8786) for --engine dask; default: a local cluster of 2 processes on the loopback")
+    parser.add_argument("--partition-rows", type=positive_int, default=config.STORE_PARTITION_ROWS, help=f"documents per store partition (default: {config.STORE_PARTITION_ROWS})")
+
+
+def _parts_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--include-parts", nargs="+", default=None, metavar="PART", help="parts counted and whose characters are the exposure: front body appendix, or all (default: front body)")
+
+
+def _segment_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--backend", choices=("rjieba", "jieba"), default="rjieba", help="segmenter (default rjieba: jieba's tokens without HMM, ~15x faster)")
+    parser.add_argument("--hmm", dest="hmm", action="store_true", default=False, help="turn on jieba's HMM for unknown words (off by default: lower F1 on gold standards)")
+    parser.add_argument("--no-hmm", dest="hmm", action="store_false", help="HMM off (the default)")
+    parser.add_argument("--no-cache", action="store_true", help="read and write no token cache")
 
 
 def _format_option(parser: argparse.ArgumentParser) -> None:
@@ -62,16 +87,47 @@ def _export_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", default=None, help="write to this file (format from --format, else from its suffix: .csv, .parquet, .dta)")
 
 
-def _load(args: argparse.Namespace) -> Corpus:
-    corpus = load_corpus(args.corpus, text_field=args.text_field, id_field=args.id_field)
-    for row in corpus.problems.itertuples():
-        print(f"note: {row.where}: {row.problem}", file=sys.stderr)
-    return corpus
+def _parts(args: argparse.Namespace):
+    parts = getattr(args, "include_parts", None)
+    return "all" if parts == ["all"] else parts
+
+
+def _source(args: argparse.Namespace):
+    """The corpus of the command as a :class:`tifa.engine.Source`, its data problems stated in one line."""
+    from tifa.engine import Engine, as_source
+
+    engine = Engine(getattr(args, "engine", "memory"), scheduler=getattr(args, "scheduler", None), store=getattr(args, "store", None),
+                    partition_rows=getattr(args, "partition_rows", config.STORE_PARTITION_ROWS))
+    source = as_source(args.corpus, engine=engine, text_field=args.text_field, id_field=args.id_field)
+    _report_problems(source.problems, args.verbose)
+    return source
+
+
+def _report_problems(problems: pd.DataFrame, verbose: bool) -> None:
+    """One line on standard error: how many data problems, of which kinds (``-v`` lists each)."""
+    if problems.empty:
+        return
+    kinds = Counter(p.split(" (")[0].split(":")[0] for p in problems["problem"])
+    summary = "; ".join(f"{n} × {kind}" for kind, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])))
+    print(f"note: {len(problems)} data problems ({summary}); " + ("listed below" if verbose else "-v lists them, corpus.problems in Python"), file=sys.stderr)
+    if verbose:
+        for row in problems.itertuples():
+            print(f"note: {row.where}: {row.problem}", file=sys.stderr)
+
+
+def _segmenter(args: argparse.Namespace):
+    from tifa.segment import Segmenter
+
+    return Segmenter(args.backend, hmm=args.hmm)
+
+
+def _cache_dir(args: argparse.Namespace):
+    return None if getattr(args, "no_cache", False) else config.TOKEN_CACHE_DIR
 
 
 def _emit(table: pd.DataFrame, fmt: str) -> None:
     if table.empty and fmt == "table":
-        print("  ".join(table.columns) + "\n(no rows)")
+        print("  ".join(map(str, table.columns)) + "\n(no rows)")
     elif fmt == "csv":
         table.to_csv(sys.stdout, index=False, lineterminator="\n")
     else:
@@ -79,73 +135,76 @@ def _emit(table: pd.DataFrame, fmt: str) -> None:
             print(table.astype(object).where(table.notna(), "").to_string(index=False))
 
 
-def _segment_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--backend", choices=("rjieba", "jieba"), default="rjieba", help="segmenter (default rjieba: jieba's tokens without HMM, ~15x faster)")
-    parser.add_argument("--hmm", dest="hmm", action="store_true", default=False, help="turn on jieba's HMM for unknown words (off by default: lower F1 on gold standards)")
-    parser.add_argument("--no-hmm", dest="hmm", action="store_false", help="HMM off (the default)")
+def _emit_or_write(table: pd.DataFrame, args: argparse.Namespace, title: str) -> None:
+    """Print ``table`` (table, csv) or write it to ``--output`` (csv, parquet, dta)."""
+    from tifa.export import write_table
+
+    if args.output:
+        path = write_table(table, args.output, format=None if args.format == "table" else args.format, title=title)
+        print(f"wrote {len(table)} rows to {path}", file=sys.stderr)
+    elif args.format in ("parquet", "dta"):
+        raise TifaError(f"--format {args.format} writes a binary file: give --output PATH (e.g. --output panel.{args.format})")
+    else:
+        _emit(table, args.format)
 
 
-def _dfm(args: argparse.Namespace):
-    from tifa.stats import build_dfm
-    from tifa.tokens import Segmenter, tokens
+def _display(path) -> str:
+    from pathlib import Path
 
-    corpus = _load(args)
-    return build_dfm(tokens(corpus, Segmenter(args.backend, hmm=args.hmm)))
-
-
-def _engine_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--engine", choices=("auto", "memory", "stream", "dask"), default="auto", help=f"memory: load the corpus whole; stream: partitioned store, one partition in memory at a time; dask: the same steps on a Dask cluster; auto (default): stream above {config.STREAM_THRESHOLD_MB} MB of input")
-    parser.add_argument("--store", default=None, help="folder of the corpus store for stream/dask (default: data/processed/stores/<corpus>-<hash>); re-used partitions are not cleaned again")
-    parser.add_argument("--scheduler", default=None, help="address of a running Dask scheduler (e.g. tcp://10.0.0.5:8786) for --engine dask; default: a local cluster of 2 processes")
-    parser.add_argument("--partition-rows", type=positive_int, default=config.STORE_PARTITION_ROWS, help=f"documents per store partition (default: {config.STORE_PARTITION_ROWS})")
+    try:
+        return str(Path(path).resolve().relative_to(config.PROJECT_ROOT))
+    except ValueError:
+        return str(path)
 
 
-def _streamed(args: argparse.Namespace):
-    """``(engine, store, keyword arguments)`` when the command runs on a store; ``None`` for the in-memory engine."""
-    from tifa.engine import choose_engine, corpus_store
+# --- commands ------------------------------------------------------------------------------------
 
-    engine = choose_engine(args.engine, args.corpus)
-    if engine == "memory":
-        return None
-    store = corpus_store(args.corpus, args.store, text_field=args.text_field, id_field=args.id_field, partition_rows=args.partition_rows)
-    for row in store.problems.itertuples():
-        print(f"note: {row.where}: {row.problem}", file=sys.stderr)
-    return store, {"engine": "stream" if engine == "stream" else "dask", "scheduler": args.scheduler}
+
+def cmd_corpus(args: argparse.Namespace) -> int:
+    _emit(_source(args).to_corpus().summary(), args.format)
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    if args.store:
+        from tifa.store import build_store
+
+        store = build_store(args.corpus or config.DATA_DIR, args.out, text_field=args.text_field, id_field=args.id_field, partition_rows=args.partition_rows)
+        _report_problems(store.problems, args.verbose)
+        print(f"stored {len(store)} documents in {len(store.partitions())} partitions under {args.out}", file=sys.stderr)
+        return 0
+    from tifa.corpus import load_corpus, write_processed
+
+    corpus = load_corpus(args.corpus, text_field=args.text_field, id_field=args.id_field)
+    _report_problems(corpus.problems, args.verbose)
+    written = write_processed(corpus, args.out, corpus_path=args.corpus or config.DATA_DIR)
+    removed = int(corpus.summary()["n_lines_removed"].sum())
+    print(f"cleaned {len(corpus)} documents ({removed} lines removed, audit: {len(corpus.audit)} edits); wrote {len(written)} files to {args.out}", file=sys.stderr)
+    return 0
 
 
 def cmd_freq(args: argparse.Namespace) -> int:
+    from tifa.features import build_dfm
     from tifa.stats import textstat_frequency
 
-    if (streamed := _streamed(args)) is not None:
-        from tifa import engine
-        from tifa.tokens import Segmenter
-
-        _emit(engine.textstat_frequency(streamed[0], by=args.by, n=args.top, segmenter=Segmenter(args.backend, hmm=args.hmm), **streamed[1]), args.format)
-        return 0
-    table = textstat_frequency(_dfm(args), by=args.by, n=args.top)
-    _emit(table, args.format)
+    x = build_dfm(_source(args), segmenter=_segmenter(args), cache_dir=_cache_dir(args))
+    _emit(textstat_frequency(x, by=args.by, n=args.top), args.format)
     return 0
 
 
 def cmd_keyness(args: argparse.Namespace) -> int:
+    from tifa.features import build_dfm
     from tifa.stats import textstat_keyness
 
-    if (streamed := _streamed(args)) is not None:
-        from tifa import engine
-        from tifa.tokens import Segmenter
-
-        table = engine.textstat_keyness(streamed[0], args.target, by=args.by, reference=args.reference, min_count=args.min_count, segmenter=Segmenter(args.backend, hmm=args.hmm), **streamed[1])
-        _emit(table.head(args.top), args.format)
-        return 0
-    table = textstat_keyness(_dfm(args), args.target, by=args.by, reference=args.reference, min_count=args.min_count)
-    _emit(table.head(args.top), args.format)
+    x = build_dfm(_source(args), segmenter=_segmenter(args), cache_dir=_cache_dir(args))
+    _emit(textstat_keyness(x, args.target, by=args.by, reference=args.reference, min_count=args.min_count).head(args.top), args.format)
     return 0
 
 
 def cmd_compounds(args: argparse.Namespace) -> int:
-    from tifa.tokens import Segmenter, propose_compounds
+    from tifa.compounds import propose_compounds
 
-    table = propose_compounds(_load(args), Segmenter(args.backend, hmm=args.hmm), top=args.top, min_count=args.min_count)
+    table = propose_compounds(_source(args).to_corpus(), _segmenter(args), top=args.top, min_count=args.min_count, cache_dir=_cache_dir(args))
     _emit(table.round(3), args.format)
     return 0
 
@@ -153,14 +212,7 @@ def cmd_compounds(args: argparse.Namespace) -> int:
 def cmd_slogans(args: argparse.Namespace) -> int:
     from tifa.slogans import count_slogans
 
-    if args.forms and args.engine in ("stream", "dask"):
-        raise TifaError(f"--forms counts written forms in memory only: leave out --engine {args.engine} (or --forms)")
-    if not args.forms and (streamed := _streamed(args)) is not None:
-        from tifa import engine
-
-        table = engine.count_slogans(streamed[0], by=args.by, category=args.category, drop_zero=not args.all, **streamed[1])
-    else:
-        table = count_slogans(_load(args), by=args.by, category=args.category, drop_zero=not args.all, forms=args.forms)
+    table = count_slogans(_source(args), by=args.by, category=args.category, drop_zero=not args.all, forms=args.forms, include_parts=_parts(args))
     by = [args.by] if isinstance(args.by, str) else args.by
     forms = ["form"] if args.forms else []
     _emit(table[[*by, "slogan", *forms, "count", "per_10k_chars", "slogan_id", "en", "category"]], args.format)
@@ -170,35 +222,36 @@ def cmd_slogans(args: argparse.Namespace) -> int:
 def cmd_kwic(args: argparse.Namespace) -> int:
     from tifa.slogans import kwic
 
-    hits = kwic(_load(args), args.pattern, window=args.window, regex=args.regex)
-    extra = [c for c in ("province", "city", "year") if c in hits]
+    hits = kwic(_source(args), args.pattern, window=args.window, regex=args.regex, include_parts=_parts(args))
+    renamed = hits.attrs.get("renamed_docvars", {})
+    extra = [renamed.get(c, c) for c in ("province", "city", "year") if renamed.get(c, c) in hits]
     _emit(hits[["doc_id", *extra, "paragraph_id", "left", "match", "right"]], args.format)
     return 0
 
 
 def cmd_discover(args: argparse.Namespace) -> int:
-    from tifa.slogans import discover_slogans
+    from tifa.discovery import discover_slogans
 
-    _emit(discover_slogans(_load(args), top=args.top, min_count=args.min_count), args.format)
+    _emit(discover_slogans(_source(args), top=args.top, min_count=args.min_count), args.format)
     return 0
 
 
 def cmd_anachronisms(args: argparse.Namespace) -> int:
     from tifa.slogans import anachronisms
 
-    table = anachronisms(_load(args))
+    table = anachronisms(_source(args))
     _emit(table, args.format)
     print(f"{len(table)} anachronistic mentions", file=sys.stderr)
     return 0
 
 
 def cmd_topics(args: argparse.Namespace) -> int:
-    from tifa.tokens import Segmenter, tokens
+    from tifa.features import tokens
     from tifa.topics import fit_topics, topic_labels, topic_prevalence, topic_units
 
-    corpus = _load(args)
-    segmenter = Segmenter(args.backend, hmm=args.hmm)
-    units = topic_units(corpus, tokens(corpus, segmenter), unit=args.unit, segmenter=segmenter)
+    corpus = _source(args).to_corpus()
+    segmenter = _segmenter(args)
+    units = topic_units(corpus, tokens(corpus, segmenter, cache_dir=_cache_dir(args)), unit=args.unit, segmenter=segmenter)
     model = fit_topics(units, k=args.k, method=args.method, random_state=args.seed)
     labels = topic_labels(model, corpus=corpus.source)
     if args.by:
@@ -210,6 +263,25 @@ def cmd_topics(args: argparse.Namespace) -> int:
         table = pd.DataFrame({"topic": top.index, "label": [labels[t] for t in top.index], "prevalence": share[top.index], "top_terms": top.to_numpy()})
     print(f"{model.name}: {len(units)} {args.unit} units ({units.attrs['n_dropped']} too short), {len(model.features)} terms", file=sys.stderr)
     _emit(table, args.format)
+    return 0
+
+
+def cmd_panel(args: argparse.Namespace) -> int:
+    from tifa.panel import slogan_panel
+
+    table = slogan_panel(_source(args), by=args.by, slogans=args.slogans, include_parts=_parts(args))
+    _emit_or_write(table, args, f"tifa slogan panel by {' x '.join(args.by)}")
+    return 0
+
+
+def cmd_adoption(args: argparse.Namespace) -> int:
+    from tifa.adoption import adoption_events, slogan_adoption
+
+    table = slogan_adoption(_source(args), by=args.by, time=args.time, central=args.central, slogans=args.slogans,
+                            central_text_field=args.central_text_field, include_parts=_parts(args))
+    if args.events:
+        table = adoption_events(table)
+    _emit_or_write(table, args, f"tifa slogan {'adoption events' if args.events else 'adoption'} by {args.by}")
     return 0
 
 
@@ -239,76 +311,19 @@ def cmd_provenance(args: argparse.Namespace) -> int:
     return 0
 
 
-def _emit_or_write(table: pd.DataFrame, args: argparse.Namespace, title: str) -> None:
-    """Print ``table`` (table, csv) or write it to ``--output`` (csv, parquet, dta)."""
-    from tifa.export import write_table
-
-    if args.output:
-        path = write_table(table, args.output, format=None if args.format == "table" else args.format, title=title)
-        print(f"wrote {len(table)} rows to {path}", file=sys.stderr)
-    elif args.format in ("parquet", "dta"):
-        raise TifaError(f"--format {args.format} writes a binary file: give --output PATH (e.g. --output panel.{args.format})")
-    else:
-        _emit(table, args.format)
+# --- the parser --------------------------------------------------------------------------------------
 
 
-def cmd_panel(args: argparse.Namespace) -> int:
-    from tifa.panel import slogan_panel
-
-    if (streamed := _streamed(args)) is not None:
-        from tifa import engine
-
-        table = engine.slogan_panel(streamed[0], by=args.by, slogans=args.slogans, **streamed[1])
-    else:
-        table = slogan_panel(_load(args), by=args.by, slogans=args.slogans)
-    _emit_or_write(table, args, f"tifa slogan panel by {' x '.join(args.by)}")
-    return 0
-
-
-def cmd_adoption(args: argparse.Namespace) -> int:
-    from tifa.adoption import adoption_events, slogan_adoption
-
-    table = slogan_adoption(_load(args), by=args.by, time=args.time, central=args.central, slogans=args.slogans, central_text_field=args.central_text_field)
-    if args.events:
-        table = adoption_events(table)
-    _emit_or_write(table, args, f"tifa slogan {'adoption events' if args.events else 'adoption'} by {args.by}")
-    return 0
-
-
-def _display(path) -> str:
-    from pathlib import Path
-
-    try:
-        return str(Path(path).resolve().relative_to(config.PROJECT_ROOT))
-    except ValueError:
-        return str(path)
-
-
-def cmd_corpus(args: argparse.Namespace) -> int:
-    _emit(_load(args).summary(), args.format)
-    return 0
-
-
-def cmd_build(args: argparse.Namespace) -> int:
-    if args.store:
-        from tifa.store import build_store
-
-        store = build_store(args.corpus or config.DATA_DIR, args.out, text_field=args.text_field, id_field=args.id_field, partition_rows=args.partition_rows)
-        print(f"stored {len(store)} documents in {len(store.partitions())} partitions under {args.out}", file=sys.stderr)
-        return 0
-    corpus = _load(args)
-    written = write_processed(corpus, args.out, corpus_path=args.corpus or config.DATA_DIR)
-    removed = int(corpus.summary()["n_lines_removed"].sum())
-    print(f"cleaned {len(corpus)} documents ({removed} lines removed, audit: {len(corpus.audit)} edits); wrote {len(written)} files to {args.out}", file=sys.stderr)
-    return 0
-
-
-def _command(sub, name: str, func, help: str, *, segment: bool = False, table: bool = True) -> argparse.ArgumentParser:
-    """A subcommand with the shared options: corpus, optionally segmentation, and the output format."""
+def _command(sub, name: str, func, help: str, *, segment: bool = False, table: bool = True, engine: bool = True, parts: bool = False) -> argparse.ArgumentParser:
+    """A subcommand with the shared options: corpus, engine, optionally segmentation and parts, and the output format."""
     parser = sub.add_parser(name, help=help)
     _corpus_options(parser)
+    if engine:
+        _engine_options(parser)
     if segment:
         _segment_options(parser)
+    if parts:
+        _parts_option(parser)
     if table:
         _format_option(parser)
     parser.set_defaults(func=func)
@@ -318,15 +333,14 @@ def _command(sub, name: str, func, help: str, *, segment: bool = False, table: b
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tifa", description="Comparative discourse analysis of Chinese government texts.")
     parser.add_argument("--version", action="version", version=f"tifa {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress and details; on an error also print its traceback")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress and details, list every data problem; on an error also print its traceback")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = _command(sub, "corpus", cmd_corpus, "one row per document: docvars, size, what cleaning did")
+    _command(sub, "corpus", cmd_corpus, "one row per document: docvars, size, what cleaning did")
 
     p = _command(sub, "freq", cmd_freq, "term frequencies (count, per 10,000 tokens, document frequency, Gries' DP), optionally by a docvar", segment=True)
     p.add_argument("--by", default=None, help="docvar to group by (e.g. province, year, level)")
-    p.add_argument("--top", type=positive_int, default=config.TOP_TERMS, help=f"terms per group (default: {config.TOP_TERMS})")
-    _engine_options(p)
+    p.add_argument("--top", type=positive_int, default=20, help="terms per group (default: 20)")
 
     p = _command(sub, "keyness", cmd_keyness, "key terms of one group against the rest (G², log ratio, corrected p)", segment=True)
     p.add_argument("--by", required=True, help="docvar that defines the groups")
@@ -334,20 +348,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reference", default=None, help="compare with this group instead of all others")
     p.add_argument("--min-count", type=non_negative_int, default=config.KEYNESS_MIN_COUNT, help="leave out terms rarer than this in target + reference")
     p.add_argument("--top", type=positive_int, default=30, help="rows to print (default: 30)")
-    _engine_options(p)
 
     p = _command(sub, "compounds", cmd_compounds, "candidate multiword expressions of the genre (bound, free-edged runs of tokens) for data/lexicon/compounds.txt", segment=True)
     p.add_argument("--top", type=positive_int, default=50, help="candidates to print (default: 50)")
     p.add_argument("--min-count", type=positive_int, default=config.COMPOUND_MIN_COUNT, help=f"minimum occurrences (default: {config.COMPOUND_MIN_COUNT})")
 
-    p = _command(sub, "slogans", cmd_slogans, "slogan counts and rates per 10,000 characters by document or docvar (long format)")
+    p = _command(sub, "slogans", cmd_slogans, "slogan counts and rates per 10,000 characters by document or docvar (long format)", parts=True)
     p.add_argument("--by", default="doc_id", help="doc_id or a docvar (province, year, level …); default: doc_id")
     p.add_argument("--category", default=None, help="only slogans of this lexicon category")
     p.add_argument("--all", action="store_true", help="also print zero counts")
     p.add_argument("--forms", action="store_true", help="count each written form apart (column form: 新发展理念, 五大发展理念 …)")
-    _engine_options(p)
 
-    p = _command(sub, "kwic", cmd_kwic, "keywords in context: a lexicon entry (all its variants), a string or a regex")
+    p = _command(sub, "kwic", cmd_kwic, "keywords in context: a lexicon entry (all its variants), a string or a regex", parts=True)
     p.add_argument("pattern", help="slogan (zh or id), literal string, or regex with --regex")
     p.add_argument("--window", type=non_negative_int, default=15, help="characters of context on each side (default: 15)")
     p.add_argument("--regex", action="store_true", help="treat PATTERN as a regular expression")
@@ -365,13 +377,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--unit", choices=("paragraph", "sentences", "document"), default=config.TOPIC_UNIT, help="modelling unit (default: paragraph)")
     p.add_argument("--seed", type=seed_int, default=config.RANDOM_STATE, help=f"random state (default: {config.RANDOM_STATE})")
 
-    p = _command(sub, "panel", cmd_panel, "balanced slogan panel: every combination of the --by levels x every slogan, counts, exposure, rates with exact intervals", table=False)
+    p = _command(sub, "panel", cmd_panel, "balanced slogan panel: every combination of the --by levels x every slogan, counts, exposure, rates with exact intervals", table=False, parts=True)
     p.add_argument("--by", nargs="+", default=["province", "year"], help="docvars that define the cells (default: province year)")
     p.add_argument("--slogans", nargs="+", default=None, help="lexicon ids or canonical forms (default: every entry)")
     _export_options(p)
-    _engine_options(p)
 
-    p = _command(sub, "adoption", cmd_adoption, "first use of each slogan in each group, lag behind first official use and behind a central reference; never-adopters kept (censored)", table=False)
+    p = _command(sub, "adoption", cmd_adoption, "first use of each slogan in each group, lag behind first official use and behind a central reference; never-adopters kept (censored)", table=False, parts=True)
     p.add_argument("--by", default="province", help="docvar of the groups (default: province)")
     p.add_argument("--time", default="year", help="docvar of time (default: year)")
     p.add_argument("--central", default=None, help="central reference: 'national' (the packaged national reports) or a corpus path")
@@ -388,7 +399,7 @@ def build_parser() -> argparse.ArgumentParser:
     _corpus_options(p)
     p.add_argument("--out", default=None, help="output folder (figures/, notebooks/ and processed/ inside); default: figures/ and build/")
     p.add_argument("--params", default=None, help="YAML file of study parameters: grouping, unit, K grid, terms, KWIC terms, label language (defaults: src/tifa/resources/study_params.yaml)")
-    p.add_argument("--jobs", type=int, default=2, help="notebooks run at once (default: 2; outputs do not depend on it)")
+    p.add_argument("--jobs", type=positive_int, default=2, help="notebooks run at once (default: 2; outputs do not depend on it)")
     p.add_argument("--no-cache", action="store_true", help="execute every notebook and clean the corpus again, even when their inputs are unchanged since a cached run")
     p.set_defaults(func=cmd_study)
 
@@ -402,11 +413,14 @@ def build_parser() -> argparse.ArgumentParser:
     _corpus_options(p)
     p.set_defaults(func=cmd_provenance)
 
-    p = _command(sub, "build", cmd_build, "clean the corpus and write it under data/processed/ (Parquet, audit, one .txt per document)", table=False)
+    p = _command(sub, "build", cmd_build, "clean the corpus and write it under data/processed/ (Parquet, audit, one .txt per document)", table=False, engine=False)
     p.add_argument("--out", default=str(config.PROCESSED_DIR), help="output folder (default: data/processed)")
     p.add_argument("--store", action="store_true", help="write a partitioned corpus store (tifa.store) into --out instead, streaming the corpus (large corpora)")
     p.add_argument("--partition-rows", type=positive_int, default=config.STORE_PARTITION_ROWS, help=f"with --store: documents per partition (default: {config.STORE_PARTITION_ROWS})")
     return parser
+
+
+EXPECTED_IO = (errno.EACCES, errno.EPERM, errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.EFBIG, errno.ELOOP, errno.ENAMETOOLONG)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -422,11 +436,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into head & co.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except OSError as exc:  # a path the system refuses (missing, unreadable, read-only)
+    except OSError as exc:
+        if exc.errno not in EXPECTED_IO:  # not a path the system refuses: a bug, shown with its traceback
+            raise
         if args.verbose:
             traceback.print_exc(file=sys.stderr)
         what = f"{exc.filename}: {exc.strerror}" if exc.filename is not None and exc.strerror else str(exc)
-        print(f"error: {what}. Check that the path exists and that you may read or write it (-v shows the traceback).", file=sys.stderr)
+        print(f"error: {what}. Check that the path exists, that you may read or write it, and that the disk has space (-v shows the traceback).", file=sys.stderr)
         return 2
 
 

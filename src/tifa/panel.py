@@ -1,13 +1,13 @@
 """Slogans across groups and time: the balanced panel of counts, exposure and exact rates.
 
-Everything starts from one documents × slogans count matrix (:func:`slogan_dfm`,
-quanteda's ``dfm_lookup``: the lexicon is the dictionary) summed by group with the
-grouping core of :mod:`tifa.stats`. The panel is balanced: every combination of
-the grouping levels present (e.g. province × year) × every lexicon entry, with
-zero counts and zero exposure (``n_docs = 0``) where no document falls, so that
-a Stata or R user can model it directly. Adoption tables keep groups that never
-use a slogan (right-censored) and negative lags (a province ahead of the centre,
-or a mis-dated document) instead of clipping them.
+Everything starts from one documents × slogans count matrix
+(:func:`tifa.slogans.slogan_dfm`, quanteda's ``dfm_lookup``: the lexicon is the
+dictionary), built by the engine over the ``include_parts`` paragraphs, whose Han
+characters are the exposure, and summed by group with the grouping core of
+:mod:`tifa.dfm`. The panel is balanced: every combination of the grouping levels
+present (e.g. province × year) × every lexicon entry, with zero counts and zero
+exposure (``n_docs = 0``) where no document falls, so that a Stata or R user can
+model it directly.
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import sparse, stats
+from scipy import stats
 
 from tifa import config
-from tifa.corpus import Corpus
 from tifa.dfm import DFM, group_keys, group_rows, group_sums, group_values
+from tifa.engine import Engine, as_source
 from tifa.errors import InputError
-from tifa.slogans import SloganMatcher, lexicon_table
+from tifa.slogans import SloganMatcher, lexicon_table, slogan_dfm
 from tifa.util.tables import sort_table
 
 log = logging.getLogger(__name__)
@@ -32,15 +32,7 @@ log = logging.getLogger(__name__)
 PER = 10_000  # rates per 10,000 Han characters
 
 
-
-# --- the count matrix ---------------------------------------------------------------
-
-
-def slogan_dfm(corpus: Corpus, matcher: SloganMatcher | None = None, *, n_jobs: int = 1) -> DFM:
-    """Documents × lexicon entries (features: slogan ids), sparse counts, docvars by ``doc_id`` (quanteda's ``dfm_lookup``)."""
-    matcher = matcher or SloganMatcher()
-    counts = matcher.count_many(list(corpus.docs["text"]), n_jobs=n_jobs)
-    return DFM(sparse.csr_matrix(counts, dtype=np.int64), np.array([s.id for s in matcher.slogans], dtype=object), corpus.docvars)
+# --- choosing slogans and checking docvars -------------------------------------------------
 
 
 def select_slogans(matcher: SloganMatcher, slogans: str | Sequence[str] | None) -> np.ndarray:
@@ -59,10 +51,14 @@ def _as_list(by: str | Sequence[str]) -> list[str]:
     return [by] if isinstance(by, str) else list(by)
 
 
-def _check_docvars(corpus: Corpus, names: Sequence[str], what: str) -> None:
-    missing = [n for n in names if n not in corpus.docs.columns or not corpus.docs[n].notna().any()]
+def _check_docvars(docvars: pd.DataFrame, names: Sequence[str], what: str, source: str = "") -> None:
+    """Refuse grouping docvars that are absent or without any value, and docvars that never have all of ``names`` at once."""
+    missing = [n for n in names if n not in docvars.columns or not docvars[n].notna().any()]
+    where = f"{source}: " if source else ""
     if missing:
-        raise InputError(f"{corpus.source}: no docvar {missing} to {what}; available: {sorted(c for c in corpus.docs.columns if c not in ('text', 'doc_id'))}. Add it to the corpus metadata or choose another.")
+        raise InputError(f"{where}no docvar {missing} to {what}; available: {sorted(c for c in docvars.columns if c != 'n_chars')}. Add it to the corpus metadata or choose another.")
+    if not docvars[list(names)].notna().all(axis=1).any():
+        raise InputError(f"{where}no document has all of {list(names)} to {what}; fill them in the corpus metadata or choose other docvars.")
 
 
 # --- the panel ------------------------------------------------------------------------
@@ -80,33 +76,35 @@ def poisson_interval(counts: np.ndarray, conf: float = 0.95) -> tuple[np.ndarray
 
 
 def slogan_panel(
-    corpus: Corpus,
+    x,
     by: str | Sequence[str] = ("province", "year"),
     slogans: str | Sequence[str] | None = None,
     *,
     matcher: SloganMatcher | None = None,
-    conf: float = 0.95,
-    n_jobs: int = 1,
+    conf: float = config.PANEL_CONF,
+    include_parts: str | Sequence[str] | None = None,
+    engine: str | Engine | None = None,
 ) -> pd.DataFrame:
     """Balanced panel: every combination of the ``by`` levels present × every (chosen) lexicon entry.
 
     Columns: ``<by>…, n_docs, n_chars, slogan_id, slogan, en, category, first_used,
     count, per_10k, ci_low, ci_high``. ``n_chars`` (Han characters of the group's
-    documents) is the exposure; ``per_10k`` is count per 10,000 of them with an
+    counted paragraphs, those of ``include_parts``) is the exposure; ``per_10k`` is count per 10,000 of them with an
     exact Poisson (Garwood) ``conf`` interval on the same scale. A combination
     without documents has ``n_docs = 0``, ``n_chars = 0``, ``count = 0`` and no rate
     (NaN). Documents missing a ``by`` value are left out (logged). Rows: groups in
     sorted order of their levels, then lexicon order.
     """
+    source = as_source(x, engine=engine)
     by = _as_list(by)
-    _check_docvars(corpus, by, "build the panel by")
+    _check_docvars(source.docvars.reset_index(), by, "build the panel by", source.label)
     matcher = matcher or SloganMatcher()
     keep = select_slogans(matcher, slogans)
-    x = slogan_dfm(corpus, matcher, n_jobs=n_jobs)
-    return panel_from_dfm(x, by, keep, matcher=matcher, conf=conf, source=corpus.source)
+    matrix = slogan_dfm(source, matcher, include_parts=include_parts)
+    return panel_from_dfm(matrix, by, keep, matcher=matcher, conf=conf, source=source.label)
 
 
-def panel_from_dfm(x: DFM, by: Sequence[str], keep: np.ndarray, *, matcher: SloganMatcher, conf: float = 0.95, source: str = "") -> pd.DataFrame:
+def panel_from_dfm(x: DFM, by: Sequence[str], keep: np.ndarray, *, matcher: SloganMatcher, conf: float = config.PANEL_CONF, source: str = "") -> pd.DataFrame:
     """The balanced panel of :func:`slogan_panel` from a documents × slogans matrix (the combine step of every engine)."""
     groups = group_rows(x.docvars, by, what="documents")
     counts = group_sums(x.matrix[:, keep], groups).astype(np.int64)  # present groups × slogans

@@ -164,7 +164,7 @@ def plant_reuse(
     return pd.DataFrame(docs), pd.DataFrame(truth, columns=TRUTH_COLUMNS)
 
 
-def han_mask(text: str, spans: Sequence[tuple[int, int]]) -> np.ndarray:
+def planted_mask(text: str, spans: Sequence[tuple[int, int]]) -> np.ndarray:
     """Per Han character of ``text`` (in order), whether it lies in one of ``spans`` (``[start, end)`` offsets)."""
     positions = np.array([m.start() for m in HAN_RE.finditer(text)], dtype=np.int64)
     inside = np.zeros(len(positions), dtype=bool)
@@ -185,7 +185,7 @@ def score_planted(found: pd.DataFrame, truth: pd.DataFrame, texts: pd.Series) ->
         truth_spans = list(zip(truth.loc[truth["doc_id"] == doc_id, "start"], truth.loc[truth["doc_id"] == doc_id, "end"]))
         rows = found[found["local_doc"] == doc_id]
         found_spans = list(zip(rows["local_start"], rows["local_end"]))
-        t, f = han_mask(text, truth_spans), han_mask(text, found_spans)
+        t, f = planted_mask(text, truth_spans), planted_mask(text, found_spans)
         planted += int(t.sum())
         found_n += int(f.sum())
         hit_planted += int((t & f).sum())

@@ -2,4 +2,6 @@
 
 from tifa.figures import *  # noqa: F401,F403
 from tifa.figures import __all__  # noqa: F401
-from tifa.figures.style import font_manager  # noqa: F401  (tests look fonts up through it)
+from tifa.figures.style import (
+    font_manager,  # noqa: F401  (tests look fonts up through it)
+)

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from tifa.corpus import Corpus
 from tifa.errors import InputError
 from tifa.reuse_index import DOCUMENT_COLUMNS, PAIR_COLUMNS, PASSAGE_COLUMNS, ReuseIndex, ReuseParams, build_index, partition_reuse
 
@@ -27,42 +26,15 @@ log = logging.getLogger(__name__)
 # --- sources, the combine step and the public function ---------------------------------------
 
 
-@dataclass(frozen=True)
-class CorpusPartition:
-    """A whole in-memory corpus as one partition (``key``, ``n_docs``, ``docs(columns)``), for the per-partition step."""
-
-    corpus: Corpus
-    key: str = "corpus"
-
-    @property
-    def n_docs(self) -> int:
-        return len(self.corpus.docs)
-
-    def docs(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
-        return self.corpus.docs if columns is None else self.corpus.docs[list(columns)]
-
-
-def _source(x, text_field: str = "text") -> tuple[list, pd.DataFrame, str]:
-    """``(partitions, docvars keyed by doc_id, label)`` of a corpus, a store, a store folder, a corpus path or ``"national"``."""
-    from pathlib import Path
-
-    from tifa.store import MANIFEST, Store, open_store
+def _source(x, *, engine=None, text_field: str = "text"):
+    """The engine's :class:`~tifa.engine.Source` of a corpus, a store, a path, or ``"national"`` (the packaged national reports)."""
+    from tifa.engine import as_source
 
     if isinstance(x, str) and x in CENTRAL_DATASETS:
         from tifa.datasets import national_reports
 
         x = national_reports()
-    if isinstance(x, Corpus):
-        return [CorpusPartition(x)], x.docvars, x.source
-    if isinstance(x, (str, Path)) and (Path(x) / MANIFEST).is_file():
-        x = open_store(x)
-    if isinstance(x, Store):
-        return x.partitions(), x.docvars, x.source
-    if isinstance(x, (str, Path)):
-        from tifa.corpus import load_corpus
-
-        return _source(load_corpus(x, text_field=text_field))
-    raise InputError(f"{x!r} is not a corpus, a store, a corpus path or one of {list(CENTRAL_DATASETS)}")
+    return as_source(x, engine=engine, text_field=text_field)
 
 
 CENTRAL_DATASETS = ("national",)
@@ -138,39 +110,34 @@ def find_reuse(
     params: ReuseParams = ReuseParams(),
     text_field: str = "text",
     central_text_field: str = "text",
-    engine: str = "stream",
-    client=None,
-    scheduler: str | None = None,
+    engine=None,
     index: ReuseIndex | None = None,
     progress: bool | None = None,
 ) -> Reuse:
     """The passages the documents of ``local`` take from ``central``: a :class:`Reuse` (``.passages``, ``.documents``, ``.pairs``).
 
-    ``local``: a :class:`~tifa.corpus.Corpus`, a store (or its folder) or a corpus path.
-    ``central``: ``"national"`` (the packaged national reports), a corpus, store or path,
-    ``"docvar=value"`` (those documents of ``local`` are the centre, the others are
-    local), or ``None``: reuse between the documents of ``local`` (each pair once). The
-    index of the centre is built once (or given: ``index``) and every partition of
-    ``local`` is queried against it, in this process (``engine="stream"``) or on Dask
-    (``"dask"``), with the same output.
+    ``local``: a :class:`~tifa.corpus.Corpus`, a store or a path (read as
+    :func:`tifa.engine.as_source` reads it). ``central``: ``"national"`` (the packaged
+    national reports), a corpus, store or path, ``"docvar=value"`` (those documents of
+    ``local`` are the centre, the others are local), or ``None``: reuse between the
+    documents of ``local`` (each pair once). The index of the centre is built once (or
+    given: ``index``) and every partition of ``local`` is queried against it by the
+    ``engine`` (``"memory"``, ``"stream"``, ``"dask"`` or a :class:`tifa.engine.Engine`), with the same output.
     """
-    from tifa.engine import map_partitions
     from tifa.lexicon import load_slogans
 
-    partitions, docvars, label = _source(local, text_field)
+    source = _source(local, engine=engine, text_field=text_field)
     if index is None:
         slogans = load_slogans()
         if central is None:
-            index = build_index((p.docs() for p in partitions), params=params, within=True, slogans=slogans, label="within", progress=progress)
-        elif isinstance(central, str) and (group := _group(central, docvars)) is not None:
-            index = build_index(_filtered(partitions, group), params=params, skip_local=True, slogans=slogans, label=central, progress=progress)
+            index = build_index((p.docs() for p in source.partitions), params=params, within=True, slogans=slogans, label="within", progress=progress)
+        elif isinstance(central, str) and (group := _group(central, source.docvars)) is not None:
+            index = build_index(_filtered(source.partitions, group), params=params, skip_local=True, slogans=slogans, label=central, progress=progress)
         else:
-            central_parts, _, central_label = _source(central, central_text_field)
-            index = build_index((p.docs() for p in central_parts), params=params, slogans=slogans, label=str(central if isinstance(central, str) else central_label), progress=progress)
-    if engine == "memory":
-        engine = "stream"
-    results = map_partitions(_Step(index), partitions, engine=engine, client=client, scheduler=scheduler, desc="text reuse", progress=progress)
-    return combine_reuse(results, index, docvars)
+            centre = _source(central, engine="memory" if not isinstance(central, (str,)) or central in CENTRAL_DATASETS else None, text_field=central_text_field)
+            index = build_index((p.docs() for p in centre.partitions), params=params, slogans=slogans, label=str(central if isinstance(central, str) else centre.label), progress=progress)
+    results = source.map(_Step(index), desc="text reuse")
+    return combine_reuse(results, index, source.docvars)
 
 
 class _Step:
@@ -274,7 +241,7 @@ def add_reuse_command(sub) -> None:
     p.add_argument("--table", choices=REUSE_TABLES, default="passages", help="passages (default), documents (share of each document reused) or pairs (per local x central document)")
     p.add_argument("--format", choices=("table", "csv", "parquet"), default="csv", help="csv (default) or table on standard output; parquet (or csv) into --output")
     p.add_argument("--output", default=None, help="write to this file (.csv or .parquet)")
-    p.add_argument("--engine", choices=("stream", "dask"), default="stream", help="stream (default: the partitions one after the other here) or dask (a local cluster, or --scheduler)")
+    p.add_argument("--engine", choices=("auto", "memory", "stream", "dask"), default="auto", help="memory, stream (a store, one partition at a time), dask (a local cluster, or --scheduler); auto (default): stream above the size threshold")
     p.add_argument("--scheduler", default=None, help="address of a running Dask scheduler for --engine dask")
     p.set_defaults(func=cmd_reuse)
 
@@ -288,8 +255,10 @@ def cmd_reuse(args) -> int:
 
     if args.within and args.central != "national":
         raise InputError("--within finds reuse inside the corpus: leave out --central")
+    from tifa.engine import Engine
+
     reuse = find_reuse(args.corpus or config.DATA_DIR, None if args.within else args.central, text_field=args.text_field,
-                       central_text_field=args.central_text_field, engine=args.engine, scheduler=args.scheduler)
+                       central_text_field=args.central_text_field, engine=Engine(args.engine, scheduler=args.scheduler))
     table = {"passages": reuse.passages, "documents": reuse.documents, "pairs": reuse_by_central(reuse)}[args.table]
     if args.output:
         path = write_table(table, args.output, format=None if args.format == "table" else args.format)

@@ -150,7 +150,7 @@ _MATCHERS: dict[tuple, object] = {}
 
 
 def _matcher(slogans: tuple):
-    from tifa.slogans import SloganMatcher
+    from tifa.matcher import SloganMatcher
 
     key = tuple(s.id for s in slogans)
     if key not in _MATCHERS:

@@ -25,32 +25,17 @@ from tifa.dfm import (  # noqa: F401 (the grouping core, re-exported)
     group_sums,
     group_values,
 )
+from tifa.engine import Engine, as_source
 from tifa.errors import InputError
-from tifa.tokens import Tokens
+from tifa.features import (  # noqa: F401 (build_dfm re-exported: matrices are built there)
+    build_dfm,
+    partition_dfm,
+    token_spec,
+)
+from tifa.segment import Segmenter
 from tifa.util.tables import sort_table
 
 log = logging.getLogger(__name__)
-
-
-def build_dfm(tokens: Tokens, *, unit: str = "document") -> DFM:
-    """Count matrix of ``tokens`` by ``unit`` (``"document"`` or ``"paragraph"``); features sorted."""
-    from sklearn.feature_extraction.text import CountVectorizer
-
-    if unit == "document":
-        docs = tokens.documents()
-        docvars = tokens.docvars
-    elif unit == "paragraph":
-        docs = tokens.units.set_index("paragraph_id")["tokens"]
-        docvars = tokens.units[["paragraph_id", "doc_id"]].join(tokens.docvars, on="doc_id").set_index("paragraph_id")
-    else:
-        raise InputError(f"unit must be 'document' or 'paragraph', not {unit!r}")
-    vectorizer = CountVectorizer(analyzer=_identity, lowercase=False)
-    matrix = vectorizer.fit_transform(list(docs)).astype(np.int64).tocsr()
-    return DFM(matrix, vectorizer.get_feature_names_out(), docvars)
-
-
-def _identity(tokens: list[str]) -> list[str]:
-    return tokens
 
 
 def dispersion_dp(x: sparse.csr_matrix) -> np.ndarray:
@@ -87,8 +72,18 @@ def dispersion_dp_norm(x: sparse.csr_matrix) -> np.ndarray:
     return dispersion_dp(x) / top if top > 0 else np.zeros(x.shape[1])
 
 
-def textstat_frequency(x: DFM, *, by: str | Sequence[str] | None = None, n: int | None = None) -> pd.DataFrame:
+def textstat_frequency(
+    x,
+    *,
+    by: str | Sequence[str] | None = None,
+    n: int | None = None,
+    segmenter: Segmenter | None = None,
+    engine: str | Engine | None = None,
+) -> pd.DataFrame:
     """Term frequencies (per group when ``by``): ``count, rank, per_10k, docfreq, dp, dp_norm``.
+
+    ``x`` is a :class:`~tifa.dfm.DFM`, or a corpus, store or path (its dfm is
+    built partition by partition with ``segmenter`` on ``engine``).
 
     ``per_10k`` is per 10,000 tokens of the group; ``docfreq`` the number of
     documents (rows of ``x``) in the group with the term; ``dp`` Gries' DP over
@@ -96,8 +91,11 @@ def textstat_frequency(x: DFM, *, by: str | Sequence[str] | None = None, n: int 
     within a group) and ``dp_norm`` DP divided by its maximum 1 − min s_i
     (Lijffijt & Gries 2012), comparable across groups. Sorted by count, then term.
     """
+    if not isinstance(x, DFM):
+        x = build_dfm(x, segmenter=segmenter, engine=engine)
     groups = {"": np.arange(x.shape[0])} if by is None else group_rows(x.docvars, by)
     values = None if by is None else group_values(x.docvars, groups, by)
+    _refuse_output_names(by, ("term", "count", "rank", "per_10k", "docfreq", "dp", "dp_norm"), "frequency")
     tables = []
     for i, rows in enumerate(groups.values()):
         sub = x.matrix[rows]
@@ -121,7 +119,16 @@ def textstat_frequency(x: DFM, *, by: str | Sequence[str] | None = None, n: int 
             for col in reversed(values.columns):
                 table.insert(0, col, values[col].iloc[i])
         tables.append(table)
+    if not tables:
+        return pd.DataFrame(columns=[*([] if by is None else _as_list(by)), "term", "count", "rank", "per_10k", "docfreq", "dp", "dp_norm"])
     return pd.concat(tables, ignore_index=True)
+
+
+def _refuse_output_names(by: str | Sequence[str] | None, columns: Sequence[str], what: str) -> None:
+    """Grouping by a docvar named like a column of the output table would give two columns of one name: refused."""
+    clash = [b for b in ([] if by is None else _as_list(by)) if b in columns]
+    if clash:
+        raise InputError(f"cannot group the {what} table by the docvar {clash[0]!r}: the table has a column of that name ({', '.join(columns)}); rename the docvar in the corpus")
 
 
 def keyness_table(target_counts: np.ndarray, reference_counts: np.ndarray) -> pd.DataFrame:
@@ -173,13 +180,15 @@ def keyness_rows(docvars: pd.DataFrame, target: str | int, *, by: str | Sequence
 
 
 def textstat_keyness(
-    x: DFM,
+    x,
     target: str | int,
     *,
     by: str | Sequence[str],
     reference: str | int | None = None,
     min_count: int = config.KEYNESS_MIN_COUNT,
     correction: str | None = "bh",
+    segmenter: Segmenter | None = None,
+    engine: str | Engine | None = None,
 ) -> pd.DataFrame:
     """Keyness of every term for the ``target`` group of ``by`` against the rest (or the ``reference`` group).
 
@@ -188,18 +197,25 @@ def textstat_keyness(
     target and reference together are left out before correcting p-values
     (``correction``: ``"bh"`` Benjamini–Hochberg, ``"by"`` Benjamini–Yekutieli or
     ``None``). Sorted by signed G² (strongest over-use first), then log ratio, then term.
+    ``x`` is a :class:`~tifa.dfm.DFM`, or a corpus, store or path: then each
+    partition adds up its target and reference rows (two rows × its vocabulary)
+    and only those sums are combined.
     """
     from scipy.stats import false_discovery_control
 
     target_key = str(target)
-    in_target, in_reference = keyness_rows(x.docvars, target, by=by, reference=reference)
-    a = np.asarray(x.matrix[in_target].sum(axis=0)).ravel()
-    b = np.asarray(x.matrix[in_reference].sum(axis=0)).ravel()
+    if isinstance(x, DFM):
+        in_target, in_reference = keyness_rows(x.docvars, target, by=by, reference=reference)
+        features = x.features
+        a = np.asarray(x.matrix[in_target].sum(axis=0)).ravel()
+        b = np.asarray(x.matrix[in_reference].sum(axis=0)).ravel()
+    else:
+        features, a, b = _source_sums(x, target, by, reference, segmenter, engine)
     if a.sum() == 0 or b.sum() == 0:
         empty = target_key if a.sum() == 0 else "the reference"
         raise InputError(f"{empty} has no tokens (after filtering): keyness is undefined; compare groups that have tokens")
     stats = keyness_table(a, b)
-    stats.insert(0, "term", x.features)
+    stats.insert(0, "term", features)
     stats.insert(1, "target_count", a.astype(np.int64))
     stats.insert(2, "reference_count", b.astype(np.int64))
     stats = stats[(a + b) >= max(min_count, 1)].reset_index(drop=True)
@@ -207,6 +223,32 @@ def textstat_keyness(
     stats["direction"] = np.where(stats["g2"] >= 0, "over", "under")
     stats = sort_table(stats, ["g2", "log_ratio", "term"], ascending=[False, False, True])
     return stats[["term", "target_count", "reference_count", "g2", "p", "log_ratio", "chi2", "p_adj", "direction"]].reset_index(drop=True)
+
+
+def _partition_sums(item: tuple, spec) -> tuple[np.ndarray, np.ndarray]:
+    """Per-partition step of keyness: the summed counts of the target's and of the reference's documents, on the partition's vocabulary."""
+    partition, target, reference = item
+    features, matrix = partition_dfm(partition, spec)
+    sums = sparse.csr_matrix(np.vstack([target, reference]).astype(np.int64)) @ matrix
+    return features, np.asarray(sums.toarray(), dtype=np.int64)
+
+
+def _source_sums(x, target, by, reference, segmenter, engine) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Combine step of keyness: the union vocabulary (sorted) and the target and reference sums added on it."""
+    import functools
+
+    source = as_source(x, engine=engine)
+    in_target, in_reference = keyness_rows(source.docvars, target, by=by, reference=reference)
+    bounds = np.cumsum([0] + [p.n_docs for p in source.partitions])
+    items = [(p, in_target[lo:hi], in_reference[lo:hi]) for p, lo, hi in zip(source.partitions, bounds[:-1], bounds[1:])]
+    results = source.map(functools.partial(_partition_sums, spec=token_spec(segmenter)), desc="tokens and counts", items=items)
+    features = np.array(sorted(set().union(*(set(f) for f, _ in results))), dtype=object)
+    position = {w: i for i, w in enumerate(features)}
+    total = np.zeros((2, len(features)), dtype=np.int64)
+    for local, sums in results:
+        if len(local):
+            total[:, [position[w] for w in local]] += sums  # a partition's vocabulary has no repeats
+    return features, total[0], total[1]
 
 
 def textstat_tfidf(x: DFM, *, n: int = 10) -> pd.DataFrame:

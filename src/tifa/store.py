@@ -1,33 +1,37 @@
 """The corpus store: the processed corpus as partitioned Parquet, written while the input is streamed.
 
-:func:`build_store` reads a corpus (folder with ``metadata.csv``, JSONL, CSV or
-Parquet) in batches of ``partition_rows`` documents, cleans each batch with the
-same pipeline as :func:`tifa.corpus.load_corpus` and writes one partition per
-batch: documents with docvars (``docs/``), paragraphs with their part and
+:func:`build_store` reads a corpus with the readers of :mod:`tifa.readers` in
+batches of ``partition_rows`` documents, cleans each batch with the one
+cleaning loop of :func:`tifa.corpus.process_records` and writes one partition
+per batch: documents with docvars (``docs/``), paragraphs with their part and
 section (``units/``), the cleaning audit (``audit/``) and the problems
 (``problems/``). A partition's name is the hash of its documents (id, raw text,
 docvars, where) and of the cleaning pipeline's version, so a rerun on the same
 input cleans nothing again and re-uses every partition whose documents did not
-change. Nothing needs the whole corpus in memory: readers iterate partitions.
+change. Docvars are typed once for the whole store (:mod:`tifa.docvars`): a
+partition is read with the corpus-wide types, a docvar it lacks is null.
 
 Layout of a store folder::
 
-    store.json                     manifest: pipeline version, source, partitions in order
-    docs/<key>.parquet             doc_id, docvars, n_chars, text
+    store.json                     manifest: pipeline version, source, docvar kinds, partitions in order
+    docs/<key>.parquet             doc_id, docvars, text, n_chars
     units/<key>.parquet            doc_id, paragraph_id, position, part, section, text
     audit/<key>.parquet            doc_id, step, kind, line, rule, before, after
     problems/<key>.parquet         doc_id, where, problem
-    tokens/<segmenter>/<key>.parquet   raw segmentation of every paragraph (written by tifa.engine)
+
+A build holds the store's lock exclusively; reading (:meth:`Store.reading`)
+holds it shared, so a build never removes partitions another run is reading.
 """
 
 from __future__ import annotations
 
-import csv
+import fcntl
 import hashlib
 import json
 import logging
 import os
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -37,137 +41,56 @@ from tqdm import tqdm
 
 from tifa import __version__, config
 from tifa.clean import Step, default_pipeline
-from tifa.text import count_han
 from tifa.corpus import (
     AUDIT_COLUMNS,
+    PROBLEM_COLUMNS,
     Corpus,
-    _check_names,
-    _normalise_docvars,
-    _Record,
-    _record_from_mapping,
-    check_csv_header,
-    clean_record,
-    check_source,
+    audit_frame,
     display_path,
-    document_paragraphs,
-    iter_folder,
-    json_line_record,
-    paragraph_id,
-    text_of_parts,
+    docs_frame,
+    problems_frame,
+    process_records,
+)
+from tifa.docvars import (
+    KIND_DTYPES,
+    cast_docvars,
+    decide_kinds,
+    docvar_rows,
+    merge_kinds,
+    mixed_problems,
+    row_kinds,
 )
 from tifa.errors import CorpusError, MissingFileError, OutputError
+from tifa.readers import Record, iter_records, source_kind
+from tifa.units import UNIT_COLUMNS
+from tifa.util.files import atomic_path, atomic_write
 
 log = logging.getLogger(__name__)
 
-STORE_FORMAT = 1  # layout version of a store folder
+STORE_FORMAT = 2  # layout version of a store folder
 KINDS = ("docs", "units", "audit", "problems")
 MANIFEST = "store.json"
-UNIT_COLUMNS = ["doc_id", "paragraph_id", "position", "part", "section", "text"]
-PROBLEM_COLUMNS = ["doc_id", "where", "problem"]
-
-
-# --- streaming readers: the records of a source, one at a time -----------------------------
-
-
-def iter_records(path: str | Path, *, text_field: str = "text", id_field: str = "doc_id", batch_rows: int = 1000) -> Iterator[_Record]:
-    """Raw documents of a source, one at a time, with the same checks and messages (file and line/row) as :func:`tifa.corpus.read_records`.
-
-    JSONL and CSV are read line by line, Parquet in batches of ``batch_rows``
-    rows, a folder one text file at a time (``metadata.csv`` is read whole).
-    """
-    path = check_source(path)
-    if path.is_dir():
-        yield from iter_folder(path)
-    elif path.suffix.lower() in (".jsonl", ".ndjson"):
-        yield from _iter_jsonl(path, text_field, id_field)
-    elif path.suffix.lower() == ".parquet":
-        yield from _iter_parquet(path, text_field, id_field, batch_rows)
-    else:
-        yield from _iter_csv(path, text_field, id_field)
-
-
-def _iter_jsonl(path: Path, text_field: str, id_field: str) -> Iterator[_Record]:
-    with path.open("rb") as handle:
-        for line_no, raw in enumerate(handle, start=1):
-            if line_no == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                raw = raw[3:]
-            where = f"{path}, line {line_no}"
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise CorpusError(
-                    f"{where}: bytes that are not UTF-8 ({raw[exc.start : exc.start + 4]!r}). "
-                    "Re-save the file as UTF-8 (e.g. from GBK in a text editor, or with iconv -f GB18030 -t UTF-8)."
-                ) from exc
-            if not line.strip():
-                continue
-            yield json_line_record(line, path, line_no, text_field, id_field)
-
-
-def _iter_csv(path: Path, text_field: str, id_field: str) -> Iterator[_Record]:
-    limit = csv.field_size_limit(2**31 - 1)  # a document's text is one field
-    start = 1
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle, strict=True)
-            header = check_csv_header(path, next(reader, None))
-            if text_field not in header:
-                raise CorpusError(f"{path}, line 1: no text column {text_field!r} (columns: {header}). Pass --text-field NAME.")
-            _check_names([c for c in header if c not in (text_field, id_field)], f"{path}, line 1", "column")
-            start = reader.line_num + 1
-            for fields in reader:
-                if fields:
-                    if len(fields) != len(header):
-                        raise CorpusError(
-                            f"{path}, line {start}: {len(fields)} fields, but the header has {len(header)}. "
-                            "Quote fields that contain commas (\"a, b\") and fill in empty fields with nothing between commas."
-                        )
-                    yield _record_from_mapping(dict(zip(header, fields)), f"{path}, line {start}", text_field, id_field, default_id=f"{path.stem}-{start:04d}")
-                start = reader.line_num + 1
-    except csv.Error as exc:
-        raise CorpusError(f"{path}, line {start}: {exc}. Fix the quoting: a quoted field must end with a quote followed by a comma or the end of the line.") from exc
-    except UnicodeDecodeError as exc:
-        raise CorpusError(f"{path}, near line {start}: bytes that are not UTF-8. Re-save the file as UTF-8 (e.g. with iconv -f GB18030 -t UTF-8).") from exc
-    finally:
-        csv.field_size_limit(limit)
-
-
-def _iter_parquet(path: Path, text_field: str, id_field: str, batch_rows: int) -> Iterator[_Record]:
-    import pyarrow
-    import pyarrow.parquet as pq
-
-    try:
-        handle = pq.ParquetFile(path)
-        columns = handle.schema_arrow.names
-    except (OSError, ValueError, pyarrow.ArrowException) as exc:
-        raise CorpusError(f"{path}: cannot read the file as Parquet ({exc}). Check that it is a complete Parquet file.") from exc
-    if text_field not in columns:
-        raise CorpusError(f"{path}: no text column {text_field!r} (columns: {columns}). Pass --text-field NAME.")
-    _check_names([c for c in columns if c not in (text_field, id_field)], str(path), "column")
-    row = 0
-    for batch in handle.iter_batches(batch_size=batch_rows):
-        for obj in pyarrow.Table.from_batches([batch]).to_pandas().to_dict("records"):
-            row += 1
-            yield _record_from_mapping(obj, f"{path}, row {row}", text_field, id_field, default_id=f"{path.stem}-{row:04d}")
+LOCK = ".lock"
+_ARROW_KINDS = {"string": "text", "large_string": "text", "int64": "integer", "double": "float", "bool": "boolean"}
 
 
 # --- versions and keys -------------------------------------------------------------------
 
 
 def pipeline_version(steps: Sequence[Step] | None = None) -> str:
-    """Hash of everything that decides a cleaned document: tifa's version, the cleaning code, the boilerplate rules, the steps."""
-    from tifa import clean, corpus
+    """Hash of everything that decides a cleaned document: tifa's version, the corpus layer's code, the boilerplate rules, the steps."""
+    from tifa import clean, corpus, docvars, readers, text, units
 
     digest = hashlib.sha256()
     digest.update(f"{STORE_FORMAT}\0{__version__}\0".encode())
-    for source in (clean.__file__, corpus.__file__, config.BOILERPLATE_YAML, config.__file__):
+    for source in (clean.__file__, corpus.__file__, docvars.__file__, readers.__file__, text.__file__, units.__file__, config.BOILERPLATE_YAML, config.__file__):
         digest.update(Path(source).read_bytes())
     names = [s.name for s in (default_pipeline() if steps is None else steps)]
     digest.update(json.dumps(names).encode())
     return digest.hexdigest()
 
 
-def _partition_key(version: str, records: Sequence[_Record], source: Path) -> str:
+def _partition_key(version: str, records: Sequence[Record], source: Path) -> str:
     """Name of a partition: its documents (id, raw text, docvars, where without the folder) and the pipeline version."""
     digest = hashlib.sha256(version.encode())
     prefix = str(source.parent) + os.sep
@@ -183,11 +106,16 @@ def _partition_key(version: str, records: Sequence[_Record], source: Path) -> st
 
 @dataclass(frozen=True)
 class Partition:
-    """One partition of a store: a batch of documents, readable kind by kind (``docs``, ``units``, ``audit``, ``problems``)."""
+    """One partition of a store: a batch of documents, readable kind by kind (``docs``, ``units``, ``audit``, ``problems``).
+
+    ``kinds`` are the corpus-wide docvar types (``(name, kind)`` pairs, in column
+    order): every partition is read with the same columns and types.
+    """
 
     root: str
     key: str
     n_docs: int
+    kinds: tuple[tuple[str, str], ...] = ()
 
     def path(self, kind: str) -> Path:
         return Path(self.root) / kind / f"{self.key}.parquet"
@@ -199,10 +127,37 @@ class Partition:
         return frame
 
     def docs(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
-        return self.read("docs", columns)
+        """Documents (``doc_id``, docvars, ``text``, ``n_chars``) with the store's docvar types; ``columns`` chooses."""
+        kinds = dict(self.kinds)
+        wanted = list(columns) if columns is not None else ["doc_id", *kinds, "text", "n_chars"]
+        stored = _stored_columns(self.path("docs"))
+        frame = pd.read_parquet(self.path("docs"), columns=[c for c in dict.fromkeys(["doc_id", *wanted]) if c in stored])
+        typed = cast_docvars(frame, {k: v for k, v in kinds.items() if k in wanted})
+        for extra in ("text", "n_chars"):
+            if extra in wanted:
+                typed[extra] = frame[extra]
+        return typed[wanted]
 
     def units(self) -> pd.DataFrame:
         return self.read("units")
+
+
+def _stored_columns(path: Path) -> list[str]:
+    import pyarrow.parquet as pq
+
+    return pq.read_schema(path).names
+
+
+def _partition_kinds(path: Path) -> dict[str, set[str]]:
+    """Docvar kinds of a written partition, from its Parquet schema (an all-null column has none)."""
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(path)
+    out: dict[str, set[str]] = {}
+    for name, kind in zip(schema.names, schema.types):
+        if name not in ("doc_id", "text", "n_chars"):
+            out[name] = {_ARROW_KINDS[str(kind)]} if str(kind) in _ARROW_KINDS else set()
+    return out
 
 
 class Store:
@@ -227,21 +182,24 @@ class Store:
     def source(self) -> str:
         return self.manifest["source"]
 
+    @property
+    def kinds(self) -> dict[str, str]:
+        return dict(self.manifest["kinds"])
+
     def partitions(self) -> list[Partition]:
         """The partitions, in the order of the input."""
-        return [Partition(str(self.path), p["key"], p["n_docs"]) for p in self.manifest["partitions"]]
+        kinds = tuple(self.manifest["kinds"])
+        return [Partition(str(self.path), p["key"], p["n_docs"], tuple(map(tuple, kinds))) for p in self.manifest["partitions"]]
 
     @cached_property
     def docvars(self) -> pd.DataFrame:
         """Docvars of every document keyed by ``doc_id`` (no text: one small row per document)."""
-        columns = [c for c in self.manifest["doc_columns"] if c != "text"]
-        frames = [p.docs(columns) for p in self.partitions()]
-        return pd.concat(frames, ignore_index=True).set_index("doc_id")
+        columns = ["doc_id", *self.kinds, "n_chars"]
+        return pd.concat([p.docs(columns) for p in self.partitions()], ignore_index=True).set_index("doc_id")
 
     def _concat(self, kind: str, columns: list[str]) -> pd.DataFrame:
         frames = [p.read(kind) for p in self.partitions()]
-        frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
-        return frame
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
     @property
     def audit(self) -> pd.DataFrame:
@@ -250,19 +208,37 @@ class Store:
 
     @property
     def problems(self) -> pd.DataFrame:
-        return self._concat("problems", PROBLEM_COLUMNS)
+        """Problems of the documents (in input order), then those of the whole corpus (docvars read as text)."""
+        table = pd.concat([self._concat("problems", PROBLEM_COLUMNS), pd.DataFrame(self.manifest["problems"], columns=PROBLEM_COLUMNS)], ignore_index=True)
+        return table.astype({c: "str" for c in PROBLEM_COLUMNS})
 
     def iter_docs(self) -> Iterator[pd.DataFrame]:
-        """Documents (``doc_id``, docvars, ``n_chars``, ``text``), one partition at a time."""
+        """Documents (``doc_id``, docvars, ``text``, ``n_chars``), one partition at a time."""
         for partition in self.partitions():
             yield partition.docs()
 
     def to_corpus(self) -> Corpus:
         """The whole store as an in-memory :class:`Corpus` (for corpora that fit in memory)."""
         docs = pd.concat(list(self.iter_docs()), ignore_index=True)
-        if "year" in docs:
-            docs["year"] = docs["year"].astype("Int64")
-        return Corpus(docs=docs, audit=self.audit, problems=self.problems, source=self.source)
+        units = pd.concat([p.units() for p in self.partitions()], ignore_index=True)
+        return Corpus(docs=docs, audit=self.audit, problems=self.problems, source=self.source, _units=units)
+
+    @contextmanager
+    def reading(self) -> Iterator[Store]:
+        """Hold the store's lock shared while its partitions are read: a build waits until the readers are done."""
+        with _lock(self.path, fcntl.LOCK_SH):
+            yield self
+
+
+@contextmanager
+def _lock(folder: Path, mode: int) -> Iterator[None]:
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / LOCK, "a") as handle:
+        fcntl.flock(handle, mode)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def open_store(path: str | Path) -> Store:
@@ -288,42 +264,50 @@ def build_store(
     documents, same pipeline) are not cleaned again; partitions no longer part
     of the corpus are removed once the new manifest is written. Bad input stops
     with the same messages as :func:`tifa.corpus.load_corpus` (file and line or row).
+    Two builds of one store run one after the other (a lock), and wait for runs reading it.
     """
-    import pyarrow.parquet as pq
-
     if partition_rows < 1:
         raise CorpusError(f"partition_rows must be at least 1, not {partition_rows!r}")
-    source = check_source(path)
+    source_kind(path)
+    source = Path(path)
     out = Path(out)
     _check_store_out(out, source)
+    with _lock(out, fcntl.LOCK_EX):
+        return _build(source, out, text_field, id_field, partition_rows, steps, progress)
+
+
+def _build(source: Path, out: Path, text_field: str, id_field: str, partition_rows: int, steps, progress) -> Store:
     for kind in KINDS:
         (out / kind).mkdir(parents=True, exist_ok=True)
     steps = tuple(default_pipeline() if steps is None else steps)
     version = pipeline_version(steps)
-    seen: dict[str, _Record] = {}
+    seen: dict[str, tuple[str, bool]] = {}
     partitions: list[dict] = []
-    doc_columns: list[str] = []
+    kinds: list[dict[str, set[str]]] = []
     n_reused = n_yearless = 0
     disable = None if progress is None else not progress
     records = iter_records(source, text_field=text_field, id_field=id_field, batch_rows=partition_rows)
-    with tqdm(desc="cleaning into the store", unit="doc", disable=disable) as bar:
-        for batch in _batches(records, partition_rows):
-            table, problems = _check_batch(batch, seen)
-            n_yearless += sum(p["problem"].startswith("no year") for p in problems)
-            key = _partition_key(version, batch, source)
-            part = Partition(str(out), key, len(batch))
-            if all(part.path(kind).is_file() for kind in KINDS):
-                n_reused += 1
-                columns = pq.read_schema(part.path("docs")).names
-            else:
-                columns = _write_partition(part, batch, table, problems, steps)
-            for column in columns:
-                if column not in doc_columns:
-                    doc_columns.append(column)
-            partitions.append({"key": key, "n_docs": len(batch)})
-            bar.update(len(batch))
+    try:
+        with tqdm(desc="cleaning into the store", unit="doc", disable=disable) as bar:
+            for batch in _batches(records, partition_rows):
+                key = _partition_key(version, batch, source)
+                part = Partition(str(out), key, len(batch))
+                if all(part.path(kind).is_file() for kind in KINDS):
+                    n_reused += 1
+                    docvar_rows(batch, seen)  # ids are checked across partitions even when one is re-used
+                    kinds.append(_partition_kinds(part.path("docs")))
+                else:
+                    kinds.append(_write_partition(part, batch, steps, seen, source))
+                n_yearless += int(pd.read_parquet(part.path("problems"), columns=["problem"])["problem"].str.startswith("no year").sum())
+                partitions.append({"key": key, "n_docs": len(batch)})
+                bar.update(len(batch))
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot write the store ({exc.strerror or exc}{': ' + str(exc.filename) if exc.filename else ''}). Free space (disk full?) or choose a writable store folder.") from exc
     if not partitions:
-        raise CorpusError(f"{path}: the corpus has no documents.")
+        raise CorpusError(f"{source}: the corpus has no documents.")
+    merged = merge_kinds(*kinds)
+    decided = decide_kinds(merged)
+    problems = problems_frame(mixed_problems(merged, str(source)), source)
     manifest = {
         "format": STORE_FORMAT,
         "pipeline": version,
@@ -332,12 +316,11 @@ def build_store(
         "id_field": id_field,
         "partition_rows": partition_rows,
         "n_docs": sum(p["n_docs"] for p in partitions),
-        "doc_columns": [c for c in doc_columns if c not in ("n_chars", "text")] + ["n_chars", "text"],
+        "kinds": [[name, kind] for name, kind in decided.items()],
+        "problems": problems.to_dict("records"),
         "partitions": partitions,
     }
-    tmp = out / f".{MANIFEST}.tmp"
-    tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
-    tmp.replace(out / MANIFEST)
+    atomic_write(out / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
     _remove_stale(out, {p["key"] for p in partitions})
     log.info("store %s: %d documents in %d partitions, %d re-used", out, manifest["n_docs"], len(partitions), n_reused)
     if n_yearless:
@@ -345,8 +328,8 @@ def build_store(
     return Store(out)
 
 
-def _batches(records: Iterator[_Record], size: int) -> Iterator[list[_Record]]:
-    batch: list[_Record] = []
+def _batches(records: Iterator[Record], size: int) -> Iterator[list[Record]]:
+    batch: list[Record] = []
     for rec in records:
         batch.append(rec)
         if len(batch) == size:
@@ -356,46 +339,20 @@ def _batches(records: Iterator[_Record], size: int) -> Iterator[list[_Record]]:
         yield batch
 
 
-def _check_batch(batch: list[_Record], seen: dict[str, _Record]) -> tuple[pd.DataFrame, list[dict]]:
-    """Docvars of a batch (as ``load_corpus`` normalises them); a doc_id seen in an earlier batch is an error naming both places."""
-    for rec in batch:
-        first = seen.get(rec.doc_id)
-        if first is not None:
-            numbered = " (rows without an id are numbered <file stem>-<line or row>; give the rows distinct ids)" if rec.numbered or first.numbered else ""
-            raise CorpusError(f"{rec.where}: duplicate doc_id {rec.doc_id!r} (first at {first.where}). doc_ids must be unique{numbered}.")
-    table, problems = _normalise_docvars(batch)
-    for rec in batch:
-        seen[rec.doc_id] = _Record(rec.doc_id, "", {}, rec.where, rec.numbered)  # the text is not kept
-    return table, problems
-
-
-def _write_partition(part: Partition, batch: list[_Record], table: pd.DataFrame, problems: list[dict], steps: tuple[Step, ...]) -> list[str]:
-    """Clean a batch and write its four files (each written to a temporary name, then renamed)."""
-    texts, audit_rows, unit_rows = [], [], []
-    for rec in batch:
-        text, audit, found = clean_record(rec, steps)
-        texts.append(text)
-        audit_rows.extend(audit)
-        problems.extend(found)
-        unit_rows.extend((rec.doc_id, paragraph_id(rec.doc_id, i), i, p, section, para) for i, p, section, para in document_paragraphs(text))
-    table["text"] = texts
-    table["n_chars"] = [count_han(text_of_parts(t)) for t in texts]
+def _write_partition(part: Partition, batch: list[Record], steps: tuple[Step, ...], seen: dict, source: Path) -> dict[str, set[str]]:
+    """Clean a batch and write its four files (each written to a temporary name, then renamed); returns its docvar kinds."""
+    processed = process_records(batch, steps, seen)
+    kinds = row_kinds(processed.rows)
     frames = {
-        "docs": table,
-        "units": pd.DataFrame(unit_rows, columns=UNIT_COLUMNS),
-        "audit": pd.DataFrame(audit_rows, columns=AUDIT_COLUMNS).astype({"line": "Int64"}),
-        "problems": pd.DataFrame(problems, columns=PROBLEM_COLUMNS),
+        "docs": docs_frame(processed.rows, decide_kinds(kinds)),
+        "units": processed.units,
+        "audit": audit_frame(processed.audit),
+        "problems": problems_frame(processed.problems, source),
     }
     for kind, frame in frames.items():
-        target = part.path(kind)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        try:
+        with atomic_path(part.path(kind)) as tmp:
             frame.to_parquet(tmp, index=False)
-        except Exception as exc:  # noqa: BLE001 - pyarrow raises several kinds for mixed columns
-            tmp.unlink(missing_ok=True)
-            raise CorpusError(f"{batch[0].where}: cannot write the partition ({exc}). A docvar mixes kinds of values (e.g. numbers and text): make each docvar one kind in the source.") from exc
-        tmp.replace(target)
-    return table.columns.tolist()
+    return kinds
 
 
 def _check_store_out(out: Path, source: Path) -> None:
@@ -410,16 +367,16 @@ def _check_store_out(out: Path, source: Path) -> None:
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: a file, not a folder. Choose a folder for the store.")
     entries = {e.name for e in out.iterdir()} if out.is_dir() else set()
-    if entries and MANIFEST not in entries and not entries <= {*KINDS, "tokens"}:
+    if entries and MANIFEST not in entries and not entries <= {*KINDS, LOCK}:
         raise OutputError(f"{out}: the folder holds files that are not a corpus store ({', '.join(sorted(entries)[:3])}). Choose a new or empty folder, or an earlier store.")
 
 
 def _remove_stale(out: Path, keys: set[str]) -> None:
-    """Delete partition files (and cached tokens) that the manifest no longer lists."""
-    folders = [out / kind for kind in KINDS] + ([d for d in (out / "tokens").iterdir() if d.is_dir()] if (out / "tokens").is_dir() else [])
-    for folder in folders:
-        for path in folder.iterdir():
-            if path.suffix == ".parquet" and path.stem not in keys:
+    """Delete partition files that the manifest no longer lists, and temporary files of killed builds."""
+    for kind in KINDS:
+        for path in (out / kind).iterdir():
+            if (path.suffix == ".parquet" and path.stem not in keys) or path.name.endswith(".tmp"):
                 path.unlink()
-            elif path.name.endswith(".tmp"):
-                path.unlink()
+
+
+__all__ = ["KIND_DTYPES", "UNIT_COLUMNS", "Partition", "Store", "build_store", "open_store", "pipeline_version"]

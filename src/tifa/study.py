@@ -23,7 +23,14 @@ from pathlib import Path
 import pandas as pd
 
 from tifa import config
-from tifa.corpus import Corpus, check_source, display_path, load_corpus, read_processed, write_processed
+from tifa.corpus import (
+    Corpus,
+    check_source,
+    display_path,
+    load_corpus,
+    read_processed,
+    write_processed,
+)
 from tifa.errors import InputError, MissingFileError, StudyError
 from tifa.util.files import read_yaml
 from tifa.util.hashing import file_digest

@@ -23,11 +23,11 @@ from scipy import sparse
 
 from tifa import config
 from tifa.corpus import Corpus, check_parts, paragraph_number
-from tifa.errors import InputError
 from tifa.dfm import group_rows, group_values
+from tifa.errors import InputError
+from tifa.tokens import Segmenter, Tokens
 from tifa.util.files import read_yaml
 from tifa.util.tables import sort_table
-from tifa.tokens import Segmenter, Tokens
 
 log = logging.getLogger(__name__)
 

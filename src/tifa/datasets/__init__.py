@@ -12,7 +12,6 @@ It is the central reference of :func:`tifa.panel.slogan_adoption` (``central="na
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import lzma
 import tempfile
@@ -22,6 +21,7 @@ from pathlib import Path
 from tifa import config
 from tifa.corpus import Corpus, load_corpus
 from tifa.errors import CorpusError, MissingFileError
+from tifa.util.hashing import sha256_bytes
 
 DATASETS_DIR = Path(__file__).resolve().parent
 NATIONAL_REPORTS_XZ = DATASETS_DIR / "national_reports.jsonl.xz"
@@ -38,10 +38,6 @@ KNOWN_PROBLEMS = (
     "the 20 NPC resolutions approving a report have year null (kept, without a year)",
     "no record for 1961-1963, 1965-1974 and 1976-1977 (no report in the source), nor for 1989-1991, 1996 and 2020 (absent from the Wikisource transcription)",
 )
-
-
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def national_reports_provenance() -> dict:

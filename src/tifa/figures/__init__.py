@@ -12,11 +12,26 @@ checks the registry's needs, calls the builder and saves the result.
 from __future__ import annotations
 
 from tifa.figures.corpus import plot_cleaning_audit, plot_documents_by_place_and_year
-from tifa.figures.diffusion import plot_adoption_curves, plot_lag_distribution, plot_panel_heatmap
-from tifa.figures.labels import document_labels, group_label, group_order, level_label, term_label
+from tifa.figures.diffusion import (
+    plot_adoption_curves,
+    plot_lag_distribution,
+    plot_panel_heatmap,
+)
+from tifa.figures.labels import (
+    document_labels,
+    group_label,
+    group_order,
+    level_label,
+    term_label,
+)
 from tifa.figures.maps import plot_province_tiles, region_order
 from tifa.figures.reuse import plot_reuse_lags, plot_reuse_matrix, plot_reuse_shares, reuse_pairs_html
-from tifa.figures.slogans import plot_cooccurrence, plot_slogan_heatmap, plot_slogan_timeline, plot_slogan_xray
+from tifa.figures.slogans import (
+    plot_cooccurrence,
+    plot_slogan_heatmap,
+    plot_slogan_timeline,
+    plot_slogan_xray,
+)
 from tifa.figures.style import (
     FONT_ENV,
     configure_fonts,
@@ -28,8 +43,19 @@ from tifa.figures.style import (
     save_figure,
     use_style,
 )
-from tifa.figures.terms import plot_keyness, plot_keyness_grid, plot_similarity, plot_top_terms, plot_wordclouds
-from tifa.figures.topics import plot_k_selection, plot_prevalence_by, plot_prevalence_heatmap, plot_topic_terms
+from tifa.figures.terms import (
+    plot_keyness,
+    plot_keyness_grid,
+    plot_similarity,
+    plot_top_terms,
+    plot_wordclouds,
+)
+from tifa.figures.topics import (
+    plot_k_selection,
+    plot_prevalence_by,
+    plot_prevalence_heatmap,
+    plot_topic_terms,
+)
 
 BUILDERS = {
     "documents_by_province_and_year": plot_documents_by_place_and_year,

@@ -16,10 +16,10 @@ import pandas as pd
 from matplotlib import colors as mcolors
 from matplotlib.patches import Patch
 
-from tifa.places import Lang
 from tifa.figures.labels import group_label, group_order, term_label
-from tifa.util.tables import sort_table
 from tifa.figures.maps import MISSING_COLOUR, MISSING_HATCH, MISSING_HATCH_COLOUR
+from tifa.places import Lang
+from tifa.util.tables import sort_table
 
 
 def plot_panel_heatmap(panel: pd.DataFrame, *, slogans: Sequence[str], group: str = "province", time: str = "year", lang: Lang = "en", ncols: int = 2) -> plt.Figure:

@@ -20,8 +20,8 @@ import matplotlib.pyplot as plt
 from matplotlib import font_manager
 
 from tifa import config
-from tifa.text import HAN_RE
 from tifa.errors import InputError, MissingFileError
+from tifa.text import HAN_RE
 
 FONT_ENV = "TIFA_FONT"
 

@@ -9,7 +9,14 @@ import pandas as pd
 from tifa import config
 from tifa.errors import InputError
 from tifa.figures.labels import group_label, group_order, term_label
-from tifa.figures.style import current_font_path, label_size, new_axes, pages, page_size, panel_grid
+from tifa.figures.style import (
+    current_font_path,
+    label_size,
+    new_axes,
+    page_size,
+    pages,
+    panel_grid,
+)
 from tifa.places import Lang
 from tifa.util.tables import sort_table
 
