@@ -235,18 +235,22 @@ def align_many(pairs: Sequence[tuple[np.ndarray, np.ndarray]], scoring: Scoring 
     Score matrices beyond ``MAX_CELLS`` cells are streamed (:func:`align_streaming`), with the same result.
     """
     out: list[Alignment | None] = [None] * len(pairs)
-    order = sorted((i for i, (a, b) in enumerate(pairs) if len(a) and len(b)), key=lambda i: (len(pairs[i][0]), len(pairs[i][1]), i))
+    # similar sizes together (rows in steps of 32, then columns): little padding in a batch
+    order = sorted((i for i, (a, b) in enumerate(pairs) if len(a) and len(b)), key=lambda i: (len(pairs[i][0]) // 32, len(pairs[i][1]), len(pairs[i][0]), i))
     batch: list[int] = []
+    rows = cols = 0  # the batch's largest sizes
     for i in order + [None]:
         if i is not None and len(pairs[i][0]) * len(pairs[i][1]) > MAX_CELLS:
             out[i] = align_streaming(*pairs[i], scoring)
             continue
-        if batch and (i is None or (len(batch) + 1) * (len(pairs[i][0]) + 1) * (max(len(pairs[k][1]) for k in batch + [i]) + 1) > BATCH_CELLS):
+        m, n = (len(pairs[i][0]), len(pairs[i][1])) if i is not None else (0, 0)
+        if batch and (i is None or (len(batch) + 1) * (max(rows, m) + 1) * (max(cols, n) + 1) > BATCH_CELLS):
             for k, found in zip(batch, _align_batch([pairs[k] for k in batch], scoring)):
                 out[k] = found
-            batch = []
+            batch, rows, cols = [], 0, 0
         if i is not None:
             batch.append(i)
+            rows, cols = max(rows, m), max(cols, n)
     return out
 
 
@@ -263,12 +267,18 @@ def _align_batch(pairs: Sequence[tuple[np.ndarray, np.ndarray]], scoring: Scorin
     steps = np.where(A[:, :, None] == B[:, None, :], match, mismatch).astype(dtype)
     H = np.zeros((k, m + 1, n + 1), dtype=dtype)
     shift = (gap * np.arange(n + 1)).astype(dtype)
-    zero = np.zeros((k, 1), dtype=dtype)
-    for i in range(1, m + 1):
+    t, up = np.empty((k, n), dtype=dtype), np.empty((k, n), dtype=dtype)
+    run = np.zeros((k, n + 1), dtype=dtype)  # column 0 stays 0: the empty prefix
+    for i in range(1, m + 1):  # buffers reused row after row: no allocation in the loop
         prev = H[:, i - 1]
-        t = np.maximum(np.maximum(prev[:, :-1] + steps[:, i - 1], prev[:, 1:] - gap), 0)
-        run = np.maximum.accumulate(np.concatenate((zero, t), axis=1) + shift, axis=1)
-        H[:, i, 1:] = np.maximum(t, run[:, :-1] - shift[1:])
+        np.add(prev[:, :-1], steps[:, i - 1], out=t)
+        np.subtract(prev[:, 1:], gap, out=up)
+        np.maximum(t, up, out=t)
+        np.maximum(t, 0, out=t)
+        np.add(t, shift[1:], out=run[:, 1:])
+        np.maximum.accumulate(run, axis=1, out=run)
+        np.subtract(run[:, :-1], shift[1:], out=up)
+        np.maximum(t, up, out=H[:, i, 1:])
     out = []
     for r, (a, b) in enumerate(pairs):
         sub = H[r, : len(a) + 1, : len(b) + 1]
