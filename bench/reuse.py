@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from dataclasses import replace
@@ -113,9 +114,10 @@ def timing(docs: pd.DataFrame, params: ReuseParams) -> None:
     from tifa.store import build_store
 
     local, _ = planted(docs)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     reuse = find_reuse(as_corpus(local, "planted"), as_corpus(docs, "national"), params=params, progress=False)
-    print(f"31 planted provinces vs 72 national reports, one process: {time.perf_counter() - start:.1f} s (index included; {len(reuse.passages)} passages, mean share {reuse.documents['share'].mean():.2f})")
+    print(f"31 planted provinces vs 72 national reports, one process: {time.perf_counter() - start:.1f} s wall, {time.process_time() - cpu:.1f} s CPU "
+          f"(index included; {len(reuse.passages)} passages, mean share {reuse.documents['share'].mean():.2f}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "planted.jsonl"
         local.to_json(path, orient="records", lines=True, force_ascii=False)
@@ -131,10 +133,11 @@ def scaling(docs: pd.DataFrame, params: ReuseParams, scales: list[int]) -> None:
     index = build_index([between(docs, 2000, 2025)], params=params, progress=False)
     for scale in scales:
         local = pd.concat([planted(docs, seed=SEED + k)[0].assign(doc_id=lambda d, k=k: d["doc_id"] + f"-{k}") for k in range(scale)], ignore_index=True)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         result = partition_reuse(CorpusPartition(as_corpus(local, "planted")), index)
-        took = time.perf_counter() - start
-        print(f"{scale:>4}x: {len(local):>5} documents, {local['text'].str.len().sum() / 1e6:6.1f} M characters: {took:7.1f} s ({took / scale:.2f} s per 31 documents), {len(result[0])} passages")
+        took, used = time.perf_counter() - start, time.process_time() - cpu
+        print(f"{scale:>4}x: {len(local):>5} documents, {local['text'].str.len().sum() / 1e6:6.1f} M characters: {took:7.1f} s wall, {used:7.1f} s CPU "
+              f"({used / scale:.2f} s CPU per 31 documents), {len(result[0])} passages; load average {os.getloadavg()[0]:.1f}", flush=True)
 
 
 def aligners(docs: pd.DataFrame) -> None:
@@ -202,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sweep", action="store_true", help="measure each parameter around the defaults")
     parser.add_argument("--aligners", action="store_true", help="compare rapidfuzz's partial_ratio_alignment with Smith-Waterman (needs rapidfuzz)")
     parser.add_argument("--scales", nargs="*", type=int, default=[1, 10, 100], help="local corpus sizes, in copies of the 31 provinces")
+    parser.add_argument("--only", choices=("checks", "timing", "scaling"), default=None, help="run one part only")
     args = parser.parse_args(argv)
     logging.getLogger("tifa").setLevel(logging.ERROR)
     docs = reports()
@@ -212,14 +216,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.aligners:
         aligners(docs)
         return 0
-    m = measure(docs, params)
-    print(f"planted reuse (31 provinces, 310 passages of 50-500 Han characters, 0-15 % edits): recall {m['recall']:.4f}, precision {m['precision']:.4f} "
-          f"(non-formulaic passages; recall counting formulaic ones too: {m['recall_any']:.4f})")
-    print(f"nothing planted (reports 1954-1960 vs 2000-2025): {m['null_passages']} non-formulaic passages ({m['null_formulaic']} formulaic)")
-    total, same = exact_check(docs, params)
-    print(f"exact vs fast alignment: {same} of {total} passages identical (offsets, score, matches, columns)")
-    timing(docs, params)
-    if args.scales:
+    if args.only in (None, "checks"):
+        m = measure(docs, params)
+        print(f"planted reuse (31 provinces, 310 passages of 50-500 Han characters, 0-15 % edits): recall {m['recall']:.4f}, precision {m['precision']:.4f} "
+              f"(non-formulaic passages; recall counting formulaic ones too: {m['recall_any']:.4f})")
+        print(f"nothing planted (reports 1954-1960 vs 2000-2025): {m['null_passages']} non-formulaic passages ({m['null_formulaic']} formulaic)")
+        total, same = exact_check(docs, params)
+        print(f"exact vs fast alignment: {same} of {total} passages identical (offsets, score, matches, columns)", flush=True)
+    if args.only in (None, "timing"):
+        timing(docs, params)
+    if args.only in (None, "scaling") and args.scales:
         scaling(docs, params, args.scales)
     return 0
 

@@ -112,6 +112,7 @@ class ReuseIndex:
     lsh: BandIndex | None = None  # MinHash LSH of the windows
     window_doc: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     window_start: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    perms: tuple[np.ndarray, np.ndarray] | None = None  # the MinHash permutations, drawn once (workers need not import datasketch)
     within: bool = False
     skip_local: bool = False
     slogans: tuple = ()
@@ -217,7 +218,7 @@ def build_index(docs: Iterable[pd.DataFrame], *, params: ReuseParams = ReusePara
     index = ReuseIndex(params, doc_ids, pd.concat(frames, ignore_index=True).set_index("doc_id"), texts, codes, offsets, [],
                        df_hashes.astype(np.uint32), df_counts.astype(np.int32), within=within, skip_local=skip_local,
                        slogans=tuple(load_slogans() if slogans is None else slogans), label=label)
-    perms = permutations(params)
+    perms = index.perms = permutations(params)
     window_doc, window_start, signatures = [], [], []
     disable = (len(doc_ids) < 50) if progress is None else not progress
     for d, h in enumerate(tqdm(hashes, desc="reuse index", unit="doc", disable=disable)):
@@ -300,7 +301,7 @@ def doc_regions(codes: np.ndarray, hashes: np.ndarray, keep: np.ndarray, index: 
     index, only documents after this position (each pair once).
     """
     params = index.params
-    signatures = window_signatures(hashes, keep, params.width, params.stride, permutations(params))
+    signatures = window_signatures(hashes, keep, params.width, params.stride, index.perms)
     starts = window_starts(len(hashes), params.width, params.stride)
     used = np.flatnonzero(signatures[:, 0] != EMPTY)
     rows, keys = index.lsh.query(signatures[used])
