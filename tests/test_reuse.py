@@ -209,6 +209,7 @@ def test_shares_by_group_and_by_central_document(planted, recent_index):
     assert (by_central.groupby("local_doc")["reused_chars"].sum().reindex(d["doc_id"]).fillna(0).to_numpy() >= d["reused_chars"].to_numpy()).all()
     lags = reuse_lags(reuse)
     assert lags["reused_chars"].sum() == by_central["reused_chars"].sum() and lags["share"].sum() == pytest.approx(1.0)
+    assert lags["formulaic_chars"].sum() == reuse.passages.loc[reuse.passages["formulaic"], "chars"].sum()
 
 
 def test_reuse_command_prints_the_passages(planted_files, tmp_path):
@@ -240,8 +241,8 @@ def test_reuse_figures_are_registered_and_drawn(boilerplate_case):
     ax = BUILDERS["reuse_share_by_province"](shares, group="province", order=["湖南省"], labels={"湖南省": "Hunan"})
     widths = [p.get_width() for p in ax.patches]
     assert widths[0] == pytest.approx(100 * shares["share"].iloc[0]) and widths[1] == pytest.approx(100 * shares["formulaic_share"].iloc[0])
-    ax = BUILDERS["reuse_lag_distribution"](pd.DataFrame({"lag": [1, 1, 3], "reused_chars": [10, 30, 60]}))
-    assert [p.get_height() for p in ax.patches] == pytest.approx([40.0, 60.0])
+    ax = BUILDERS["reuse_lag_distribution"](pd.DataFrame({"lag": [1, 1, 3], "reused_chars": [10, 30, 60], "formulaic_chars": [5, 0, 7]}))
+    assert [p.get_height() for p in ax.patches] == [40, 60, 5, 7]
     fig = BUILDERS["reuse_matrix_by_province"](pd.DataFrame([[0.0, 0.02], [0.01, 0.0]], index=["a", "b"], columns=["a", "b"]), order=["b", "a"])
     assert fig.axes[0].images[0].get_array()[0, 1] == pytest.approx(1.0)  # row b, column a, in %
     plt.close("all")

@@ -186,17 +186,22 @@ def reuse_by_central(reuse: Reuse) -> pd.DataFrame:
 
 
 def reuse_lags(reuse: Reuse, by: str | Sequence[str] | None = None) -> pd.DataFrame:
-    """Reused Han characters by lag (local year − central year), per group ``by``: ``<by>, lag, n_pairs, reused_chars, share`` (of the group's reused characters)."""
+    """Reused Han characters by lag (local year − central year), per group ``by``: ``<by>, lag, n_pairs, reused_chars, share``
+    (of the group's reused characters) and, apart, ``formulaic_chars`` (Han characters of formulaic passages at that lag)."""
     from tifa.util.tables import sort_table
 
-    if "lag" not in reuse.pairs.columns:
+    if "lag" not in reuse.pairs.columns or "lag" not in reuse.passages.columns:
         raise InputError("no lag: both the local and the central documents need a year docvar")
     keys = [f"local_{b}" for b in _by(by)]
     pairs = reuse.pairs[reuse.pairs["lag"].notna()]
     table = pairs.groupby(keys + ["lag"], sort=False).agg(n_pairs=("local_doc", "size"), reused_chars=("reused_chars", "sum")).reset_index()
+    formulaic = reuse.passages[reuse.passages["formulaic"] & reuse.passages["lag"].notna()]
+    formulaic = formulaic.groupby(keys + ["lag"], sort=False)["chars"].sum().rename("formulaic_chars").reset_index()
+    table = table.merge(formulaic, on=keys + ["lag"], how="outer")
+    table[["n_pairs", "reused_chars", "formulaic_chars"]] = table[["n_pairs", "reused_chars", "formulaic_chars"]].fillna(0).astype("int64")
     totals = table.groupby(keys)["reused_chars"].transform("sum") if keys else table["reused_chars"].sum()
-    table["share"] = table["reused_chars"] / totals
-    table = table.rename(columns={k: k.removeprefix("local_") for k in keys})
+    table["share"] = table["reused_chars"] / (totals.where(totals > 0) if keys else (totals or float("nan")))
+    table = table[keys + ["lag", "n_pairs", "reused_chars", "share", "formulaic_chars"]].rename(columns={k: k.removeprefix("local_") for k in keys})
     return sort_table(table, [k.removeprefix("local_") for k in keys] + ["lag"]).reset_index(drop=True)
 
 

@@ -43,15 +43,19 @@ def plot_reuse_shares(shares: pd.DataFrame, *, group: str, order: Sequence, labe
 
 
 def plot_reuse_lags(lags: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.Axes:
-    """Reused characters by lag (local year − year of the central document): bars of the share of all reused characters per lag."""
-    table = sort_table(lags.groupby("lag", sort=True)["reused_chars"].sum().reset_index(), ["lag"])
-    total = table["reused_chars"].sum()
+    """Han characters reused by lag (local year − year of the central document): specific text (blue) and, stacked apart, formulaic passages (grey)."""
+    table = sort_table(lags.groupby("lag", sort=True)[["reused_chars", "formulaic_chars"]].sum().reset_index(), ["lag"])
     if ax is None:
         _, ax = plt.subplots(figsize=(6.0, 3.2), layout="constrained")
-    ax.bar(table["lag"].astype(float), table["reused_chars"] / total * 100 if total else 0, width=0.85, color=REUSED_COLOUR)
+    x = table["lag"].astype(float).to_numpy()
+    ax.bar(x, table["reused_chars"], width=0.85, color=REUSED_COLOUR, label="specific text")
+    ax.bar(x, table["formulaic_chars"], bottom=table["reused_chars"], width=0.85, color=FORMULAIC_COLOUR, label="formulaic passages (apart)")
     ax.set_xlabel("Lag: year of the document − year of the central document it reuses (years)")
-    ax.set_ylabel("Share of reused characters (%)")
+    ax.set_ylabel("Han characters in passages")
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    from matplotlib.patches import Patch
+
+    ax.legend(handles=[Patch(color=REUSED_COLOUR, label="specific text"), Patch(color=FORMULAIC_COLOUR, label="formulaic passages (apart)")], fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(0.0, 1.12), ncol=2)
     if (table["lag"] < 0).any():  # documents dated before the central text they share
         ax.axvline(-0.5, color="0.3", linewidth=0.6, linestyle=":")
     return ax
