@@ -162,7 +162,7 @@ class BandIndex:
     def build(cls, signatures: np.ndarray, bands: int, rows: int) -> BandIndex:
         keys = band_keys(signatures, bands, rows)
         order = np.argsort(keys, axis=1, kind="stable")
-        return cls(bands, rows, np.take_along_axis(keys, order, axis=1), order.astype(np.int64))
+        return cls(bands, rows, np.take_along_axis(keys, order, axis=1), order.astype(np.int32))
 
     def query(self, signatures: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Pairs ``(query row, indexed window)`` that share at least one band, each pair once, sorted."""
