@@ -14,7 +14,7 @@ of its children (the Dask workers) and reports the peak of each stage.
     python bench/scale.py --sizes 1000 --engines stream --workdir /tmp/scale
 
 Stages: ``load`` (memory: load_corpus; stream/dask: build_store, re-used by dask
-from the streamed run, its token cache removed first), ``freq`` (segmentation,
+from the streamed run; no token cache is read or written), ``freq`` (segmentation,
 dfm, textstat_frequency by year), ``keyness`` (2025 against the rest), ``slogans``
 (count_slogans by year) and ``panel`` (slogan_panel by year).
 """
@@ -22,6 +22,7 @@ dfm, textstat_frequency by year), ``keyness`` (2025 against the rest), ``slogans
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -110,11 +111,17 @@ class PeakRSS:
 
 
 def run_engine(engine: str, corpus: Path, store: Path) -> None:
-    """Run every stage with ``engine``; print one JSON line per stage (seconds, peak RSS in MB)."""
+    """Run every stage with ``engine``; print one JSON line per stage (seconds, peak RSS in MB).
+
+    Every stage calls the one public analysis on a :class:`tifa.engine.Source`:
+    the engine only decides how the per-partition steps run.
+    """
     logging.disable(logging.WARNING)
-    from tifa import engine as engines
-    from tifa.corpus import load_corpus
-    from tifa.store import build_store
+    from tifa.engine import Engine, as_source, dask_client
+    from tifa.features import build_dfm
+    from tifa.panel import slogan_panel
+    from tifa.slogans import count_slogans
+    from tifa.stats import textstat_frequency, textstat_keyness
 
     meter = PeakRSS()
     results = {}
@@ -125,49 +132,25 @@ def run_engine(engine: str, corpus: Path, store: Path) -> None:
         results[name] = func()
         print(json.dumps({"stage": name, "seconds": round(time.perf_counter() - start, 1), "peak_mb": round(meter.peak / 2**20)}), flush=True)
 
-    if engine == "memory":
-        from tifa.panel import slogan_panel
-        from tifa.slogans import count_slogans
-        from tifa.stats import build_dfm, textstat_frequency, textstat_keyness
-        from tifa.tokens import tokens
-
-        corpus_obj = None
+    with dask_client() if engine == "dask" else contextlib.nullcontext() as client:
+        chosen = Engine(engine, client=client, store=store, progress=False)
+        source = None
+        dfm = None
 
         def load():
-            nonlocal corpus_obj
-            corpus_obj = load_corpus(corpus, text_field="content", progress=False)
-
-        dfm = None
+            nonlocal source
+            source = as_source(corpus, engine=chosen, text_field="content")
 
         def freq():
             nonlocal dfm
-            dfm = build_dfm(tokens(corpus_obj, cache_dir=None, progress=False))
+            dfm = build_dfm(source, cache_dir=None)
             return textstat_frequency(dfm, by="year", n=20)
 
         stage("load", load)
         stage("freq", freq)
         stage("keyness", lambda: textstat_keyness(dfm, 2025, by="year"))
-        stage("slogans", lambda: count_slogans(corpus_obj, by="year"))
-        stage("panel", lambda: slogan_panel(corpus_obj, by=["year"]))
-        return
-    if engine == "dask":
-        shutil.rmtree(store / "tokens", ignore_errors=True)  # segment again, on the cluster
-
-        from distributed import Client, LocalCluster
-
-        cluster = LocalCluster(n_workers=config.DASK_WORKERS, threads_per_worker=1, processes=True, dashboard_address=None, host="127.0.0.1")
-        client = Client(cluster)
-    else:
-        client = None
-    stage("load", lambda: build_store(corpus, store, text_field="content", progress=False))
-    kw = {"engine": engine, "client": client, "progress": False}
-    stage("freq", lambda: engines.textstat_frequency(store, by="year", n=20, **kw))
-    stage("keyness", lambda: engines.textstat_keyness(store, 2025, by="year", **kw))
-    stage("slogans", lambda: engines.count_slogans(store, by="year", **kw))
-    stage("panel", lambda: engines.slogan_panel(store, by=["year"], **kw))
-    if client is not None:
-        client.close()
-        cluster.close()
+        stage("slogans", lambda: count_slogans(source, by="year"))
+        stage("panel", lambda: slogan_panel(source, by=["year"]))
 
 
 # --- the table ------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Slogans across provinces and years: panel, adoption, events, export and models, on corpora whose answers are known by construction.
+"""Slogans across provinces and years: panel, adoption, censoring, event rows and export, on corpora whose answers are known by construction.
 
 The corpora are paragraphs of the packaged national reports that mention no
 lexicon entry, assigned to provinces and years, with known slogan sentences
@@ -17,9 +17,8 @@ import pytest
 from tifa import load_corpus
 from tifa.cli import main
 from tifa.errors import InputError
-from tifa.adoption import adoption_curves, adoption_events, slogan_adoption
+from tifa.adoption import adoption_curves, adoption_events, adoption_skip_reason, slogan_adoption
 from tifa.export import stata_names, write_table
-from tifa.models import choose_effects, slogan_model
 from tifa.panel import poisson_interval, slogan_panel, widespread_slogans
 from tifa.slogans import SloganMatcher
 
@@ -160,12 +159,14 @@ def test_adoption_first_year_doc_count_lags_and_censoring(built, matcher):
     assert len(table) == len(PROVINCES) * len(SENTENCES)
     for row in table.itertuples(index=False):
         first = FIRST.get((row.province, row.slogan_id))
-        assert row.entry == 2014 and row.last == 2018
+        assert row.first_observed == 2014 and row.last_observed == 2018
+        assert row.missing_years == ("2015" if row.province == "青海省" else "")
+        assert not row.left_censored and not row.lag_is_bound  # every province is observed from 2014, no slogan is older than that
         if first is None:
-            assert pd.isna(row.first_year) and row.censored and not row.adopted and row.count_first_year == 0
+            assert pd.isna(row.first_year) and row.right_censored and not row.adopted and row.count_first_year == 0
             assert pd.isna(row.lag_vs_first_used) and pd.isna(row.lag_vs_central)
             continue
-        assert row.first_year == first and row.adopted and not row.censored
+        assert row.first_year == first and row.adopted and not row.right_censored
         assert row.count_first_year == sum(n.get(row.slogan_id, 0) for (p, y, _), n in PLACEMENTS.items() if (p, y) == (row.province, first))
         assert row.lag_vs_first_used == first - FIRST_USED_YEAR[row.slogan_id]
         assert row.early_vs_first_used == (first < FIRST_USED_YEAR[row.slogan_id])
@@ -176,29 +177,69 @@ def test_adoption_first_year_doc_count_lags_and_censoring(built, matcher):
     assert hunan["first_doc"] == "湖南省-2016-0" and hunan["count_first_year"] == 3  # two documents that year: the smaller id
     qinghai = table[(table["province"] == "青海省") & (table["slogan_id"] == "liangxue_yizuo")].iloc[0]
     assert qinghai["lag_vs_first_used"] == -2 and qinghai["early_vs_first_used"] and qinghai["lag_vs_central"] == -2  # kept, not clipped
+    assert (hunan["province_code"], hunan["province_en"], hunan["region"]) == (430000, "Hunan", "Central")
+    assert list(table.columns[:4]) == ["province", "province_code", "province_en", "region"]
 
 
 def test_adoption_against_the_packaged_national_reports(built, matcher):
     table = slogan_adoption(built["corpus"], central="national", slogans=["shengtai_wenming"], matcher=matcher)
     assert (table["central_first_year"] == 2008).all()  # 生态文明 first occurs in the 2008 report (README, tested in test_slogans)
-    assert table["censored"].all()
+    assert table["right_censored"].all()
 
 
-def test_adoption_curves_and_event_history(built, matcher):
+def test_adoption_curves_count_only_the_groups_observed_each_year(built, matcher):
     adoption = slogan_adoption(built["corpus"], slogans=list(SENTENCES), matcher=matcher)
     curves = adoption_curves(adoption, slogans=["liangxue_yizuo"])
     assert curves["year"].tolist() == YEARS
     assert curves["n_groups"].eq(4).all()
-    assert curves["n_adopted"].tolist() == [1, 1, 2, 3, 3]
-    assert curves["share"].tolist() == [0.25, 0.25, 0.5, 0.75, 0.75]
-    events = adoption_events(adoption).set_index(["province", "slogan_id"])
-    guangdong = events.loc[("广东省", "liangxue_yizuo")]
-    assert (guangdong["entry"], guangdong["exit"], guangdong["event"], guangdong["censored"], guangdong["duration"]) == (2014, 2018, 0, 1, 4)
-    assert (guangdong["start"], guangdong["stop"], guangdong["at_risk"], guangdong["early"]) == (0, 3, 1, 0)
-    hebei = events.loc[("河北省", "liangxue_yizuo")]
-    assert (hebei["exit"], hebei["event"], hebei["duration"], hebei["start"], hebei["stop"]) == (2017, 1, 3, 0, 2)
-    qinghai = events.loc[("青海省", "liangxue_yizuo")]
-    assert (qinghai["exit"], qinghai["event"], qinghai["early"], qinghai["at_risk"]) == (2014, 1, 1, 0)
+    assert curves["n_at_risk"].tolist() == [4, 3, 4, 4, 4]  # 青海 has no document in 2015
+    assert curves["n_adopted"].tolist() == [1, 0, 2, 3, 3]  # 青海 (2014) drops out of both counts in 2015
+    assert curves["share"].tolist() == [0.25, 0.0, 0.5, 0.75, 0.75]
+    assert curves["n_left_censored"].eq(0).all()
+
+
+def test_event_rows_start_at_the_later_of_entry_and_first_use_and_skip_missing_years(built, matcher):
+    adoption = slogan_adoption(built["corpus"], slogans=list(SENTENCES), matcher=matcher)  # no centre: the lexicon dates open the risk set
+    events = adoption_events(adoption)
+    rows = {key: list(zip(part["year"], part["event"], part["duration"], part["after_gap"])) for key, part in events.groupby(["province", "slogan_id"], sort=False)}
+    # liangxue_yizuo: lexicon 2016-02, so rows start in 2016
+    assert rows[("广东省", "liangxue_yizuo")] == [(2016, 0, 0, 0), (2017, 0, 1, 0), (2018, 0, 2, 0)]
+    assert rows[("河北省", "liangxue_yizuo")] == [(2016, 0, 0, 0), (2017, 1, 1, 0)]
+    assert rows[("湖南省", "liangxue_yizuo")] == [(2016, 1, 0, 0)]
+    assert ("青海省", "liangxue_yizuo") not in rows  # used in 2014, before the slogan existed: not in the risk set
+    # sanyan_sanshi: lexicon 2014; 青海 has no 2015 document, so no 2015 row and its 2016 adoption follows a gap
+    assert rows[("青海省", "sanyan_sanshi")] == [(2014, 0, 0, 0), (2016, 1, 2, 1)]
+    assert rows[("湖南省", "sanyan_sanshi")] == [(2014, 1, 0, 0)]
+    assert [r[0] for r in rows[("广东省", "sanyan_sanshi")]] == YEARS and sum(r[1] for r in rows[("广东省", "sanyan_sanshi")]) == 0
+    assert events.attrs["excluded"] == {"left_censored": 0, "adopted_before_risk_start": 1, "not_observed_at_risk": 0}
+    assert any("before the slogan's first central use" in n for n in events.attrs["notes"])
+    # contiguity: 广东 borders 湖南 (adopted sanyan_sanshi in 2014, observed from 2014): share 1 from 2015; 河北 and 青海 have no neighbour in the corpus
+    guangdong = events[(events["province"] == "广东省") & (events["slogan_id"] == "sanyan_sanshi")]
+    assert guangdong["n_neighbours"].tolist() == [0, 1, 1, 1, 1] and guangdong["neighbour_share"].tolist() == [0.0, 1.0, 1.0, 1.0, 1.0]
+    assert guangdong["no_neighbour"].tolist() == [1, 0, 0, 0, 0]
+    assert (events.loc[events["province"] == "青海省", "no_neighbour"] == 1).all()
+
+
+def test_left_censoring_lag_bounds_and_a_one_year_corpus(built, matcher, tmp_path):
+    """Observed from 2017 only, a 2014 slogan already in use is left-censored; one year gets no curves."""
+    rows = []
+    for province, text in (("湖南省", SENTENCES["sanyan_sanshi"]), ("河北省", ""), ("中央", SENTENCES["sanyan_sanshi"] + SENTENCES["liangxue_yizuo"])):
+        rows.append({"id": f"{province}-2017", "content": "各地区各部门认真贯彻落实党中央决策部署，推动经济社会持续健康发展。" + text, "province": province, "year": 2017})
+    one_year = load_corpus(write_jsonl(tmp_path / "one.jsonl", rows), text_field="content", id_field="id")
+    adoption = slogan_adoption(one_year, central="province: 中央", slogans=list(SENTENCES), matcher=matcher).set_index(["province", "slogan_id"])
+    assert set(adoption.index.get_level_values(0)) == {"湖南省", "河北省"}  # the centre is not a group
+    hunan = adoption.loc[("湖南省", "sanyan_sanshi")]
+    assert hunan["left_censored"] and hunan["lag_is_bound"] and hunan["lag_vs_first_used"] == 3 and hunan["central_first_year"] == 2017
+    assert adoption.loc[("河北省", "sanyan_sanshi"), "right_censored"] and not adoption.loc[("河北省", "sanyan_sanshi"), "left_censored"]
+    assert adoption["right_censored"].sum() == 3 and adoption["left_censored"].sum() == 1
+    table = adoption.reset_index()
+    table.attrs.update(adoption.attrs)
+    curves = adoption_curves(table)
+    assert curves.empty and "one year (2017)" in curves.attrs["skipped"]
+    assert adoption_skip_reason(table) == curves.attrs["skipped"]
+    events = adoption_events(table)
+    assert events.attrs["excluded"]["left_censored"] == 1 and ("湖南省", "sanyan_sanshi") not in set(zip(events["province"], events["slogan_id"]))
+    assert any("left-censored" in n for n in events.attrs["notes"])
 
 
 def test_adoption_needs_its_docvars_and_a_known_central(built, matcher):
@@ -206,6 +247,10 @@ def test_adoption_needs_its_docvars_and_a_known_central(built, matcher):
         slogan_adoption(built["corpus"], by="city", matcher=matcher)
     with pytest.raises(InputError, match="neither a packaged dataset"):
         slogan_adoption(built["corpus"], central="provincial", matcher=matcher)
+    with pytest.raises(InputError, match="no document has province = '中央'"):
+        slogan_adoption(built["corpus"], central="province: 中央", matcher=matcher)
+    with pytest.raises(InputError, match="no docvar 'level'"):
+        slogan_adoption(built["corpus"], central="level: central", matcher=matcher)
 
 
 # --- export ----------------------------------------------------------------------------------
@@ -226,7 +271,10 @@ def test_stata_round_trip_keeps_values_and_labels(built, matcher, tmp_path):
     assert write_table(panel, tmp_path / "again.dta", title="slogan panel").read_bytes() == path.read_bytes()  # no time stamp
     events = adoption_events(slogan_adoption(built["corpus"], slogans=list(SENTENCES), matcher=matcher))
     back = pd.read_stata(write_table(events, tmp_path / "events.dta"))
-    assert back["event"].tolist() == events["event"].tolist() and back["exit"].tolist() == events["exit"].astype(int).tolist()
+    assert back["event"].tolist() == events["event"].tolist() and back["year"].tolist() == events["year"].tolist()
+    assert back["province_code"].tolist() == events["province_code"].astype(int).tolist()
+    with pd.io.stata.StataReader(tmp_path / "events.dta") as reader:
+        assert reader.variable_labels()["province_code"].startswith("GB/T 2260")
 
 
 def test_stata_names_are_valid_unique_and_keep_the_original_in_the_label(tmp_path):
@@ -259,97 +307,14 @@ def test_cli_panel_and_adoption(built, tmp_path, capsys):
     table = pd.read_csv(__import__("io").StringIO(capsys.readouterr().out))
     assert dict(zip(table["province"], table["lag_vs_central"].fillna(99))) == {"广东省": 99, "河北省": 0, "湖南省": -1, "青海省": 1}
     assert main(["adoption", *args, "--events", "--slogans", "sanyan_sanshi", "--format", "csv"]) == 0
-    assert "entry,exit,event,censored" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert out.startswith("province,province_code,province_en,region,slogan_id,slogan,year,origin,risk_start,duration,event,after_gap")
+    assert ",430000,Hunan,Central," in out
 
 
-# --- models ---------------------------------------------------------------------------------
-
-SIM_PROVINCES = ["北京市", "河北省", "湖南省", "江西省", "青海省", "陕西省", "广东省", "辽宁省"]
-
-
-def simulated_panel(*, seed=20161, alpha=None, trend=0.08):
-    """Counts with known province effects, a known year trend and known exposure (Poisson, or NB2 with ``alpha``)."""
-    rng = np.random.default_rng(seed)
-    effects = dict(zip(SIM_PROVINCES, [0.0, 0.5, -0.4, 0.3, -0.8, 0.2, 0.9, -0.2]))
-    rows = []
-    for p in SIM_PROVINCES:
-        for year in range(2010, 2020):
-            n_chars = int(rng.integers(50_000, 200_000))
-            mu = np.exp(np.log(50 / 10_000) + effects[p] + trend * (year - 2010)) * n_chars
-            count = rng.poisson(mu) if alpha is None else rng.poisson(rng.gamma(1 / alpha, mu * alpha))
-            rows.append((p, year, 1, n_chars, "s", "s", "s", int(count)))
-    panel = pd.DataFrame(rows, columns=["province", "year", "n_docs", "n_chars", "slogan_id", "slogan", "en", "count"])
-    return panel, effects
-
-
-def test_poisson_model_recovers_simulated_effects_and_equals_statsmodels():
-    import statsmodels.api as sm
-    import statsmodels.formula.api as smf
-
-    panel, effects = simulated_panel()
-    table = slogan_model(panel, time_effects="trend").set_index("term")
-    first = SIM_PROVINCES and sorted(SIM_PROVINCES)[0]  # the reference level
-    for p in sorted(SIM_PROVINCES)[1:]:
-        assert table.loc[f"province[{p}]", "coef"] == pytest.approx(effects[p] - effects[first], abs=0.08)
-    assert table.loc["year (trend)", "coef"] == pytest.approx(0.08, abs=0.01)
-    assert table.loc["Intercept", "coef"] == pytest.approx(np.log(50 / 10_000) + effects[first], abs=0.08)
-    data = panel.assign(t=panel["year"] - 2010)
-    direct = smf.glm("count ~ C(province) + t", data, family=sm.families.Poisson(), offset=np.log(data["n_chars"])).fit(
-        cov_type="cluster", cov_kwds={"groups": pd.factorize(data["province"], sort=True)[0]}
-    )
-    assert np.allclose(table["coef"].to_numpy(), direct.params.to_numpy(), rtol=1e-8, atol=1e-9)
-    assert np.allclose(table["se"].to_numpy(), direct.bse.to_numpy(), rtol=1e-8, atol=1e-9)
-    assert np.allclose(table["p"].to_numpy(), direct.pvalues.to_numpy(), rtol=1e-6, atol=1e-12)
-    fe = slogan_model(panel).set_index("term")
-    assert fe.loc["year[2019]", "coef"] == pytest.approx(9 * 0.08, abs=0.06)
-    assert table.attrs["n_obs"] == 80 and table.attrs["n_clusters"] == 8
-
-
-def test_negative_binomial_model_recovers_effects_and_dispersion():
-    import statsmodels.api as sm
-
-    panel, effects = simulated_panel(alpha=0.05, seed=7)
-    table = slogan_model(panel, family="negbin", time_effects="trend").set_index("term")
-    assert table.loc["alpha (dispersion)", "coef"] == pytest.approx(0.05, abs=0.03)
-    assert table.loc["year (trend)", "coef"] == pytest.approx(0.08, abs=0.03)
-    ref = sorted(SIM_PROVINCES)[0]
-    errors = [table.loc[f"province[{p}]", "coef"] - (effects[p] - effects[ref]) for p in sorted(SIM_PROVINCES)[1:]]
-    assert np.max(np.abs(errors)) < 0.3
-    # the GLM at the estimated alpha is statsmodels' own
-    alpha = table.loc["alpha (dispersion)", "coef"]
-    fixed = slogan_model(panel, family="negbin", time_effects="trend", alpha=alpha, cluster=None)
-    design = table.attrs["result"].model.exog
-    direct = sm.GLM(panel["count"].to_numpy(float), design, family=sm.families.NegativeBinomial(alpha=alpha), offset=np.log(panel["n_chars"].to_numpy(float))).fit()
-    assert np.allclose(fixed["coef"].to_numpy(), direct.params, rtol=1e-8)
-
-
-def test_region_effects_and_identification():
-    panel, _ = simulated_panel()
-    region = slogan_model(panel, group_effects="region", time_effects="trend")
-    assert {t for t in region["term"] if t.startswith("region[")} == {"region[East]", "region[Northeast]", "region[West]"}  # Central is the reference
-    one_year = panel[panel["year"] == panel["province"].map(dict(zip(SIM_PROVINCES, range(2010, 2018))))]
-    with pytest.raises(InputError, match="not identified"):
-        slogan_model(one_year)
-    assert choose_effects(one_year) == {"group_effects": "region", "time_effects": "trend"}
-    assert choose_effects(one_year.assign(count=0)) is None
+# --- slogans followed ---------------------------------------------------------------------
 
 
 def test_widespread_slogans_rank_by_groups_then_mentions(built, matcher):
     panel = slogan_panel(built["corpus"], matcher=matcher)
     assert widespread_slogans(panel, 5) == ["liangxue_yizuo", "sanyan_sanshi"]  # 3 provinces each; 7 mentions against 4
-
-
-def test_a_single_cluster_gives_model_based_errors():
-    panel, _ = simulated_panel()
-    one = panel[panel["province"] == "湖南省"]
-    table = slogan_model(one, time_effects="trend")
-    assert table.attrs["cluster"] is None and table.attrs["n_clusters"] == 1
-    assert np.allclose(table["se"].to_numpy(), np.sqrt(np.diag(table.attrs["result"].cov_params())), atol=1e-9)
-
-
-def test_levels_without_any_mention_are_left_out():
-    panel, _ = simulated_panel()
-    panel.loc[panel["province"] == "青海省", "count"] = 0
-    table = slogan_model(panel, time_effects="trend")
-    assert "province[青海省]" not in set(table["term"]) and table.attrs["n_dropped"] == 10
-    assert np.isfinite(table["coef"]).all()

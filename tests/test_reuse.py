@@ -191,8 +191,9 @@ def test_within_a_corpus_each_pair_is_aligned_once():
 def test_a_group_of_the_corpus_as_the_centre():
     docs = pd.DataFrame({"doc_id": ["feedback", "plan", "other"], "genre": ["督察反馈", "整改方案", "整改方案"], "year": [2025, 2026, 2026],
                          "text": [filler(1) + "。" + SPECIFIC + "。" + filler(2), filler(3) + "。" + SPECIFIC + "。" + filler(4), filler(5)]})
-    reuse = find_reuse(as_corpus(docs), "genre=督察反馈", progress=False)
+    reuse = find_reuse(as_corpus(docs), "genre: 督察反馈", progress=False)
     assert reuse.documents["doc_id"].tolist() == ["plan", "other"]
+    assert find_reuse(as_corpus(docs), "genre=督察反馈", progress=False).passages.equals(reuse.passages)
     p = reuse.passages
     assert list(zip(p["local_doc"], p["central_doc"], p["formulaic"])) == [("plan", "feedback", False)]
 

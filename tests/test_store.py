@@ -92,8 +92,17 @@ def test_errors_name_the_file_and_line(tmp_path):
 
 def test_the_store_refuses_to_write_over_the_corpus_or_foreign_folders(tmp_path):
     source = _jsonl(tmp_path / "docs.jsonl", RECORDS)
-    with pytest.raises(OutputError):
+    with pytest.raises(OutputError, match="among the corpus texts"):
         build_store(config.DATA_DIR, config.RAW_DIR / "store", progress=False)
+    with pytest.raises(OutputError, match="replace or hold the corpus"):
+        build_store(source, tmp_path, progress=False)
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    (flat / "a.txt").write_text("会议强调要落实党政同责。", encoding="utf-8")
+    (flat / "metadata.csv").write_text("doc_id,file\na,a.txt\n", encoding="utf-8")
+    with pytest.raises(OutputError, match="among the corpus texts"):
+        build_store(flat, flat / "store", progress=False)
+    assert build_store(config.DATA_DIR, tmp_path / "seeds" / "store", progress=False), "a store beside a corpus folder's texts is fine"
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "thesis.tex").write_text("x")
     with pytest.raises(OutputError, match="not a corpus store"):

@@ -1,4 +1,4 @@
-"""Command-line interface: ``tifa corpus|build|freq|keyness|compounds|slogans|kwic|discover|anachronisms|topics|panel|adoption|study|report|provenance``.
+"""Command-line interface: ``tifa corpus|build|freq|keyness|compounds|slogans|kwic|discover|anachronisms|topics|panel|adoption|model|hazard|study|report|provenance``.
 
 Every subcommand takes the same corpus options (``--corpus PATH``,
 ``--text-field NAME``, ``--id-field NAME``); the analyses take the engine options
@@ -54,10 +54,12 @@ def _whole_number(text: str, low: int, what: str, high: int | None = None) -> in
 # --- shared options --------------------------------------------------------------------------------
 
 
-def _corpus_options(parser: argparse.ArgumentParser) -> None:
+def _corpus_options(parser: argparse.ArgumentParser, *, cache: bool = False) -> None:
     parser.add_argument("--corpus", default=None, help="corpus folder (with metadata.csv), .jsonl, .csv or .parquet (default: the embedded corpus in data/)")
     parser.add_argument("--text-field", default="text", help="name of the text field in JSONL/CSV/Parquet (default: text)")
     parser.add_argument("--id-field", default="doc_id", help="name of the document id field (default: doc_id; rows are numbered when absent)")
+    if cache:
+        parser.add_argument("--no-cache", action="store_true", help="clean and segment afresh: read and write no cached corpus or tokens")
 
 
 def _engine_options(parser: argparse.ArgumentParser) -> None:
@@ -75,7 +77,6 @@ def _segment_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backend", choices=("rjieba", "jieba"), default="rjieba", help="segmenter (default rjieba: jieba's tokens without HMM, ~15x faster)")
     parser.add_argument("--hmm", dest="hmm", action="store_true", default=False, help="turn on jieba's HMM for unknown words (off by default: lower F1 on gold standards)")
     parser.add_argument("--no-hmm", dest="hmm", action="store_false", help="HMM off (the default)")
-    parser.add_argument("--no-cache", action="store_true", help="read and write no token cache")
 
 
 def _format_option(parser: argparse.ArgumentParser) -> None:
@@ -97,7 +98,7 @@ def _source(args: argparse.Namespace):
     from tifa.engine import Engine, as_source
 
     engine = Engine(getattr(args, "engine", "memory"), scheduler=getattr(args, "scheduler", None), store=getattr(args, "store", None),
-                    partition_rows=getattr(args, "partition_rows", config.STORE_PARTITION_ROWS))
+                    partition_rows=getattr(args, "partition_rows", config.STORE_PARTITION_ROWS), cache=not getattr(args, "no_cache", False))
     source = as_source(args.corpus, engine=engine, text_field=args.text_field, id_field=args.id_field)
     _report_problems(source.problems, args.verbose)
     return source
@@ -317,7 +318,7 @@ def cmd_provenance(args: argparse.Namespace) -> int:
 def _command(sub, name: str, func, help: str, *, segment: bool = False, table: bool = True, engine: bool = True, parts: bool = False) -> argparse.ArgumentParser:
     """A subcommand with the shared options: corpus, engine, optionally segmentation and parts, and the output format."""
     parser = sub.add_parser(name, help=help)
-    _corpus_options(parser)
+    _corpus_options(parser, cache=engine)
     if engine:
         _engine_options(parser)
     if segment:
@@ -388,8 +389,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--central", default=None, help="central reference: 'national' (the packaged national reports) or a corpus path")
     p.add_argument("--central-text-field", default="text", help="text field of a --central JSONL/CSV/Parquet file (default: text)")
     p.add_argument("--slogans", nargs="+", default=None, help="lexicon ids or canonical forms (default: every entry)")
-    p.add_argument("--events", action="store_true", help="event-history rows instead: entry, exit, event, censored, duration, start, stop")
+    p.add_argument("--events", action="store_true", help="event-history rows instead: one per province x slogan x year at risk (risk_start, duration, event, neighbour_share); left-censored pairs excluded")
     _export_options(p)
+
+    from tifa import hazard, models  # these commands live with their analyses
+    models.add_model_command(sub)
+    hazard.add_hazard_command(sub)
 
     from tifa.reuse import add_reuse_command
 

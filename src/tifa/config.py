@@ -24,6 +24,7 @@ GOV_REPORTS_JSONL = SHARED_DIR / "corpus" / "gov-work-reports" / "government_wor
 
 BOILERPLATE_YAML = RESOURCES_DIR / "boilerplate.yaml"
 REGIONS_CSV = RESOURCES_DIR / "regions.csv"
+CONTIGUITY_CSV = RESOURCES_DIR / "province_contiguity.csv"  # provincial-level units sharing a land boundary (source in its header)
 STYLE_SHEET = RESOURCES_DIR / "tifa.mplstyle"
 STUDY_PARAMS = RESOURCES_DIR / "study_params.yaml"  # the study's default parameters (schema at its top)
 

@@ -46,9 +46,11 @@ ENGINES = ("memory", "stream", "dask")
 class Engine:
     """How the steps of an analysis run: ``name`` (``auto``, ``memory``, ``stream``, ``dask``) and its settings.
 
-    ``store``: folder of the store a path is streamed into (default under
-    ``config.STORE_DIR``); ``scheduler``/``client``: a Dask cluster (default: a
-    local cluster of ``config.DASK_WORKERS`` processes on the loopback, no dashboard).
+    ``store``: folder of the store a path is cleaned into (default under
+    ``config.STORE_DIR``); ``cache=False`` reads and writes no store for an
+    in-memory run (the corpus is cleaned again); ``scheduler``/``client``: a Dask
+    cluster (default: a local cluster of ``config.DASK_WORKERS`` processes on the
+    loopback, no dashboard).
     """
 
     name: str = "auto"
@@ -57,6 +59,7 @@ class Engine:
     store: str | Path | None = None
     partition_rows: int = config.STORE_PARTITION_ROWS
     progress: bool | None = None
+    cache: bool = True
 
     def __post_init__(self) -> None:
         if self.name not in ("auto", *ENGINES):
@@ -131,6 +134,9 @@ def as_source(
     For a path, the engine ``auto`` loads it into memory up to
     ``config.STREAM_THRESHOLD_MB`` of input and streams it through a store above;
     ``memory`` always loads it, ``stream`` and ``dask`` always build (or re-use) its store.
+    A path is cleaned once per content: its store (cleaned text, paragraphs,
+    audit, keyed by content hash and pipeline version) is re-used by the next
+    command, also when it runs in memory (``engine.cache=False``: clean afresh, keep nothing).
     """
     engine = engine_of(engine)
     if isinstance(x, Source):
@@ -141,11 +147,13 @@ def as_source(
         return _store_source(x, _resolved(engine, "stream"))
     path = Path(x) if x is not None else config.DATA_DIR
     name = choose_engine(engine.name, path)
-    if name == "memory":
+    if name == "memory" and not engine.cache:
         corpus = load_corpus(path, text_field=text_field, id_field=id_field, progress=engine.progress)
-        return Source([CorpusPartition(corpus, _corpus_key(corpus))], corpus.docvars, corpus.source, _resolved(engine, "memory"), corpus=corpus)
+        return as_source(corpus, engine=engine)
     store = build_store(path, Path(engine.store) if engine.store is not None else default_store_dir(path, engine.partition_rows),
                         text_field=text_field, id_field=id_field, partition_rows=engine.partition_rows, progress=engine.progress)
+    if name == "memory":
+        return as_source(store.to_corpus(), engine=engine)
     return _store_source(store, _resolved(engine, name))
 
 

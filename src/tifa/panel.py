@@ -24,6 +24,7 @@ from tifa import config
 from tifa.dfm import DFM, group_keys, group_rows, group_sums, group_values
 from tifa.engine import Engine, as_source
 from tifa.errors import InputError
+from tifa.places import add_province_columns
 from tifa.slogans import SloganMatcher, lexicon_table, slogan_dfm
 from tifa.util.tables import sort_table
 
@@ -93,7 +94,9 @@ def slogan_panel(
     exact Poisson (Garwood) ``conf`` interval on the same scale. A combination
     without documents has ``n_docs = 0``, ``n_chars = 0``, ``count = 0`` and no rate
     (NaN). Documents missing a ``by`` value are left out (logged). Rows: groups in
-    sorted order of their levels, then lexicon order.
+    sorted order of their levels, then lexicon order. Grouped by ``province``, the
+    panel also carries ``province_code`` (GB/T 2260), ``province_en`` and ``region``
+    after it, so covariates merge by code.
     """
     source = as_source(x, engine=engine)
     by = _as_list(by)
@@ -101,7 +104,8 @@ def slogan_panel(
     matcher = matcher or SloganMatcher()
     keep = select_slogans(matcher, slogans)
     matrix = slogan_dfm(source, matcher, include_parts=include_parts)
-    return panel_from_dfm(matrix, by, keep, matcher=matcher, conf=conf, source=source.label)
+    table = panel_from_dfm(matrix, by, keep, matcher=matcher, conf=conf, source=source.label)
+    return add_province_columns(table) if "province" in by else table
 
 
 def panel_from_dfm(x: DFM, by: Sequence[str], keep: np.ndarray, *, matcher: SloganMatcher, conf: float = config.PANEL_CONF, source: str = "") -> pd.DataFrame:

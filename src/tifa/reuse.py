@@ -41,10 +41,19 @@ CENTRAL_DATASETS = ("national",)
 
 
 def _group(central: str, docvars: pd.DataFrame) -> pd.Index | None:
-    """The documents of a ``docvar=value`` central group (``None`` when ``central`` is no such expression)."""
-    name, sep, value = central.partition("=")
-    if not sep or "/" in central:
+    """The documents of a central group of the corpus, ``"<docvar>: <value>"`` (as :func:`tifa.adoption.central_group`) or
+    ``"docvar=value"`` (``None`` when ``central`` is no such expression)."""
+    from pathlib import Path
+
+    from tifa.adoption import central_group
+
+    if central in CENTRAL_DATASETS or Path(central).exists():
         return None
+    name, sep, value = central.partition("=")
+    found = (name.strip(), value.strip()) if sep and "/" not in central and ":" not in name else central_group(central, list(docvars.columns))
+    if found is None:
+        return None
+    name, value = found
     if name not in docvars.columns:
         raise InputError(f"central group {central!r}: no docvar {name!r}; docvars: {sorted(map(str, docvars.columns))}")
     chosen = docvars.index[docvars[name].astype(str) == value]
@@ -118,8 +127,8 @@ def find_reuse(
 
     ``local``: a :class:`~tifa.corpus.Corpus`, a store or a path (read as
     :func:`tifa.engine.as_source` reads it). ``central``: ``"national"`` (the packaged
-    national reports), a corpus, store or path, ``"docvar=value"`` (those documents of
-    ``local`` are the centre, the others are local), or ``None``: reuse between the
+    national reports), a corpus, store or path, ``"<docvar>: <value>"`` or ``"docvar=value"`` (those
+    documents of ``local`` are the centre, the others are local), or ``None``: reuse between the
     documents of ``local`` (each pair once). The index of the centre is built once (or
     given: ``index``) and every partition of ``local`` is queried against it by the
     ``engine`` (``"memory"``, ``"stream"``, ``"dask"`` or a :class:`tifa.engine.Engine`), with the same output.
@@ -240,7 +249,7 @@ def add_reuse_command(sub) -> None:
     p = sub.add_parser("reuse", help="text reuse: passages of each document aligned with central documents (or with each other: --within), shares, lags")
     p.add_argument("--corpus", default=None, help="the local corpus: folder (with metadata.csv), .jsonl, .csv, .parquet or a store folder (default: the embedded corpus)")
     p.add_argument("--text-field", default="text", help="text field of the local corpus (default: text)")
-    p.add_argument("--central", default="national", help="national (the packaged national reports, default), a corpus path, or docvar=value: those documents of the corpus are the centre")
+    p.add_argument("--central", default="national", help="national (the packaged national reports, default), a corpus path, or a group of the corpus as '<docvar>: <value>' (or docvar=value): those documents are the centre")
     p.add_argument("--central-text-field", default="text", help="text field of a --central file (default: text)")
     p.add_argument("--within", action="store_true", help="reuse between the documents of the corpus (each pair once) instead of from a centre")
     p.add_argument("--table", choices=REUSE_TABLES, default="passages", help="passages (default), documents (share of each document reused) or pairs (per local x central document)")

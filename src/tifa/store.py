@@ -61,7 +61,7 @@ from tifa.docvars import (
     row_kinds,
 )
 from tifa.errors import CorpusError, MissingFileError, OutputError
-from tifa.readers import Record, iter_records, source_kind
+from tifa.readers import Record, iter_records, source_files, source_kind
 from tifa.units import UNIT_COLUMNS
 from tifa.util.files import atomic_path, atomic_write
 
@@ -356,14 +356,14 @@ def _write_partition(part: Partition, batch: list[Record], steps: tuple[Step, ..
 
 
 def _check_store_out(out: Path, source: Path) -> None:
-    """Refuse a store folder that is, holds or lies in the corpus or the raw data, or that holds other files."""
+    """Refuse a store folder that is or holds the corpus, lies among its text files or in the raw data, or holds other files."""
     resolved, src = out.resolve(), source.resolve()
-    guarded = [config.RAW_DIR.resolve()] + ([src] if src.is_dir() else [])  # a corpus file's folder may hold the store
-    for folder in guarded:
+    texts = {f.resolve().parent for f in source_files(source)[1:]} if src.is_dir() else set()  # the folders of a corpus folder's texts
+    for folder in sorted({config.RAW_DIR.resolve(), *texts}):
         if resolved == folder or resolved.is_relative_to(folder) or folder.is_relative_to(resolved):
-            raise OutputError(f"{out}: the store would be written into or over the corpus ({folder}). Choose a store folder outside it.")
-    if resolved == src:
-        raise OutputError(f"{out}: the store would replace the corpus file. Choose another folder.")
+            raise OutputError(f"{out}: the store would be written among the corpus texts ({folder}). Choose a store folder outside it.")
+    if resolved == src or src.is_relative_to(resolved):
+        raise OutputError(f"{out}: the store would replace or hold the corpus ({src}). Choose another folder.")
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: a file, not a folder. Choose a folder for the store.")
     entries = {e.name for e in out.iterdir()} if out.is_dir() else set()
