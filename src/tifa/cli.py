@@ -1,4 +1,4 @@
-"""Command-line interface: ``tifa corpus|build|freq|keyness|compounds|slogans|kwic|discover|anachronisms|topics|panel|adoption|model|hazard|study|report|provenance``.
+"""Command-line interface: ``tifa corpus|build|freq|keyness|compounds|slogans|kwic|discover|anachronisms|topics|panel|adoption|model|hazard|reuse|study|report|provenance``.
 
 Every subcommand takes the same corpus options (``--corpus PATH``,
 ``--text-field NAME``, ``--id-field NAME``); the analyses take the engine options
