@@ -158,15 +158,13 @@ def planted_files(planted, tmp_path_factory):
 
 
 def test_a_corpus_a_store_and_dask_give_the_same_tables(planted_files, recent_index):
-    from distributed import Client, LocalCluster
-
     from tifa.corpus import load_corpus
-    from tifa.engine import Engine
+    from tifa.engine import Engine, dask_client
 
     path, store = planted_files
     in_memory = find_reuse(load_corpus(path, progress=False), index=recent_index, progress=False)
     streamed = find_reuse(store, index=recent_index, progress=False)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, host="127.0.0.1") as cluster, Client(cluster) as client:
+    with dask_client() as client:  # the engine's local cluster: 2 workers on the loopback
         on_dask = find_reuse(store, index=recent_index, engine=Engine("dask", client=client), progress=False)
     assert len(store.partitions()) == 3 and len(in_memory.passages) > 20
     for other in (streamed, on_dask):
