@@ -68,26 +68,25 @@ def edit_passage(text: str, rate: float, rng: np.random.Generator, pool: np.ndar
     return "".join(out), n_edits
 
 
-def _sentence_starts(text: str) -> tuple[np.ndarray, np.ndarray]:
-    """Offsets of the Han characters of ``text``, and the sentence starts (offsets) that are Han characters."""
+def _sentence_starts(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Offsets of the Han characters of ``text``, the sentence starts that are Han characters, and where each one's paragraph ends."""
     han = np.array([m.start() for m in HAN_RE.finditer(text)], dtype=np.int64)
     starts = np.array([0] + [m.end() for m in re.finditer(r"[。！？\n]+", text)], dtype=np.int64)
-    starts = starts[starts < len(text)]
-    return han, starts[np.isin(starts, han)]
+    starts = starts[(starts < len(text)) & np.isin(starts, han)]
+    breaks = np.array([m.start() for m in re.finditer("\n", text)] + [len(text)], dtype=np.int64)
+    return han, starts, breaks[np.searchsorted(breaks, starts)]
 
 
-def _source_passage(text: str, han: np.ndarray, starts: np.ndarray, length: int, rng: np.random.Generator) -> tuple[int, int] | None:
-    """A span of ``text`` in one paragraph, starting at a sentence start and holding ``length`` Han characters, ending on one."""
+def _source_passage(han: np.ndarray, starts: np.ndarray, ends: np.ndarray, length: int, rng: np.random.Generator) -> tuple[int, int] | None:
+    """A span starting at a sentence start and holding ``length`` Han characters, ending on one, inside one paragraph (None: no such span)."""
     first = np.searchsorted(han, starts)
-    usable = starts[first + length <= len(han)]
+    fits = first + length <= len(han)
+    last = np.where(fits, han[np.minimum(first + length - 1, len(han) - 1)], len(han))
+    usable = np.flatnonzero(fits & (last < ends))  # one paragraph only: a copied passage is inserted into a paragraph
     if not len(usable):
         return None
-    start = int(usable[int(rng.integers(len(usable)))])
-    k = int(np.searchsorted(han, start))
-    end = int(han[k + length - 1]) + 1
-    if "\n" in text[start:end]:
-        return None  # one paragraph only: a copied passage is inserted into a paragraph
-    return start, end
+    k = usable[int(rng.integers(len(usable)))]
+    return int(starts[k]), int(last[k]) + 1
 
 
 def plant_reuse(
@@ -134,13 +133,14 @@ def plant_reuse(
         sentences = [split_sentences(p) or [p] for p in paras]
         plants: dict[tuple[int, int], list[tuple]] = {}
         for _ in range(passages_per_doc):
-            for _attempt in range(50):
-                src_id, src_text, han, starts = source_texts[int(rng.integers(len(source_texts)))]
-                span = _source_passage(src_text, han, starts, int(rng.integers(lengths[0], lengths[1] + 1)), rng)
+            length = int(rng.integers(lengths[0], lengths[1] + 1))
+            for k in rng.permutation(len(source_texts)):  # a source at random; the next one when its paragraphs are all shorter
+                src_id, src_text, han, starts, ends = source_texts[int(k)]
+                span = _source_passage(han, starts, ends, length, rng)
                 if span is not None:
                     break
             else:
-                raise InputError("no source document holds a passage of the lengths asked for; give longer sources or shorter lengths")
+                raise InputError(f"no paragraph of the sources holds {length} Han characters; give longer sources or shorter lengths")
             rate = float(rng.uniform(*edit_rates))
             edited, n_edits = edit_passage(src_text[span[0] : span[1]], rate, rng, pool)
             p = int(rng.integers(len(sentences)))
