@@ -247,8 +247,10 @@ class _Region:
     c1: int
 
 
-def candidate_regions(pairs: list[tuple[int, int, int]], width: int) -> dict[int, list[_Region]]:
-    """Chain candidate window pairs ``(central doc, local start, central start)`` that touch on both texts into regions, per central document."""
+def candidate_regions(pairs: list[tuple[int, int, int]], width: int, reach: int | None = None) -> dict[int, list[_Region]]:
+    """Chain candidate window pairs ``(central doc, local start, central start)`` that touch on both texts into regions, per central document;
+    then regions less than ``reach`` apart on both texts (their aligned spans, margins included, overlap) become one."""
+    reach = width if reach is None else reach
     regions: dict[int, list[_Region]] = {}
     for c, ls, cs in sorted(pairs):
         open_regions = regions.setdefault(c, [])
@@ -258,6 +260,16 @@ def candidate_regions(pairs: list[tuple[int, int, int]], width: int) -> dict[int
                 break
         else:
             open_regions.append(_Region(ls, ls, cs, cs))
+    for c, found in regions.items():  # regions that grew into each other on both texts become one
+        merged: list[_Region] = []
+        for r in sorted(found, key=lambda r: (r.l0, r.c0, r.l1, r.c1)):
+            for m in merged:
+                if r.l0 <= m.l1 + reach and m.l0 <= r.l1 + reach and r.c0 <= m.c1 + reach and m.c0 <= r.c1 + reach:
+                    m.l0, m.l1, m.c0, m.c1 = min(m.l0, r.l0), max(m.l1, r.l1), min(m.c0, r.c0), max(m.c1, r.c1)
+                    break
+            else:
+                merged.append(r)
+        regions[c] = merged
     return regions
 
 
@@ -310,7 +322,7 @@ def doc_regions(codes: np.ndarray, hashes: np.ndarray, keep: np.ndarray, index: 
     pairs = list(zip(c[wanted].tolist(), starts[used[rows[wanted]]].tolist(), index.window_start[keys[wanted]].tolist()))
     span = params.width + params.n - 1 + params.margin
     out = []
-    for c, regions in candidate_regions(pairs, params.width).items():
+    for c, regions in candidate_regions(pairs, params.width, params.width + params.n - 1 + 2 * params.margin).items():
         central = index.codes[c]
         for r in regions:
             l0, l1 = max(r.l0 - params.margin, 0), min(r.l1 + span, len(codes))
