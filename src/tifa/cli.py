@@ -1,4 +1,4 @@
-"""Command-line interface: ``tifa corpus|build|freq|keyness|compounds|slogans|kwic|discover|anachronisms|topics|panel|adoption|model|hazard|study|report|provenance``.
+"""Command-line interface: ``tifa corpus|build|freq|keyness|compounds|slogans|kwic|discover|anachronisms|topics|panel|adoption|model|hazard|reuse|study|report|provenance``.
 
 Every subcommand takes the same corpus options (``--corpus PATH``,
 ``--text-field NAME``, ``--id-field NAME``); the analyses take the engine options
@@ -399,6 +399,10 @@ def build_parser() -> argparse.ArgumentParser:
     models.add_model_command(sub)
     hazard.add_hazard_command(sub)
     add_lexicon_options(sub)  # --lexicon, --lexicon-mode on the commands that count slogans
+
+    from tifa.reuse import add_reuse_command
+
+    add_reuse_command(sub)
 
     p = sub.add_parser("study", help="run every notebook (papermill) on a corpus; write figures, tables, index and provenance")
     _corpus_options(p)

@@ -39,10 +39,10 @@ from tifa.util.tables import format_table
 
 log = logging.getLogger(__name__)
 
-NOTEBOOKS = ("00_corpus", "01_terms", "02_slogans", "03_topics", "04_diffusion")
+NOTEBOOKS = ("00_corpus", "01_terms", "02_slogans", "03_topics", "04_diffusion", "06_reuse")
 # Relative run time, for scheduling (longest first): 03 leads on large corpora (its K grid), 04 is long only
 # with provinces and years (maps, curves); this order lets two processes finish together on both kinds.
-NOTEBOOK_COST = {"03_topics": 5, "01_terms": 4, "04_diffusion": 3, "02_slogans": 2, "00_corpus": 1}
+NOTEBOOK_COST = {"03_topics": 5, "01_terms": 4, "04_diffusion": 3, "06_reuse": 3, "02_slogans": 2, "00_corpus": 1}
 FEW_DOCUMENTS = 12  # up to this many documents, figures show each document; beyond, groups
 MIN_PERIODS = 3  # distinct years (or other periods) a time-series figure needs
 KEY_LIBRARIES = ("jieba", "rjieba", "matplotlib", "numpy", "opencc", "pandas", "scikit-learn", "scipy", "wordcloud", "pyahocorasick", "mpl-font")

@@ -23,6 +23,7 @@ from tifa.figures.diffusion import (
 )
 from tifa.figures.labels import TEXTS, Labeller
 from tifa.figures.maps import plot_province_tiles, province_tiles
+from tifa.figures.reuse import plot_reuse_lags, plot_reuse_matrix, plot_reuse_shares, reuse_pairs_html
 from tifa.figures.slogans import (
     plot_cooccurrence,
     plot_slogan_heatmap,
@@ -75,6 +76,10 @@ BUILDERS = {
     "slogan_adoption_lag_vs_national": plot_lag_distribution,
     "slogan_adoption_year_map": plot_province_tiles,
     "slogan_rate_map": plot_province_tiles,
+    "reuse_share_map": plot_province_tiles,
+    "reuse_share_by_province": plot_reuse_shares,
+    "reuse_lag_distribution": plot_reuse_lags,
+    "reuse_matrix_by_province": plot_reuse_matrix,
 }
 
 __all__ = [
@@ -94,6 +99,10 @@ __all__ = [
     "plot_panel_heatmap",
     "plot_province_tiles",
     "province_tiles",
+    "plot_reuse_lags",
+    "plot_reuse_matrix",
+    "plot_reuse_shares",
+    "reuse_pairs_html",
     "plot_cleaning_audit",
     "plot_cooccurrence",
     "plot_documents_by_place_and_year",

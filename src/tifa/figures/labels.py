@@ -35,6 +35,7 @@ TEXTS = {
     "Not drawn (not a province of the gazetteer)": "未绘出（不是地名表中的省级行政区）",
     "≤: an upper bound (already in use when first observed)": "≤：上限（首次观察时已在使用）",
     "Mentions per 10,000 characters": "每万字提及次数",
+    "Reused from the centre (% of Han characters)": "取自中央文本（占汉字的百分比）",
     "Mentions per 10,000 Han characters": "每万汉字提及次数",
     "First year of use": "首次使用年份",
     "Share of the groups observed that year that have used it": "当年有文档的单位中已使用者的比例",
