@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 
 from tifa import config, load_corpus
+from tifa.figures import Labeller
+from tifa.places import load_regions
 from tifa.plots import plot_slogan_timeline, save_figure, use_style
 from tifa.slogans import SloganMatcher, anachronisms, count_slogans, lexicon_table
 
@@ -33,7 +35,9 @@ def main(out_dir: Path) -> int:
     late = anachronisms(corpus, matcher)
     print(f"anachronisms: {len(late)}")
     use_style()
-    ax = plot_slogan_timeline(by_year, lexicon_table(matcher), lang=config.LABEL_LANG)
+    labeller = Labeller(lang=config.LABEL_LANG, places=load_regions(), glossary={s.zh: s.en for s in matcher.slogans})
+    years = sorted(int(y) for y in corpus.docs["year"].dropna().unique())  # the missing 2020 report is shaded
+    ax = plot_slogan_timeline(by_year, lexicon_table(matcher), years=years, labeller=labeller)
     ax.set_title("Slogans in the national Government Work Reports, 1954–2025")
     for path in save_figure(ax.figure, "slogan_timeline_national_reports", out_dir=out_dir):
         print(f"wrote {path}")

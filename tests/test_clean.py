@@ -160,6 +160,48 @@ def test_every_span_rule_removes_its_examples_next_to_body_text(rule):
             assert remove_spans(example + BODY, [rule]) == (BODY, [(rule.id, example)]), example
         if rule.anchor in ("end", "both"):
             assert remove_spans(BODY + example, [rule])[0] == BODY, example
+        if rule.anchor == "any":  # before, after and inside body text; the spaces beside it stay (tidy_whitespace takes them)
+            for text in (example + BODY, BODY + example, BODY[:5] + example + BODY[5:]):
+                cleaned, removed = remove_spans(text, [rule])
+                assert (cleaned.replace(" ", ""), removed) == (BODY, [(rule.id, example.strip())]), text
+
+
+def test_any_rules_remove_every_piece_of_chrome_wherever_it_stands():
+    step = make_remove_boilerplate()
+    line = "标题<!-- 正文开始 -->【字体：小中大】 首页 > 政府信息公开 > 政府工作报告 各位代表：【打印本页】【关闭窗口】现在，我代表省人民政府作报告。<U+00A0>阅读量：1024 》》点击图片进入专题《《收藏|分享到【E-mail推荐】"
+    text, edits = step.run(line)
+    assert text.split() == ["标题", "各位代表：现在，我代表省人民政府作报告。"]
+    assert [(e.kind, e.before, e.after, e.rule) for e in edits] == [
+        ("removed_span", "【字体：小中大】", "", "font_size_widget"),
+        ("removed_span", "首页 > 政府信息公开 > 政府工作报告", "", "navigation_trail_span"),
+        ("removed_span", "【打印本页】【关闭窗口】", "", "page_tools_bracketed"),
+        ("removed_span", "【E-mail推荐】", "", "page_tools_bracketed"),
+        ("removed_span", "阅读量：1024", "", "view_count_anywhere"),
+        ("removed_span", "》》点击图片进入专题《《", "", "topic_link"),
+        ("removed_span", "收藏|分享到", "", "share_bar"),
+        ("removed_span", "<!-- 正文开始 -->", "", "html_comment"),
+        ("changed", "<U+00A0>", " ", "escaped_space"),
+    ]
+
+
+def test_a_view_counter_never_takes_the_date_that_follows_it():
+    assert remove_spans("阅读量：2024年政府工作报告", SPAN_RULES) == ("2024年政府工作报告", [("view_count_anywhere", "阅读量：")])
+    assert remove_spans("《政府工作报告》》》点击进入专题《《", SPAN_RULES)[0] == "《政府工作报告》", "the title keeps its closing bracket"
+
+
+def test_rule_file_checks_ids_empty_matches_and_replacements(tmp_path):
+    path = tmp_path / "rules.yaml"
+    entry = "  - id: {id}\n    kind: span\n    anchor: any\n    pattern: '{pattern}'\n    description: d\n"
+    for rules, message in [
+        (entry.format(id="x", pattern="a*"), "matches the empty string"),
+        (entry.format(id="x", pattern="ab") + entry.format(id="x", pattern="cd"), "used twice"),
+        (entry.format(id="x", pattern="ab") + "    replace: abc\n", "shorter than any match"),
+        (entry.format(id="x", pattern="a ?b") + "    replace: ab\n", "shorter than any match"),
+        (entry.format(id="x", pattern="ab|c") + "    replace: ' '\n", "shorter than any match"),
+    ]:
+        path.write_text("rules:\n" + rules, encoding="utf-8")
+        with pytest.raises(ValueError, match=message):
+            load_boilerplate_rules(path)
 
 
 @pytest.mark.parametrize(
@@ -174,6 +216,11 @@ def test_every_span_rule_removes_its_examples_next_to_body_text(rule):
         "来源于人民群众的实践。",
         "编辑出版一批精品力作。",
         "2023年1月至12月，全省进出口增长5%。",
+        "点击量持续增长，阅读量大幅提升。",  # counters without a colon
+        "把好经验分享到全国，收藏家协会举办展览。",
+        "《政府工作报告》指出，文字体现了首页设计的原则。",
+        "要注释清楚，附件一并报送。",
+        "下载、分享、收藏数据的服务更加便捷。",
     ],
 )
 def test_span_rules_leave_body_text_that_merely_contains_their_words(sentence):
@@ -191,16 +238,21 @@ def test_spans_inside_a_one_line_page_are_removed_and_recorded():
     chrome_head = "您的位置:首页>政务公开>政府工作报告 【字体：大中小】扫一扫在手机打开当前页"
     chrome_tail = "（责任编辑：张三）相关报道：2023年政府工作报告全文"
     text, edits = step.run(f"前一行\n{chrome_head}{BODY}{chrome_tail}")
-    assert text == f"前一行\n{BODY}"
-    assert {e.kind for e in edits} == {"removed_span"} and {e.line for e in edits} == {2}
-    assert "".join(sorted(e.before for e in edits)) == "".join(sorted(["您的位置:首页>政务公开>政府工作报告 ", "【字体：大中小】", "扫一扫在手机打开当前页", "（责任编辑：张三）", "相关报道：2023年政府工作报告全文"]))
-    assert {e.rule for e in edits} == {"navigation_trail_span", "font_size_widget", "qr_prompt", "editor_credit", "related_reports_tail"}
+    assert text == f"前一行\n {BODY}", "chrome that stands anywhere goes without the space beside it (tidy_whitespace trims it)"
+    # chrome that stands anywhere first, in the order of the rules, then the anchored chrome from the ends
+    assert [(e.kind, e.line, e.before, e.rule) for e in edits] == [
+        ("removed_span", 2, "【字体：大中小】", "font_size_widget"),
+        ("removed_span", 2, "您的位置:首页>政务公开>政府工作报告", "navigation_trail_span"),
+        ("removed_span", 2, "扫一扫在手机打开当前页", "qr_prompt"),
+        ("removed_span", 2, "相关报道：2023年政府工作报告全文", "related_reports_tail"),
+        ("removed_span", 2, "（责任编辑：张三）", "editor_credit"),
+    ]
 
 
 def test_a_last_crumb_run_into_the_title_stays():
     title = "政府工作报告2024年某省政府工作报告——2024年1月22日在某省第十四届人民代表大会第二次会议上"
     text, removed = remove_spans(f"您的位置：首页 > 要闻 > {title}", SPAN_RULES)
-    assert (text.strip(), removed) == (title, [("navigation_trail_span", "您的位置：首页 > 要闻 > ")])
+    assert (text.strip(), removed) == (title, [("navigation_trail_span", "您的位置：首页 > 要闻 >")])
 
 
 def test_anchor_only_on_span_rules(tmp_path):
@@ -378,6 +430,51 @@ def test_paragraph_structure_parts_and_sections():
 
 def test_an_opening_sentence_ends_the_front():
     assert [u.part for u in paragraph_structure(["同志们：", "标题样的短行"])] == ["body", "body"]
+
+
+# appendices as provincial pages print them: (heading, entries) and the section the appendix gets
+APPENDICES = [
+    (["附件《政府工作报告》有关内容名词注释", "1.新质生产力：由技术革命性突破催生的先进生产力。", "2.大湾区：粤港澳大湾区。"], "附件《政府工作报告》有关内容名词注释"),
+    (["名词注释", "1.新质生产力：由技术革命性突破催生的先进生产力。"], "名词注释"),
+    (["名词解释：", "1.新质生产力：由技术革命性突破催生的先进生产力。"], "名词解释"),
+    (["注释", "［1］两个确立：确立习近平同志党中央的核心、全党的核心地位。［2］三农：农业、农村、农民。"], "注释"),
+    (["注释", "[1]两个确立：一个解释。[2]三农：农业、农村、农民。"], "注释"),
+    (["注释", "1.两个确立：一个解释。", "2.三农：农业、农村、农民。"], "注释"),
+    (["附件1：", "1.新质生产力：一个解释。"], "附件1"),
+]
+BODY_PARAGRAPHS = ["各位代表：", "现在，我代表省人民政府作报告。", HEADING_1, *SENTENCES[:3], HEADING_2 + SENTENCES[3]]
+
+
+@pytest.mark.parametrize(("appendix", "section"), APPENDICES, ids=lambda x: x[0] if isinstance(x, list) else "")
+def test_appendix_after_the_body_as_paragraphs(appendix, section):
+    units = paragraph_structure(["2024年某省政府工作报告", *BODY_PARAGRAPHS, *appendix])
+    assert [u.part for u in units] == ["front"] + ["body"] * len(BODY_PARAGRAPHS) + ["appendix"] * len(appendix)
+    assert units[-len(appendix)].section == section
+
+
+@pytest.mark.parametrize(("appendix", "section"), APPENDICES, ids=lambda x: x[0] if isinstance(x, list) else "")
+def test_appendix_of_a_one_line_scrape_is_split_off_the_body(appendix, section):
+    """Heading and entries run into the last sentence of the body (and into each other): the body ends where the appendix starts."""
+    line = "2024年某省政府工作报告 " + "".join(BODY_PARAGRAPHS) + "".join(appendix)
+    text, _ = make_split_paragraphs(40, 50).run(line)
+    paragraphs = text.split("\n")
+    units = paragraph_structure(paragraphs)
+    body = [p for p, u in zip(paragraphs, units) if u.part == "body"]
+    notes = [p for p, u in zip(paragraphs, units) if u.part == "appendix"]
+    assert "".join(body) == "".join(BODY_PARAGRAPHS) and "".join(notes) == "".join(appendix)
+    assert notes[0].rstrip("：:") == appendix[0].rstrip("：:"), "the heading is a paragraph of its own"
+    assert units[-len(notes)].section == section
+
+
+def test_a_note_heading_run_into_its_first_note_opens_the_appendix():
+    units = paragraph_structure([*BODY_PARAGRAPHS, "注释［1］两个确立：一个解释。", "［2］三农：农业、农村、农民。"])
+    assert [u.part for u in units[-3:]] == ["body", "appendix", "appendix"]
+    assert {u.section for u in units[-2:]} == {"注释"}
+
+
+@pytest.mark.parametrize("paragraph", ["注释工作要加强。", "附件一并报送。", "附录部分见后。", "名词解释得很清楚。"])
+def test_body_paragraphs_that_open_with_an_appendix_word_stay_in_the_body(paragraph):
+    assert paragraph_structure([*BODY_PARAGRAPHS, paragraph])[-1].part == "body"
 
 
 def test_tidy_whitespace_records_inner_changes_not_trimming():

@@ -109,7 +109,7 @@ def test_slogans_by_province(capsys):
     code, out, _ = run(capsys, "slogans", "--by", "province", "--format", "csv")
     assert code == 0
     table = pd.read_csv(io.StringIO(out))
-    assert list(table.columns[:4]) == ["province", "slogan", "count", "per_10k_chars"]
+    assert list(table.columns[:4]) == ["province", "slogan", "count", "per_10k"]
     assert table.set_index(["province", "slogan"]).loc[("青海省", "党政同责"), "count"] == 1
     assert (table["count"] > 0).all()
 

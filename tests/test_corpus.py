@@ -93,6 +93,15 @@ def test_decoding_big5_traditional_text(raw_texts):
     assert "省委省政府召開" in text and encoding.replace("_", "").lower() in {"big5", "cp950", "big5hkscs"}
 
 
+def test_share_of_common_characters_over_the_first_han_characters():
+    from tifa.decoding import _common_share
+
+    # 中 D6D0 and 国 B9FA are GB2312 level 1; in Big5 中 is A4A4 (common), 国 does not encode; 𠮷 encodes in neither; ASCII is no Han
+    assert _common_share("中国𠮷abc", "gb2312") == 2 / 3 and _common_share("中国𠮷abc", "big5") == 1 / 3
+    assert _common_share("中国" + "𠮷" * 3000, "gb2312", sample=4) == 2 / 4, "only the first sample characters count"
+    assert _common_share("abc", "big5") == 0.0
+
+
 def test_undecodable_bytes_name_the_file():
     with pytest.raises(CorpusError, match=r"bad\.txt: cannot decode"):
         decode_bytes(bytes(range(128, 256)) * 4, "bad.txt")

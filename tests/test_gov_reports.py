@@ -73,7 +73,7 @@ def test_slogan_timeline_of_the_national_reports(gov_reports):
 def test_discovery_on_the_national_reports(gov_reports):
     from tifa.slogans import discover_slogans
 
-    top = discover_slogans(gov_reports, top=20)
+    top = discover_slogans(gov_reports, n=20)
     assert {"三农", "一国两制", "四个现代化", "四项基本原则"} <= set(top["candidate"])
 
 

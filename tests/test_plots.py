@@ -7,8 +7,17 @@ import pytest
 from PIL import Image
 
 from tifa import plots
+from tifa.figures import Labeller
 
 from .conftest import QINGHAI, reference_counts
+
+
+def labeller(lang="en", glossary=None):
+    """The caller's labeller: the gazetteer and the lexicon's glosses, loaded here, not in the builders."""
+    from tifa.lexicon import load_slogans
+    from tifa.places import load_regions
+
+    return Labeller(lang=lang, places=load_regions(), glossary={s.zh: s.en for s in load_slogans()} if glossary is None else glossary)
 
 
 @pytest.fixture(autouse=True)
@@ -84,13 +93,13 @@ def test_wordcloud_renders_chinese_with_the_font():
 
 
 def test_documents_figure_has_english_labels(seeds):
-    ax = plots.plot_documents_by_place_and_year(seeds.summary(), lang="en")
+    ax = plots.plot_documents_by_place_and_year(seeds.summary(), labeller=labeller())
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Hebei", "Hunan", "Jiangxi", "Qinghai", "Shaanxi"]
     assert sorted(t.get_text() for t in ax.get_legend().get_texts()) == ["Prefecture", "Provincial"]
 
 
 def test_document_labels(seeds):
-    labels = plots.document_labels(seeds.docvars)
+    labels = labeller().documents(seeds.docvars)
     assert labels.tolist() == ["Hunan 2016", "Hengshui 2016", "Qinghai 2017", "Ganzhou 2014", "Shangluo 2022"]
 
 
@@ -113,7 +122,7 @@ def seed_dfm(seeds):
 def test_top_terms_panels_use_english_province_names(seed_dfm):
     from tifa.stats import textstat_frequency
 
-    figures = plots.plot_top_terms(textstat_frequency(seed_dfm, by="province", n=5), by="province")
+    figures = plots.plot_top_terms(textstat_frequency(seed_dfm, by="province", n=5), by="province", labeller=labeller())
     assert len(figures) == 1
     fig = figures[0]
     titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
@@ -133,9 +142,10 @@ def test_keyness_bars_are_signed(seed_dfm):
 
 
 def test_slogan_terms_get_english_glosses():
-    assert plots.term_label("两学一做", "zh") == "两学一做"
-    assert plots.term_label("两学一做", "both").startswith("两学一做 (")
-    assert plots.term_label("湘江", "en") == "湘江", "terms outside the lexicon stay as written"
+    assert labeller("zh").term("两学一做") == "两学一做"
+    assert labeller("both").term("两学一做") == "两学一做 (Two Studies, One Action)"
+    assert labeller("en").term("湘江") == "湘江", "terms outside the lexicon stay as written"
+    assert Labeller().term("两学一做") == "两学一做", "without a glossary, as written"
 
 
 def test_wordclouds_are_deterministic(seed_dfm):
@@ -152,7 +162,7 @@ def test_similarity_figure_orders_by_clusters(seed_dfm):
     from tifa.stats import cluster_documents, textstat_simil
 
     sim = textstat_simil(seed_dfm)
-    fig = plots.plot_similarity(sim, cluster_documents(sim), labels=plots.document_labels(seed_dfm.docvars))
+    fig = plots.plot_similarity(sim, cluster_documents(sim), labels=labeller().documents(seed_dfm.docvars))
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert sorted(labels) == sorted(["Hunan 2016", "Hengshui 2016", "Qinghai 2017", "Ganzhou 2014", "Shangluo 2022"])
 
@@ -164,12 +174,12 @@ def test_slogan_heatmap_and_timeline(seeds):
     from tifa.slogans import SloganMatcher, count_slogans, lexicon_table
 
     matcher = SloganMatcher()
-    ax = plots.plot_slogan_heatmap(count_slogans(seeds, matcher=matcher), by="doc_id", labels=plots.document_labels(seeds.docvars), value="count")
+    ax = plots.plot_slogan_heatmap(count_slogans(seeds, matcher=matcher), by="doc_id", labels=labeller().documents(seeds.docvars), value="count", labeller=labeller())
     qinghai = seeds.docs.set_index("doc_id")["text"][QINGHAI]
     assert str(qinghai.count("中央环保督察") + qinghai.count("中央环境保护督察")) in [t.get_text() for t in ax.texts], "中央环保督察 in Qinghai"
     assert "Central Environmental Inspection" in [t.get_text() for t in ax.get_yticklabels()]
     by_year = count_slogans(seeds, by="year", matcher=matcher)
-    ax = plots.plot_slogan_timeline(by_year, lexicon_table(matcher))
+    ax = plots.plot_slogan_timeline(by_year, lexicon_table(matcher), labeller=labeller())
     used = by_year.loc[by_year["count"] > 0, "slogan"].nunique()
     in_texts = {zh for text in seeds.docs["text"] for zh in reference_counts(text)}
     assert len(ax.get_yticklabels()) == used == len(in_texts)
@@ -251,3 +261,54 @@ def test_processes_that_need_the_same_font_cut_make_it_once(tmp_path, monkeypatc
     for caller in callers:
         caller.join()
     assert len(cuts) == 1 and len(results) == 2 and results[0] == results[1] and results[0].read_bytes() == b"cut"
+
+
+# --- honest time axes and matrices ---------------------------------------------------------
+
+
+def test_cooccurrence_marks_hidden_pairs_instead_of_drawing_zero():
+    import numpy as np
+    import pandas as pd
+
+    names = ["党政同责", "一岗双责", "两学一做"]
+    matrix = pd.DataFrame([[0, 5, np.nan], [5, 0, 0], [np.nan, 0, 0]], index=names, columns=names, dtype=float)
+    ax = plots.plot_cooccurrence(matrix, labeller=labeller("zh"), value_label="sentences with both")
+    hidden = [p for p in ax.patches if p.get_hatch()]
+    assert sorted((p.get_x() + 0.5, p.get_y() + 0.5) for p in hidden) == [(0.0, 2.0), (2.0, 0.0)], "the pair not shown is hatched"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["未绘出：不在所示词对之中"]
+    assert [t.get_text() for t in ax.texts] == ["5", "5"], "values written; no 0 for a hidden pair, none on the diagonal"
+    assert np.ma.getmaskarray(ax.images[0].get_array())[[0, 2, 0, 1, 2], [2, 0, 0, 1, 2]].all(), "hidden pairs and the diagonal carry no value"
+    dark = pd.DataFrame([[0, 40], [40, 0]], index=names[:2], columns=names[:2], dtype=float)
+    ax = plots.plot_cooccurrence(dark, labeller=labeller())
+    assert {t.get_color() for t in ax.texts} == {"white"}, "readable on the darkest cells"
+
+
+def test_timeline_shades_years_without_a_document_and_labels_in_chinese(seeds):
+    import re
+
+    from tifa.slogans import SloganMatcher, count_slogans, lexicon_table
+
+    matcher = SloganMatcher()
+    by_year = count_slogans(seeds, by="year", matcher=matcher)
+    ax = plots.plot_slogan_timeline(by_year, lexicon_table(matcher), years=[2014, 2016, 2017, 2022], labeller=labeller("zh"))
+    spans = sorted((p.get_x(), p.get_x() + p.get_width()) for p in ax.patches)
+    assert spans == [(2014.5, 2015.5), (2017.5, 2021.5)], "2015 and 2018-2021 have no document"
+    texts = [t.get_text() for t in ax.get_yticklabels()] + [t.get_text() for t in ax.get_legend().get_texts()] + [ax.get_xlabel()]
+    assert "两学一做" in texts and not [t for t in texts if re.search("[A-Za-z]", t)]
+
+
+def test_topic_prevalence_by_year_breaks_lines_and_bands_across_missing_years():
+    import numpy as np
+    import pandas as pd
+
+    prevalence = pd.DataFrame({"year": [1960, 1964, 1975, 1976], "topic": 0, "prevalence": [0.2, 0.3, 0.4, 0.5], "ci_low": [0.1, np.nan, 0.3, 0.4], "ci_high": [0.3, np.nan, 0.5, 0.6]})
+    fig = plots.plot_prevalence_by(prevalence, {0: "zero"}, by="year", years=[1960, 1964, 1975, 1976], labeller=labeller())[0]
+    ax = fig.axes[0]
+    line = ax.lines[0]
+    x, y = line.get_xdata(), np.asarray(line.get_ydata(), dtype=float)
+    assert x.tolist() == list(range(1960, 1977))
+    assert np.isnan(y[x.tolist().index(1965):x.tolist().index(1975)]).all(), "no straight line from 1964 to 1975"
+    assert y[x.tolist().index(1975)] == 0.4
+    band = next(c for c in ax.collections if c.get_paths())
+    assert {round(v) for path in band.get_paths() for v in path.vertices[:, 0]} == {1960, 1975, 1976}, "the band breaks too (1964 has no interval)"
+    assert sorted((p.get_x(), p.get_x() + p.get_width()) for p in ax.patches if p.get_width() < 20) == [(1960.5, 1963.5), (1964.5, 1974.5)]

@@ -111,7 +111,7 @@ def test_seed_counts(seeds, seed_texts):
 
 def test_rates_per_10k_characters(seeds):
     table = count_slogans(seeds).set_index(["doc_id", "slogan"])
-    assert table.loc[(HUNAN, "两学一做"), "per_10k_chars"] == pytest.approx(2 / 2034 * 10_000)
+    assert table.loc[(HUNAN, "两学一做"), "per_10k"] == pytest.approx(2 / 2034 * 10_000)
 
 
 def test_counts_by_docvar_and_category(seeds):
@@ -271,7 +271,7 @@ def test_mentions_locate_sentences(seeds, seed_texts):
 def test_discovery_on_the_seeds(seeds):
     recurring = discover_slogans(seeds)
     assert recurring[["candidate", "count", "n_docs"]].values.tolist() == [["建言献策", 4, 1], ["军令状", 3, 2]]
-    once = set(discover_slogans(seeds, min_count=1, top=100)["candidate"])
+    once = set(discover_slogans(seeds, min_count=1, n=100)["candidate"])
     assert {"十个聚焦", "三个对照", "两个确保", "一学二查三改四建五评", "两张皮", "四个扎扎实实"} <= once
     assert not once & {"四个意识", "两学一做", "十个聚焦和", "四个扎扎", "一是"}
 

@@ -126,3 +126,14 @@ def test_partitions_cleaned_in_worker_processes_give_the_same_store_and_the_firs
     for workers in (1, 2):
         with pytest.raises(CorpusError, match=r"docs\.jsonl, line 4: document .* is empty after cleaning"):
             build_store(source, tmp_path / f"bad{workers}", partition_rows=2, progress=False, workers=workers)
+
+
+def test_the_pipeline_version_covers_every_module_a_cleaned_document_depends_on():
+    """A change to any module the corpus layer imports (or to its rule files) must invalidate the stores' partitions."""
+    import grimp
+
+    from tifa.store import PIPELINE_MODULES
+
+    upstream = grimp.build_graph("tifa").find_upstream_modules("tifa.corpus") | {"tifa.corpus"}
+    plumbing = {"tifa.config", "tifa.errors", "tifa.util.files", "tifa.util.hashing"}  # config is hashed whole; the others decide no text
+    assert {f"tifa.{m}" for m in PIPELINE_MODULES} == upstream - plumbing

@@ -227,12 +227,18 @@ def test_protection_is_part_of_the_fingerprint():
     assert plain.fingerprint != other.fingerprint
 
 
+def test_dawanqu_stays_one_token_with_the_default_segmenter():
+    assert Segmenter().cut("推进大湾区建设") == ["推进", "大湾区", "建设"]
+    assert Segmenter().cut("粤港澳大湾区建设") == ["粤港澳大湾区", "建设"], "the full name stays one token too"
+    assert Segmenter(user_words=[]).cut("推进大湾区建设") == ["推进", "大湾", "区", "建设"], "jieba alone cuts it: the compounds entry is needed"
+
+
 def test_compounds_file_is_in_the_user_dictionary():
     from tifa.lexicon import load_compounds
 
     compounds = load_compounds()
     assert len(compounds) >= 50 and all(source for _, source in compounds)
-    assert {"粤港澳大湾区", "以学铸魂"} <= {w for w, _ in compounds} <= set(dict(user_dictionary()))
+    assert {"粤港澳大湾区", "大湾区", "以学铸魂"} <= {w for w, _ in compounds} <= set(dict(user_dictionary()))
 
 
 def test_propose_compounds_finds_bound_runs_and_not_their_fragments(tmp_path):

@@ -13,28 +13,22 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
-from pathlib import Path
 
 import numpy as np
 
 from tifa import config
-from tifa.errors import InputError
-from tifa.text import (
-    APPENDIX_START,
-    CLOSING,
-    DELIVERY,
-    HAN,
-    HEADING_MARKERS,
-    HEADING_START,
-    SALUTATION,
-    SENTENCE,
-    SENTENCE_FINAL,
-    STARTS_PARAGRAPH,
-    WHITESPACE_RUN,
-    count_han,
+from tifa.boilerplate import (  # noqa: F401 - the rules are part of the cleaning API
+    RULE_KINDS,
+    SPAN_ANCHORS,
+    BoilerplateRule,
+    compile_rules,
+    load_boilerplate_rules,
+    remove_spans,
+    rule_matches,
 )
-from tifa.util.files import read_yaml
+from tifa.scrapes import LONG_PARAGRAPH, split_line  # noqa: F401 - LONG_PARAGRAPH names the cuts in the audit
+from tifa.text import HAN, code_points
+from tifa.traditional import count_han_and_changeable, n_differing, t2s, traditional_share  # noqa: F401 - part of the cleaning API
 
 
 @dataclass(frozen=True)
@@ -59,52 +53,92 @@ class Step:
         return self.run(text)[0]
 
 
-def _line_number(text: str, pos: int) -> int:
-    return text.count("\n", 0, pos) + 1
-
-
 def _substitute(pattern: re.Pattern[str], text: str, repl: Callable[[re.Match[str]], str]) -> tuple[str, list[Edit]]:
-    """``pattern.sub`` that records one :class:`Edit` per match."""
+    """``pattern.sub`` that records one :class:`Edit` per match; line numbers are counted on from the previous match (one pass)."""
     edits: list[Edit] = []
+    line, counted = 1, 0  # text[:counted] holds line - 1 newlines
 
     def record(m: re.Match[str]) -> str:
+        nonlocal line, counted
+        start = m.start()
+        line += text.count("\n", counted, start)
+        counted = start
         new = repl(m)
-        edits.append(Edit("changed" if new else "removed", _line_number(text, m.start()), m.group(0), new))
+        edits.append(Edit("changed" if new else "removed", line, m.group(0), new))
         return new
 
     return pattern.sub(record, text), edits
 
 
+def _table(*ranges: tuple[int, int]) -> np.ndarray:
+    """For every code point, whether it lies in one of ``ranges`` (inclusive): a class looked up for a whole text at once."""
+    table = np.zeros(0x110000, dtype=bool)
+    for lo, hi in ranges:
+        table[lo : hi + 1] = True
+    return table
+
+
+def _class(ranges: Sequence[tuple[int, int]]) -> str:
+    return "".join(f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in ranges)
+
+
+def _substitute_runs(text: str, table: np.ndarray, repl: Callable[[str], str]) -> tuple[str, list[Edit]]:
+    """``_substitute`` for a pattern that is a run of characters of one class, the runs found over code points (vectorised)."""
+    codes = code_points(text)
+    idx = np.flatnonzero(table[codes])
+    if not len(idx):
+        return text, []
+    gaps = np.flatnonzero(np.diff(idx) > 1)  # a run ends where the next character of the class is not the next one
+    starts, ends = idx[np.concatenate(([0], gaps + 1))], idx[np.concatenate((gaps, [len(idx) - 1]))] + 1
+    lines = np.searchsorted(np.flatnonzero(codes == 10), starts) + 1  # newlines before a run, plus one
+    pieces: list[str] = []
+    edits: list[Edit] = []
+    pos = 0
+    for a, b, line in zip(starts.tolist(), ends.tolist(), lines.tolist()):
+        run = text[a:b]
+        new = repl(run)
+        pieces += (text[pos:a], new)
+        edits.append(Edit("changed" if new else "removed", line, run, new))
+        pos = b
+    pieces.append(text[pos:])
+    return "".join(pieces), edits
+
+
 # --- character-level steps -------------------------------------------------
 
 _NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x85\x0b\x0c]")
+_SEPARATORS = "\r\u2028\u2029\x85\x0b\x0c"
 
 
 def _normalize_newlines(text: str) -> tuple[str, list[Edit]]:
-    n = len(_NEWLINES.findall(text))
-    edits = [Edit("changed", None, f"{n} line separators", "\\n")] if n else []
-    return _NEWLINES.sub("\n", text), edits
+    if not any(c in text for c in _SEPARATORS):  # (a test per character is faster than a scan by the regex)
+        return text, []
+    text, n = _NEWLINES.subn("\n", text)
+    return text, [Edit("changed", None, f"{n} line separators", "\\n")] if n else []
 
 
 normalize_newlines = Step("normalize_newlines", _normalize_newlines)
 
-_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]+")
+_INVISIBLE_RANGES = ((0x00AD, 0x00AD), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x2064), (0xFEFF, 0xFEFF))
+_INVISIBLE = re.compile(f"[{_class(_INVISIBLE_RANGES)}]+")
+_INVISIBLE_TABLE = _table(*_INVISIBLE_RANGES)
 
 
 def _remove_invisible(text: str) -> tuple[str, list[Edit]]:
-    new, edits = _substitute(_INVISIBLE, text, lambda m: "")
-    edits = [Edit(e.kind, e.line, " ".join(f"U+{ord(c):04X}" for c in e.before)) for e in edits]
-    return new, edits
+    new, edits = _substitute_runs(text, _INVISIBLE_TABLE, lambda run: "")
+    return new, [Edit(e.kind, e.line, " ".join(f"U+{ord(c):04X}" for c in e.before)) for e in edits]
 
 
 remove_invisible = Step("remove_invisible", _remove_invisible)
 """Remove zero-width and directional control characters (U+200B, U+FEFF …)."""
 
-_FULLWIDTH_ALNUM = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000]+")
+_FULLWIDTH_RANGES = ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A), (0x3000, 0x3000))
+_FULLWIDTH_ALNUM = re.compile(f"[{_class(_FULLWIDTH_RANGES)}]+")
+_FULLWIDTH_TABLE = _table(*_FULLWIDTH_RANGES)
 
 
 def _normalize_width(text: str) -> tuple[str, list[Edit]]:
-    return _substitute(_FULLWIDTH_ALNUM, text, lambda m: unicodedata.normalize("NFKC", m.group(0)))
+    return _substitute_runs(text, _FULLWIDTH_TABLE, lambda run: unicodedata.normalize("NFKC", run))
 
 
 normalize_width = Step("normalize_width", _normalize_width)
@@ -117,12 +151,19 @@ _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
 # A bracketed pinyin syllable right after a Han character: 開(kāi), 動（dòng）.
 # It must carry a tone mark or be a bare syllable of letters only, so that
 # Latin abbreviations such as 化学需氧量(COD) are kept (upper case is not pinyin here).
+# (The bracket comes first and the Han character is checked behind it, so that the regex engine
+# can scan for brackets instead of trying every position.)
 _PINYIN = re.compile(
-    rf"(?<=[{HAN}])[(（]\s*(?=[a-zü{_TONED}]*[{_TONED}])[a-zü{_TONED}]{{1,7}}\s*[)）]"
+    rf"[(（](?<=[{HAN}][(（])\s*(?=[a-zü{_TONED}]*[{_TONED}])[a-zü{_TONED}]{{1,7}}\s*[)）]"
 )
 
 
+_TONED_TABLE = _table(*((ord(c), ord(c)) for c in _TONED))
+
+
 def _strip_pinyin(text: str) -> tuple[str, list[Edit]]:
+    if not _TONED_TABLE[code_points(text)].any():  # every annotation carries a tone mark
+        return text, []
     new, edits = _substitute(_PINYIN, text, lambda m: "")
     # Show the annotated character with its annotation, as a reader would search for it.
     return new, [Edit(e.kind, e.line, e.before, e.after, "pinyin") for e in edits]
@@ -132,27 +173,8 @@ strip_pinyin = Step("strip_pinyin", _strip_pinyin)
 """Remove inline pinyin annotations (``召開(kāi)`` → ``召開``); ``(厅长提名人)`` and ``(一)`` stay."""
 
 
-@lru_cache(maxsize=1)
-def _t2s():
-    import opencc
-
-    return opencc.OpenCC("t2s")
-
-
-def _n_differing(a: str, b: str) -> int:
-    """Characters that differ between two strings, position by position (vectorised)."""
-    if a == b:
-        return 0
-    if len(a) != len(b):  # t2s maps character to character; be safe if a phrase rule does not
-        return sum(x != y for x, y in zip(a, b)) + abs(len(a) - len(b))
-    codes = np.frombuffer(a.encode("utf-32-le"), dtype=np.uint32), np.frombuffer(b.encode("utf-32-le"), dtype=np.uint32)
-    return int(np.count_nonzero(codes[0] != codes[1]))
-
-
-def traditional_share(text: str) -> float:
-    """Share of Han characters that OpenCC's t2s conversion changes (0 for simplified text)."""
-    n = count_han(text)
-    return _n_differing(text, _t2s().convert(text)) / n if n else 0.0
+_t2s = t2s  # (older names, kept for callers)
+_n_differing = n_differing
 
 
 def make_to_simplified(threshold: float = config.TRADITIONAL_SHARE) -> Step:
@@ -164,10 +186,12 @@ def make_to_simplified(threshold: float = config.TRADITIONAL_SHARE) -> Step:
     """
 
     def run(text: str) -> tuple[str, list[Edit]]:
-        n_han = count_han(text)
-        converted = _t2s().convert(text) if n_han else text
-        n = _n_differing(text, converted)
-        share = n / n_han if n_han else 0.0
+        n_han, bound = count_han_and_changeable(code_points(text))
+        if not n_han or (bound is not None and bound / n_han < threshold):  # too few characters t2s could change: the share is smaller
+            return text, []
+        converted = t2s().convert(text)
+        n = n_differing(text, converted)
+        share = n / n_han
         if share < threshold:
             return text, []
         return converted, [Edit("converted", None, f"traditional script ({share:.1%} of Han characters)", f"{n} characters converted to simplified", "t2s")]
@@ -181,136 +205,24 @@ to_simplified = make_to_simplified()
 # --- line-level steps --------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class BoilerplateRule:
-    """A pattern that marks web-site boilerplate (see ``boilerplate.yaml``)."""
-
-    id: str
-    kind: str  # "line" removes matching lines; "tail" the line and all after it; "span" anchored text inside a line
-    pattern: re.Pattern[str]
-    description: str
-    examples: tuple[str, ...] = ()
-    max_chars: int | None = None
-    anchor: str = "both"  # span rules: "start", "end" or "both"
-
-    @cached_property
-    def _at_start(self) -> re.Pattern[str]:
-        return re.compile(rf"\A{_SPAN_GAP}(?:{self.pattern.pattern}){_SPAN_GAP}")
-
-    @cached_property
-    def _at_end(self) -> re.Pattern[str]:
-        return re.compile(rf"(?:(?<=[{_SPAN_BOUNDARY}])|\A){_SPAN_GAP}(?:{self.pattern.pattern}){_SPAN_GAP}\Z")
-
-    def span(self, line: str) -> tuple[int, int] | None:
-        """Where this span rule matches ``line`` at its anchors (start first), else ``None``; empty matches do not count."""
-        if self.anchor in ("start", "both"):
-            m = self._at_start.match(line)
-            if m and m.group(0).strip():
-                return m.span()
-        if self.anchor in ("end", "both"):
-            m = self._at_end.search(line)
-            if m and m.group(0).strip():
-                return m.span()
-        return None
-
-
-RULE_KINDS = ("line", "tail", "span")
-SPAN_ANCHORS = ("start", "end", "both")
-_SPAN_GAP = r"[\s|丨]*"  # spaces and separators around a span go with it
-_SPAN_BOUNDARY = r"\s。！？!?；;：:”’」』）)】\]"  # what may precede an end-anchored span
-
-
-def load_boilerplate_rules(path: str | Path = config.BOILERPLATE_YAML) -> tuple[BoilerplateRule, ...]:
-    """Read boilerplate rules from a YAML file; errors name the file and the rule."""
-    path = Path(path)
-    spec = read_yaml(path, "boilerplate rules")
-    rules = []
-    for i, entry in enumerate(spec.get("rules") or [], start=1):
-        if not isinstance(entry, dict):
-            raise InputError(f"{path}: rule {i} is not a mapping ({entry!r}); see the schema at the top of the file")
-        missing = {"id", "kind", "pattern", "description"} - set(entry)
-        if missing:
-            raise InputError(f"{path}: rule {i} lacks {sorted(missing)}; see the schema at the top of the file")
-        if entry["kind"] not in RULE_KINDS:
-            raise InputError(f"{path}: rule {entry['id']!r} has kind {entry['kind']!r}; use 'line', 'tail' or 'span'")
-        anchor = entry.get("anchor", "both")
-        if anchor not in SPAN_ANCHORS or ("anchor" in entry and entry["kind"] != "span"):
-            raise InputError(f"{path}: rule {entry['id']!r} has anchor {anchor!r}; only span rules take an anchor, one of {SPAN_ANCHORS}")
-        try:
-            pattern = re.compile(entry["pattern"])
-        except re.error as exc:
-            raise InputError(f"{path}: rule {entry['id']!r} has an invalid pattern ({exc})") from exc
-        rules.append(
-            BoilerplateRule(
-                id=entry["id"],
-                kind=entry["kind"],
-                pattern=pattern,
-                description=entry["description"],
-                examples=tuple(entry.get("examples", ())),
-                max_chars=entry.get("max_chars"),
-                anchor=anchor,
-            )
-        )
-    return tuple(rules)
-
-
-def rule_matches(rule: BoilerplateRule, line: str) -> bool:
-    """Whether ``rule`` marks ``line`` (stripped) as boilerplate; a span rule: whether it matches at an anchor."""
-    line = line.strip()
-    if rule.max_chars is not None and len(line) > rule.max_chars:
-        return False
-    if rule.kind == "span":
-        return rule.span(line) is not None
-    return rule.pattern.search(line) is not None
-
-
-def remove_spans(line: str, rules: Sequence[BoilerplateRule]) -> tuple[str, list[tuple[str, str]]]:
-    """``line`` without the anchored spans of ``rules``, removed until none matches; also ``(rule id, span)`` pairs in removal order."""
-    removed: list[tuple[str, str]] = []
-    changed = True
-    while changed and line.strip():
-        changed = False
-        for rule in rules:
-            where = rule.span(line)
-            if where is not None:
-                start, end = where
-                removed.append((rule.id, line[start:end]))
-                line = line[:start] + line[end:]
-                changed = True
-    return line, removed
-
-
 def make_remove_boilerplate(rules: Sequence[BoilerplateRule] | None = None) -> Step:
-    """Remove boilerplate lines, then anchored boilerplate spans inside lines; every removal is recorded with its rule id."""
-    rules = tuple(load_boilerplate_rules() if rules is None else rules)
-    line_rules = tuple(r for r in rules if r.kind != "span")
-    span_rules = tuple(r for r in rules if r.kind == "span")
+    """Remove boilerplate lines, then boilerplate spans inside lines (``tifa.boilerplate``); every removal is recorded with its rule id."""
+    matcher = compile_rules(tuple(load_boilerplate_rules() if rules is None else rules))
 
     def run(text: str) -> tuple[str, list[Edit]]:
-        lines = text.split("\n")
-        kept: list[str] = []
-        edits: list[Edit] = []
-        for i, line in enumerate(lines, start=1):
-            rule = next((r for r in line_rules if line.strip() and rule_matches(r, line)), None)
-            if rule is None:
-                if span_rules and line.strip():
-                    line, spans = remove_spans(line, span_rules)
-                    edits.extend(Edit("removed_span", i, span, "", rule_id) for rule_id, span in spans)
-                kept.append(line)
-                continue
-            if rule.kind == "tail":
-                edits.extend(Edit("removed", j, rest, "", rule.id) for j, rest in enumerate(lines[i - 1 :], start=i) if rest.strip())
-                break
-            edits.append(Edit("removed", i, line, "", rule.id))
-        return "\n".join(kept), edits
+        text, records = matcher.run(text)
+        return text, [Edit(*r) for r in records]
 
     return Step("remove_boilerplate", run)
 
 
-_TERMINAL = "。！？!?；;：:…”’\"」』"
+_TERMINAL = frozenset("。！？!?；;：:…”’\"」』")
 _HEADING = re.compile(
     r"^\s*(?:[一二三四五六七八九十百]+[、.．]|[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．]|第[一二三四五六七八九十百\d]+[章节部分条])"
 )
+# What _HEADING can read before its last character: whether a line opens with a heading is decided
+# at the first character outside this class (a line made only of such characters is no heading yet).
+_HEADING_UNDECIDED = re.compile(r"[\s一二三四五六七八九十百\d第（(]*")
 _LATIN = re.compile(r"[A-Za-z]")
 
 
@@ -320,77 +232,56 @@ def _repair_line_breaks(text: str) -> tuple[str, list[Edit]]:
     A break is inside a sentence when the line does not end in sentence-final
     punctuation, is not a heading (``一、…``, ``(二)…``), and the next line
     follows without a blank line (as in wiki texts: ``政府工作报\\n告``).
+    Each line is read once: a joined paragraph is kept as pieces and put
+    together at the end, with its last 12 characters and whether it opens with a
+    heading carried along.
     """
-    lines = text.split("\n")
     out: list[str] = []
+    pieces: list[str] | None = None  # out[-1] as pieces while lines are joined to it
     edits: list[Edit] = []
     joinable = False  # whether out[-1] may take the next line
-    for i, line in enumerate(lines, start=1):
+    tail = ""  # the last 12 characters of out[-1], right-stripped
+    undecided: list[str] | None = None  # out[-1]'s pieces while whether it opens with a heading is undecided
+    heading = False
+    for i, line in enumerate(text.split("\n"), start=1):
         stripped = line.strip()
         if joinable and stripped:
-            prev = out[-1].rstrip()
-            sep = " " if _LATIN.match(prev[-1:]) and _LATIN.match(stripped[:1]) else ""
-            out[-1] = prev + sep + stripped
-            edits.append(Edit("joined", i - 1, prev[-12:] + "\\n" + stripped[:12], prev[-12:] + sep + stripped[:12]))
+            if pieces is None:
+                pieces = [out[-1].rstrip()]
+            sep = " " if _LATIN.match(tail[-1:]) and _LATIN.match(stripped[:1]) else ""
+            pieces += (sep, stripped)
+            edits.append(Edit("joined", i - 1, tail + "\\n" + stripped[:12], tail + sep + stripped[:12]))
+            tail = (tail + sep + stripped)[-12:]
+            if undecided is not None:
+                undecided += (sep, stripped)
+                heading, undecided = _heading_of(undecided)
         else:
+            if pieces is not None:
+                out[-1], pieces = "".join(pieces), None
             out.append(line)
-        last = out[-1].rstrip()
-        joinable = bool(stripped) and not last.endswith(tuple(_TERMINAL)) and not _HEADING.match(last)
+            last = line.rstrip()
+            tail = last[-12:]
+            if _HEADING.match(last):
+                heading, undecided = True, None
+            else:
+                heading, undecided = False, ([last] if _HEADING_UNDECIDED.match(last).end() == len(last) else None)
+        joinable = bool(stripped) and tail[-1:] not in _TERMINAL and not heading
+    if pieces is not None:
+        out[-1] = "".join(pieces)
     return "\n".join(out), edits
+
+
+def _heading_of(pieces: list[str]) -> tuple[bool, list[str] | None]:
+    """Whether the text made of ``pieces`` opens with a heading, and the pieces again when more text could change that."""
+    piece = pieces[-1]
+    if _HEADING_UNDECIDED.match(piece).end() == len(piece):
+        return False, pieces
+    return bool(_HEADING.match("".join(pieces))), None
 
 
 repair_line_breaks = Step("repair_line_breaks", _repair_line_breaks)
 
 
-def _split_line(line: str, max_chars: int, sentences: int) -> tuple[list[str], list[str]]:
-    """Paragraphs of one over-long line and the reason of each split (see :func:`make_split_paragraphs`)."""
-    # 1. inside the text: before headings, appendices and salutations that follow a sentence end; around delivery lines
-    cuts = {m.start() for m in _INNER_BREAK.finditer(line)} | {m.end() for m in _APPENDIX_THEN_HEADING.finditer(line)}
-    cuts |= {b for m in DELIVERY.finditer(line) for b in (m.start(), m.end())}
-    cuts = sorted(c for c in cuts if 0 < c < len(line))
-    pieces = [line[a:b] for a, b in zip([0, *cuts], [*cuts, len(line)])]
-    reasons = ["heading, appendix, salutation or delivery line"] * len(cuts)
-    # 2. at spaces: after a sentence end, before a heading / appendix / salutation, after a short heading
-    parts: list[str] = []
-    for piece in pieces:
-        segments = [seg for seg in WHITESPACE_RUN.split(piece) if seg]
-        if not segments:
-            parts.append(piece)
-            continue
-        parts.append(segments[0])
-        for seg in segments[1:]:
-            prev = parts[-1]
-            if prev.endswith(tuple(SENTENCE_FINAL + CLOSING)):
-                reasons.append("space after a sentence")
-            elif STARTS_PARAGRAPH.match(seg):
-                reasons.append("space before a heading, appendix or salutation")
-            elif any(m.match(prev) for m in HEADING_MARKERS) and len(prev) <= config.HEADING_MAX_CHARS:
-                reasons.append("space after a heading")
-            else:
-                parts[-1] = prev + " " + seg  # a space inside a paragraph (省长 王正谱): tidy_whitespace decides
-                continue
-            parts.append(seg)
-    # 3. what is still over-long is cut into chunks of ``sentences`` sentences
-    final: list[str] = []
-    for part in parts:
-        spans = SENTENCE.findall(part)
-        if len(part) > max_chars and "".join(spans) == part and len(spans) > sentences:
-            chunks = ["".join(spans[i : i + sentences]) for i in range(0, len(spans), sentences)]
-            reasons.extend(LONG_PARAGRAPH for _ in chunks[1:])
-            final.extend(chunks)
-        else:
-            final.append(part)
-    return final, reasons
-
-
-_INNER_BREAK = re.compile(
-    rf"(?<=[{SENTENCE_FINAL}{CLOSING}])(?=(?:{HEADING_START}|{APPENDIX_START}|{SALUTATION}))"
-    rf"|(?<=[^{SENTENCE_FINAL}\s])(?={SALUTATION})|(?<={SALUTATION})"
-)
-_APPENDIX_THEN_HEADING = re.compile(rf"(?<=[{SENTENCE_FINAL}{CLOSING}\s])(?:名词解释|附件|附录|注释)[:：]?(?=(?:{HEADING_START}))")
-
-
-LONG_PARAGRAPH = "long paragraph cut at sentence ends"
 
 
 def make_split_paragraphs(max_chars: int = config.PARAGRAPH_MAX_CHARS, sentences: int = config.PARAGRAPH_CHUNK_SENTENCES) -> Step:
@@ -407,16 +298,21 @@ def make_split_paragraphs(max_chars: int = config.PARAGRAPH_MAX_CHARS, sentences
     """
 
     def run(text: str) -> tuple[str, list[Edit]]:
-        lines, edits = [], []
-        for i, line in enumerate(text.split("\n"), start=1):
+        if len(text) <= max_chars:
+            return text, []
+        bounds = np.concatenate(([-1], np.flatnonzero(code_points(text) == 10), [len(text)]))  # line k is text[bounds[k] + 1 : bounds[k + 1]]
+        out, edits, done = [], [], 0  # text[:done] is settled
+        for k in np.flatnonzero(np.diff(bounds) > max_chars + 1).tolist():  # only over-long lines are looked at
+            start, end = int(bounds[k]) + 1, int(bounds[k + 1])
+            line = text[start:end]
             if len(line.strip()) <= max_chars:
-                lines.append(line)
                 continue
-            pieces, reasons = _split_line(line, max_chars, sentences)
+            pieces, reasons = split_line(line, max_chars, sentences)
             for before, after, reason in zip(pieces, pieces[1:], reasons):
-                edits.append(Edit("split", i, before[-12:] + "\\n" + after[:12], "", reason))
-            lines.extend(pieces)
-        return "\n".join(lines), edits
+                edits.append(Edit("split", k + 1, before[-12:] + "\\n" + after[:12], "", reason))
+            out += (text[done:start], "\n".join(pieces))
+            done = end
+        return ("".join(out) + text[done:], edits) if edits else (text, edits)
 
     return Step("split_paragraphs", run)
 
@@ -458,11 +354,14 @@ def _tidy_whitespace(text: str) -> tuple[str, list[Edit]]:
     edits: list[Edit] = []
     paragraphs = []
     for i, line in enumerate(text.split("\n"), start=1):
-        tidy = _HAN_GAP.sub("", _SPACES.sub(" ", line).strip())
+        tidy = line.strip()  # (stripping first gives the same as collapsing spaces first: only inner runs are collapsed)
         if not tidy:
             continue
-        if tidy != line and tidy != line.strip():
-            edits.append(Edit("changed", i, line, tidy))
+        if " " in tidy or "\t" in tidy:
+            inner = _HAN_GAP.sub("", _SPACES.sub(" ", tidy))
+            if inner != tidy:
+                edits.append(Edit("changed", i, line, inner))
+                tidy = inner
         paragraphs.append(tidy)
     return "\n\n".join(paragraphs), edits
 

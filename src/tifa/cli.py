@@ -1,4 +1,4 @@
-"""Command-line interface: ``tifa corpus|build|freq|keyness|compounds|slogans|kwic|discover|anachronisms|topics|panel|adoption|model|hazard|study|report|provenance``.
+"""Command-line interface: ``tifa corpus|build|freq|keyness|compounds|slogans|kwic|discover|anachronisms|topics|panel|adoption|model|hazard|reuse|study|report|provenance``.
 
 Every subcommand takes the same corpus options (``--corpus PATH``,
 ``--text-field NAME``, ``--id-field NAME``); the analyses take the engine options
@@ -22,6 +22,7 @@ import pandas as pd
 
 from tifa import __version__, config
 from tifa.errors import TifaError
+from tifa.lexicon_options import add_lexicon_options, lexicon_matcher, write_discovered
 
 log = logging.getLogger("tifa")
 
@@ -205,7 +206,7 @@ def cmd_keyness(args: argparse.Namespace) -> int:
 def cmd_compounds(args: argparse.Namespace) -> int:
     from tifa.compounds import propose_compounds
 
-    table = propose_compounds(_source(args).to_corpus(), _segmenter(args), top=args.top, min_count=args.min_count, cache_dir=_cache_dir(args))
+    table = propose_compounds(_source(args).to_corpus(), _segmenter(args), n=args.top, min_count=args.min_count, cache_dir=_cache_dir(args))
     _emit(table.round(3), args.format)
     return 0
 
@@ -213,17 +214,17 @@ def cmd_compounds(args: argparse.Namespace) -> int:
 def cmd_slogans(args: argparse.Namespace) -> int:
     from tifa.slogans import count_slogans
 
-    table = count_slogans(_source(args), by=args.by, category=args.category, drop_zero=not args.all, forms=args.forms, include_parts=_parts(args))
+    table = count_slogans(_source(args), by=args.by, category=args.category, drop_zero=not args.all, forms=args.forms, include_parts=_parts(args), matcher=lexicon_matcher(args))
     by = [args.by] if isinstance(args.by, str) else args.by
     forms = ["form"] if args.forms else []
-    _emit(table[[*by, "slogan", *forms, "count", "per_10k_chars", "slogan_id", "en", "category"]], args.format)
+    _emit(table[[*by, "slogan", *forms, "count", "per_10k", "slogan_id", "en", "category"]], args.format)
     return 0
 
 
 def cmd_kwic(args: argparse.Namespace) -> int:
     from tifa.slogans import kwic
 
-    hits = kwic(_source(args), args.pattern, window=args.window, regex=args.regex, include_parts=_parts(args))
+    hits = kwic(_source(args), args.pattern, window=args.window, regex=args.regex, include_parts=_parts(args), matcher=lexicon_matcher(args))
     renamed = hits.attrs.get("renamed_docvars", {})
     extra = [renamed.get(c, c) for c in ("province", "city", "year") if renamed.get(c, c) in hits]
     _emit(hits[["doc_id", *extra, "paragraph_id", "left", "match", "right"]], args.format)
@@ -233,14 +234,16 @@ def cmd_kwic(args: argparse.Namespace) -> int:
 def cmd_discover(args: argparse.Namespace) -> int:
     from tifa.discovery import discover_slogans
 
-    _emit(discover_slogans(_source(args), top=args.top, min_count=args.min_count), args.format)
+    table = discover_slogans(_source(args), n=args.top, min_count=args.min_count, matcher=(matcher := lexicon_matcher(args)))
+    write_discovered(args, table, matcher)
+    _emit(table, args.format)
     return 0
 
 
 def cmd_anachronisms(args: argparse.Namespace) -> int:
     from tifa.slogans import anachronisms
 
-    table = anachronisms(_source(args))
+    table = anachronisms(_source(args), lexicon_matcher(args))
     _emit(table, args.format)
     print(f"{len(table)} anachronistic mentions", file=sys.stderr)
     return 0
@@ -277,7 +280,7 @@ def cmd_topics(args: argparse.Namespace) -> int:
 def cmd_panel(args: argparse.Namespace) -> int:
     from tifa.panel import slogan_panel
 
-    table = slogan_panel(_source(args), by=args.by, slogans=args.slogans, include_parts=_parts(args))
+    table = slogan_panel(_source(args), by=args.by, slogans=args.slogans, include_parts=_parts(args), matcher=lexicon_matcher(args))
     _emit_or_write(table, args, f"tifa slogan panel by {' x '.join(args.by)}")
     return 0
 
@@ -286,7 +289,7 @@ def cmd_adoption(args: argparse.Namespace) -> int:
     from tifa.adoption import adoption_events, slogan_adoption
 
     table = slogan_adoption(_source(args), by=args.by, time=args.time, central=args.central, slogans=args.slogans,
-                            central_text_field=args.central_text_field, include_parts=_parts(args))
+                            central_text_field=args.central_text_field, include_parts=_parts(args), matcher=lexicon_matcher(args))
     if args.events:
         table = adoption_events(table)
     _emit_or_write(table, args, f"tifa slogan {'adoption events' if args.events else 'adoption'} by {args.by}")
@@ -405,6 +408,11 @@ def build_parser() -> argparse.ArgumentParser:
     from tifa import hazard, models  # these commands live with their analyses
     models.add_model_command(sub)
     hazard.add_hazard_command(sub)
+    add_lexicon_options(sub)  # --lexicon, --lexicon-mode on the commands that count slogans
+
+    from tifa.reuse import add_reuse_command
+
+    add_reuse_command(sub)
 
     p = sub.add_parser("study", help="run every notebook (papermill) on a corpus; write figures, tables, index and provenance")
     _corpus_options(p)

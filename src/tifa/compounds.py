@@ -30,7 +30,7 @@ def propose_compounds(
     corpus: Corpus,
     segmenter: Segmenter | None = None,
     *,
-    top: int | None = 50,
+    n: int | None = 50,
     min_count: int = config.COMPOUND_MIN_COUNT,
     max_tokens: int = 4,
     min_binding: float = config.COMPOUND_MIN_BINDING,
@@ -62,24 +62,24 @@ def propose_compounds(
     runs: Counter[tuple[str, ...]] = Counter()
     for words in raw.units["tokens"]:
         unigrams.update(words)
-        for n in range(2, max_tokens + 1):
-            for i in range(len(words) - n + 1):
-                run = tuple(words[i : i + n])
+        for width in range(2, max_tokens + 1):
+            for i in range(len(words) - width + 1):
+                run = tuple(words[i : i + width])
                 if all(_HAN_ONLY.match(w) for w in run):
                     runs[run] += 1
-    frequent = {run for run, n in runs.items() if n >= min_count and "".join(run) not in known and not (_FUNCTION_EDGE & {run[0], run[-1]})}
+    frequent = {run for run, count in runs.items() if count >= min_count and "".join(run) not in known and not (_FUNCTION_EDGE & {run[0], run[-1]})}
     left: dict[tuple[str, ...], Counter[str]] = defaultdict(Counter)
     right: dict[tuple[str, ...], Counter[str]] = defaultdict(Counter)
     docs: dict[tuple[str, ...], set[str]] = defaultdict(set)
     edge = 0
     for doc_id, words in zip(raw.units["doc_id"], raw.units["tokens"]):
-        for n in range(2, max_tokens + 1):
-            for i in range(len(words) - n + 1):
-                run = tuple(words[i : i + n])
+        for width in range(2, max_tokens + 1):
+            for i in range(len(words) - width + 1):
+                run = tuple(words[i : i + width])
                 if run in frequent:
                     edge += 1
                     left[run][words[i - 1] if i > 0 else f"\0{edge}"] += 1
-                    right[run][words[i + n] if i + n < len(words) else f"\0{edge}"] += 1
+                    right[run][words[i + width] if i + width < len(words) else f"\0{edge}"] += 1
                     docs[run].add(doc_id)
     total = sum(unigrams.values())
     rows = []
@@ -94,7 +94,7 @@ def propose_compounds(
     table = pd.DataFrame(rows, columns=["candidate", "tokens", "count", "docfreq", "binding", "pmi", "left_entropy", "right_entropy"])
     table = _keep_longest(table)
     table = sort_table(table, ["count", "candidate"], ascending=[False, True]).reset_index(drop=True)
-    return table if top is None else table.head(top)
+    return table if n is None else table.head(n)
 
 
 def _keep_longest(table: pd.DataFrame) -> pd.DataFrame:

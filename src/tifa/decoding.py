@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from itertools import islice
 from pathlib import Path
+
+import numpy as np
 
 from tifa import config
 from tifa.errors import CorpusError
@@ -46,17 +49,34 @@ def decode_bytes(data: bytes, source: str | Path) -> tuple[str, str]:
 
 
 def _common_share(text: str, codec: str, sample: int = 2000) -> float:
-    """Share of the (first ``sample``) Han characters of ``text`` that are among the common characters of ``codec``."""
+    """Share of the (first ``sample``) Han characters of ``text`` that are among the common characters of ``codec``.
+
+    The sample is read off the start of the text only; its codes come from one encoding of the sample (two
+    bytes a character) unless a character does not encode, then character by character.
+    """
     low, high = _COMMON[codec]
-    han = HAN_RE.findall(text)[:sample]
-    common = 0
-    for char in han:
+    han = "".join(m.group(0) for m in islice(HAN_RE.finditer(text), sample))
+    if not han:
+        return 0.0
+    try:
+        encoded = han.encode(codec)
+    except UnicodeEncodeError:
+        encoded = b""
+    if len(encoded) == 2 * len(han):
+        codes = np.frombuffer(encoded, dtype=">u2")
+    else:
+        codes = np.array([int.from_bytes(e, "big") for e in map(_encoded(codec), han) if e], dtype=np.int64)
+    return int(np.count_nonzero((codes >= low) & (codes <= high))) / len(han)
+
+
+def _encoded(codec: str):
+    def encode(char: str) -> bytes:
         try:
-            code = int.from_bytes(char.encode(codec), "big")
+            return char.encode(codec)
         except UnicodeEncodeError:
-            continue
-        common += low <= code <= high
-    return common / len(han) if han else 0.0
+            return b""
+
+    return encode
 
 
 def read_text_file(path: Path) -> tuple[str, str]:

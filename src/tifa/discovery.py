@@ -33,7 +33,7 @@ _STOP_FORMULA = re.compile(
 def discover_slogans(
     corpus,
     *,
-    top: int = 30,
+    n: int = 30,
     min_count: int = 2,
     matcher: SloganMatcher | None = None,
     engine: str | Engine | None = None,
@@ -74,7 +74,7 @@ def discover_slogans(
         rows.append((candidate, "+".join(sorted(kind)), sum(per_doc.values()), len(per_doc), ", ".join(sorted(per_doc))))
     table = _keep_maximal(pd.DataFrame(rows, columns=["candidate", "kind", "count", "n_docs", "docs"]))
     table = table[table["count"] >= min_count]
-    return sort_table(table, ["count", "n_docs", "candidate"], ascending=[False, False, True]).head(top).reset_index(drop=True)
+    return sort_table(table, ["count", "n_docs", "candidate"], ascending=[False, False, True]).head(n).reset_index(drop=True)
 
 
 def _forms(match: str, kind: str) -> list[str]:

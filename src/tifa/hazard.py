@@ -182,12 +182,13 @@ def cmd_hazard(args) -> int:
 
     from tifa.adoption import adoption_events, slogan_adoption
     from tifa.corpus import load_corpus
+    from tifa.lexicon_options import lexicon_matcher
     from tifa.models import emit_model
 
     corpus = load_corpus(args.corpus, text_field=args.text_field, id_field=args.id_field)
     for row in corpus.problems.itertuples():
         print(f"note: {row.where}: {row.problem}", file=sys.stderr)
-    adoption = slogan_adoption(corpus, by="province", time="year", central=args.central, slogans=args.slogans, central_text_field=args.central_text_field)
+    adoption = slogan_adoption(corpus, by="province", time="year", central=args.central, slogans=args.slogans, central_text_field=args.central_text_field, matcher=lexicon_matcher(args))
     model = adoption_hazard(adoption_events(adoption), link=args.link, neighbours=args.neighbours, covariates=args.covariates, baseline=args.baseline, cluster=None if args.cluster == "none" else args.cluster)
     emit_model(model, args.format)
     return 0

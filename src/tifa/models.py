@@ -414,12 +414,13 @@ def cmd_model(args) -> int:
     import sys
 
     from tifa.corpus import load_corpus
+    from tifa.lexicon_options import lexicon_matcher
     from tifa.panel import slogan_panel
 
     corpus = load_corpus(args.corpus, text_field=args.text_field, id_field=args.id_field)
     for row in corpus.problems.itertuples():
         print(f"note: {row.where}: {row.problem}", file=sys.stderr)
-    panel = slogan_panel(corpus, by=args.by, slogans=args.slogans)
+    panel = slogan_panel(corpus, by=args.by, slogans=args.slogans, matcher=lexicon_matcher(args))
     fixed_effects = () if args.fixed_effects == "none" else args.fixed_effects
     model = slogan_model(panel, formula=args.formula, family=args.family, fixed_effects=fixed_effects, cluster=None if args.cluster == "none" else args.cluster, covariates=args.covariates)
     emit_model(model, args.format)

@@ -37,11 +37,16 @@ def load_regions(path: str | Path = config.REGIONS_CSV) -> pd.DataFrame:
     return pd.concat([table.set_index("name_zh", drop=False), table.set_index("short_zh", drop=False)])
 
 
+def short_name(name: str) -> str:
+    """A Chinese place name without its administrative suffix (``湖南省`` → ``湖南``; a bare suffix stays)."""
+    return _SUFFIX.sub("", name) or name
+
+
 def romanise(name: str) -> str:
     """Pinyin of a Chinese place name without its administrative suffix, capitalised."""
     from pypinyin import lazy_pinyin
 
-    return "".join(lazy_pinyin(_SUFFIX.sub("", name) or name)).capitalize()
+    return "".join(lazy_pinyin(short_name(name))).capitalize()
 
 
 def place_label(name: str | None, lang: Lang = "en") -> str:
@@ -57,7 +62,7 @@ def place_label(name: str | None, lang: Lang = "en") -> str:
             row = row.iloc[0]
         english, short = row["name_en"], row["short_zh"]
     else:
-        english, short = romanise(name), _SUFFIX.sub("", name) or name
+        english, short = romanise(name), short_name(name)
         log.info("%s is not in %s; labelled by pinyin as %r", name, config.REGIONS_CSV.name, english)
     return {"en": english, "zh": short, "both": f"{english} {short}"}[lang]
 

@@ -107,15 +107,16 @@ def count_slogans(
 ) -> pd.DataFrame:
     """Slogan counts by document or docvar(s), long format, for a corpus, a store or a path.
 
-    Columns: ``<by>…, slogan_id, slogan, en, category, count, per_10k_chars``,
-    where ``per_10k_chars`` is per 10,000 Han characters of the group's counted
+    Columns: ``<by>…, slogan_id, slogan, en, category, count, per_10k``,
+    where ``per_10k`` is per 10,000 Han characters of the group's counted
     text. Every entry appears for every group (zeros included) unless ``drop_zero``.
     ``forms=True`` counts each written form apart (column ``form`` after
     ``slogan``: the matched text without spaces, NFKC-normalised, e.g.
     新发展理念 and 五大发展理念 of one entry): every form seen in the corpus, and
     the canonical form of entries never seen. Only the text of ``include_parts``
     is counted (default ``config.DEFAULT_PARTS``: appendices are left out;
-    ``"all"``: every part), and ``per_10k_chars`` is per Han characters of those parts.
+    ``"all"``: every part), and ``per_10k`` is per Han characters of those parts
+    (NaN, no rate, for a group without any: as in :func:`tifa.panel.slogan_panel`).
     """
     source = as_source(x, engine=engine)
     matcher = matcher or SloganMatcher()
@@ -150,7 +151,7 @@ def slogan_count_table(
     result = pd.concat([result, pd.concat([table] * len(groups), ignore_index=True)], axis=1)
     result["count"] = sums.ravel()
     with np.errstate(divide="ignore", invalid="ignore"):
-        result["per_10k_chars"] = np.where(np.repeat(n_chars, n_slogans) > 0, sums.ravel() / np.repeat(n_chars, n_slogans) * 10_000, 0.0)
+        result["per_10k"] = np.where(np.repeat(n_chars, n_slogans) > 0, sums.ravel() / np.repeat(n_chars, n_slogans) * 10_000, np.nan)
     if category is not None:
         if category not in set(table["category"]):
             raise InputError(f"no slogan category {category!r}; categories: {sorted(set(table['category']))}")
@@ -260,7 +261,7 @@ def anachronisms(x, matcher: SloganMatcher | None = None, mentions: pd.DataFrame
     years = docvars["year"].astype("string") if "year" in docvars else pd.Series(pd.NA, index=docvars.index, dtype="string")
     doc_date = dates.where(dates.notna(), years)
     first_used = {s.id: s.first_used for s in matcher.slogans}
-    upper_bounds = {s.id for s in matcher.slogans if s.first_used_precision == "upper-bound"}
+    upper_bounds = {s.id for s in matcher.slogans if s.first_used is None or s.first_used_precision == "upper-bound"}  # no date, or only a bound
     rows = []
     for row in mentions.itertuples():
         date = doc_date.get(row.doc_id)

@@ -80,14 +80,20 @@ _ARROW_KINDS = {"string": "text", "large_string": "text", "int64": "integer", "d
 # --- versions and keys -------------------------------------------------------------------
 
 
+PIPELINE_MODULES = ("clean", "boilerplate", "spans", "scrapes", "traditional", "util.literals", "decoding", "corpus", "docvars", "readers", "text", "units")
+PIPELINE_RESOURCES = ("boilerplate.yaml", "t2s_changes.txt")
+
+
 def pipeline_version(steps: Sequence[Step] | None = None) -> str:
-    """Hash of everything that decides a cleaned document: tifa's version, the corpus layer's code, the boilerplate rules, the steps."""
-    from tifa import clean, corpus, docvars, readers, text, units
+    """Hash of everything that decides a cleaned document: tifa's version, the corpus layer's code and resources, the steps."""
+    import importlib
 
     digest = hashlib.sha256()
     digest.update(f"{STORE_FORMAT}\0{__version__}\0".encode())
-    for source in (clean.__file__, corpus.__file__, docvars.__file__, readers.__file__, text.__file__, units.__file__, config.BOILERPLATE_YAML, config.__file__):
-        digest.update(Path(source).read_bytes())
+    files = [Path(importlib.import_module(f"tifa.{name}").__file__) for name in PIPELINE_MODULES]
+    files += [config.RESOURCES_DIR / name for name in PIPELINE_RESOURCES] + [Path(config.__file__)]
+    for source in files:
+        digest.update(source.read_bytes())
     names = [s.name for s in (default_pipeline() if steps is None else steps)]
     digest.update(json.dumps(names).encode())
     return digest.hexdigest()

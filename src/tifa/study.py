@@ -17,6 +17,7 @@ import os
 import platform
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib.metadata import version
 from pathlib import Path
 
@@ -38,10 +39,10 @@ from tifa.util.tables import format_table
 
 log = logging.getLogger(__name__)
 
-NOTEBOOKS = ("00_corpus", "01_terms", "02_slogans", "03_topics", "04_diffusion", "05_topic_effects")
+NOTEBOOKS = ("00_corpus", "01_terms", "02_slogans", "03_topics", "04_diffusion", "05_topic_effects", "06_reuse")
 # Relative run time, for scheduling (longest first): 03 leads on large corpora (its K grid), 04 is long only
 # with provinces and years (maps, curves); this order lets two processes finish together on both kinds.
-NOTEBOOK_COST = {"05_topic_effects": 6, "03_topics": 5, "01_terms": 4, "04_diffusion": 3, "02_slogans": 2, "00_corpus": 1}
+NOTEBOOK_COST = {"05_topic_effects": 6, "03_topics": 5, "01_terms": 4, "04_diffusion": 3, "06_reuse": 3, "02_slogans": 2, "00_corpus": 1}
 FEW_DOCUMENTS = 12  # up to this many documents, figures show each document; beyond, groups
 MIN_PERIODS = 3  # distinct years (or other periods) a time-series figure needs
 KEY_LIBRARIES = ("jieba", "rjieba", "matplotlib", "numpy", "opencc", "pandas", "scikit-learn", "scipy", "wordcloud", "pyahocorasick", "mpl-font")
@@ -149,7 +150,27 @@ def load_params(path: str | Path | None = None) -> dict:
             raise InputError(f"{path}: parameter {key!r} is {value!r}, expected a {type(default).__name__} like the default {default!r}")
     if given.get("lang", params["lang"]) not in ("en", "zh", "both"):
         raise InputError(f"{path}: lang must be en, zh or both, not {given['lang']!r}")
-    return {**params, **given}
+    return {**params, **given, **_lexicon_params(given, Path(path))}
+
+
+def _lexicon_params(given: dict, path: Path) -> dict:
+    """``lexicon`` read from the parameter file's folder when relative (checked to exist), ``lexicon_mode`` checked."""
+    from tifa.lexicon import LEXICON_MODES
+
+    out = {}
+    if given.get("lexicon_mode", "extend") not in LEXICON_MODES:
+        raise InputError(f"{path}: lexicon_mode must be one of {LEXICON_MODES}, not {given['lexicon_mode']!r}")
+    lexicon = given.get("lexicon")
+    if lexicon is not None:
+        if not isinstance(lexicon, str):
+            raise InputError(f"{path}: lexicon is {lexicon!r}; give the path of a slogan lexicon file (YAML), or null")
+        resolved = Path(lexicon) if Path(lexicon).is_absolute() else path.resolve().parent / lexicon
+        if not resolved.is_file():
+            raise InputError(f"{path}: lexicon {lexicon!r} is not a file ({resolved}); a relative path is read from this file's folder")
+        out["lexicon"] = str(resolved)
+    elif given.get("lexicon_mode") == "replace":
+        raise InputError(f"{path}: lexicon_mode replace needs a lexicon file (lexicon: PATH)")
+    return out
 
 
 @dataclass
@@ -194,6 +215,43 @@ class Study:
             raise InputError(f"{params_path}: group {group!r} is not a docvar of the corpus with values; docvars: {sorted(c for c in corpus.docs if c not in ('text', 'n_chars'))}")
         return cls(corpus, figures_dir, group, params=params)
 
+    @cached_property
+    def slogans(self) -> tuple:
+        """The study's slogan lexicon: the packaged one, extended or replaced by the ``lexicon`` parameter's file."""
+        from tifa.lexicon import load_lexicon
+
+        return load_lexicon(self.params["lexicon"], mode=self.params["lexicon_mode"])
+
+    @cached_property
+    def matcher(self):
+        """A :class:`tifa.matcher.SloganMatcher` of :attr:`slogans`: every count of the study uses it."""
+        from tifa.matcher import SloganMatcher
+
+        return SloganMatcher(self.slogans)
+
+    @cached_property
+    def segmenter(self):
+        """The study's :class:`tifa.segment.Segmenter`: its user dictionary keeps the study's slogans whole."""
+        from tifa.lexicon import user_dictionary
+        from tifa.segment import Segmenter
+
+        return Segmenter(user_words=user_dictionary(slogans=self.slogans))
+
+    @cached_property
+    def labeller(self):
+        """How figures name places, levels and slogans: the ``lang`` parameter, the gazetteer and the lexicon's glosses."""
+        from tifa.figures import Labeller
+        from tifa.places import load_regions
+
+        return Labeller(lang=self.params["lang"], places=load_regions(), glossary={s.zh: s.en for s in self.slogans})
+
+    @property
+    def years(self) -> list[int]:
+        """The years with at least one document, ascending (what time axes mark as observed)."""
+        if not self.has("year"):
+            return []
+        return sorted(int(y) for y in self.corpus.docs["year"].dropna().unique())
+
     def use_style(self) -> Path:
         """The figure style, with the CJK font cut to the characters this study can draw (corpus, lexicons, gazetteer)."""
         from tifa.figures import use_style
@@ -202,9 +260,9 @@ class Study:
 
     def characters(self) -> str:
         """Every character the study's figures can draw: the corpus, the slogans, the gazetteer, the topic labels."""
-        from tifa.lexicon import load_slogans
+        from tifa.figures.labels import TEXTS
 
-        parts = [*self.corpus.docs["text"], *(s.zh for s in load_slogans()), config.REGIONS_CSV.read_text(encoding="utf-8")]
+        parts = [*self.corpus.docs["text"], *(s.zh for s in self.slogans), *TEXTS.values(), config.REGIONS_CSV.read_text(encoding="utf-8")]
         if config.TOPIC_LABELS_YAML.is_file():
             parts.append(config.TOPIC_LABELS_YAML.read_text(encoding="utf-8"))
         return "".join(sorted(set("".join(parts))))
@@ -212,9 +270,7 @@ class Study:
     @property
     def groups(self) -> list:
         """The values of the grouping docvar in the order readers expect (places by region; documents' ids when grouping by document)."""
-        from tifa.figures import group_order
-
-        return group_order(self.corpus.docs[self.group], self.group)
+        return self.labeller.order(self.corpus.docs[self.group], self.group)
 
     @property
     def on_seeds(self) -> bool:
@@ -412,7 +468,7 @@ def provenance(corpus_path: str | Path | None = None, *, text_field: str = "text
 
     No timestamps and no machine paths: the same inputs give the same record.
     """
-    from tifa.lexicon import user_dictionary
+    from tifa.lexicon import load_lexicon, user_dictionary
 
     root = Path(corpus_path) if corpus_path is not None else config.DATA_DIR
     base = root if root.is_dir() else root.parent
@@ -423,17 +479,24 @@ def provenance(corpus_path: str | Path | None = None, *, text_field: str = "text
         except ValueError:
             return p.name
 
-    lexicons = [config.SLOGANS_YAML, config.DOMAIN_TERMS, config.STOPWORDS_EXTRA, config.TOPIC_LABELS_YAML, config.BOILERPLATE_YAML, config.REGIONS_CSV]
-    words = json.dumps(user_dictionary(), ensure_ascii=False).encode("utf-8")
+    params = load_params() if params is None else params
+    files = [config.SLOGANS_YAML, config.DOMAIN_TERMS, config.STOPWORDS_EXTRA, config.TOPIC_LABELS_YAML, config.BOILERPLATE_YAML, config.REGIONS_CSV]
+    lexicons = {p.name: file_digest(p) for p in files}
+    user = Path(params["lexicon"]) if params.get("lexicon") else None
+    if user is not None:  # the user's lexicon: recorded by its name and checksum, not by its path on this machine
+        lexicons[f"user lexicon {user.name}"] = file_digest(user)
+        params = {**params, "lexicon": user.name}
+    dictionary = user_dictionary(slogans=load_lexicon(user, mode=params.get("lexicon_mode", "extend")))
+    words = json.dumps(dictionary, ensure_ascii=False).encode("utf-8")
     return {
         "tifa": version("tifa"),
         "python": platform.python_version(),
         "libraries": {name: version(name) for name in KEY_LIBRARIES},
         "corpus": {rel(p): file_digest(p) for p in corpus_files(corpus_path)},
         "corpus_fields": {"text_field": text_field, "id_field": id_field},
-        "study_params": load_params() if params is None else params,
-        "lexicons": {p.name: file_digest(p) for p in lexicons},
-        "user_dictionary": {"words": len(user_dictionary()), "sha256": hashlib.sha256(words).hexdigest()},
+        "study_params": params,
+        "lexicons": lexicons,
+        "user_dictionary": {"words": len(dictionary), "sha256": hashlib.sha256(words).hexdigest()},
         "random_seeds": {"random_state": config.RANDOM_STATE, "topic_seeds": list(config.TOPIC_SEEDS), "bootstrap_draws": config.TOPIC_BOOTSTRAP},
     }
 
@@ -478,7 +541,7 @@ def run_study(
     from concurrent.futures import ProcessPoolExecutor
 
     from tifa.runs import RunCache, corpus_digest, notebook_key
-    from tifa.tokens import Segmenter, tokens
+    from tifa.tokens import tokens
 
     source = check_source(corpus if corpus is not None else config.DATA_DIR)
     figures_dir = Path(out) / "figures" if out else config.FIGURES_DIR
@@ -502,8 +565,9 @@ def run_study(
         "PARAMS": params_arg,
     }
     where = ("FIGURES_DIR", "PROCESSED")  # where outputs go does not change them
+    lexicon_digest = file_digest(Path(settings["lexicon"])) if settings["lexicon"] else None  # the user's lexicon is an input too
     keys = {
-        name: notebook_key(config.NOTEBOOKS_DIR / f"{name}.ipynb", corpus_key, params_file=params_arg, parameters={k: v for k, v in parameters.items() if k not in where})
+        name: notebook_key(config.NOTEBOOKS_DIR / f"{name}.ipynb", corpus_key, params_file=params_arg, parameters={**{k: v for k, v in parameters.items() if k not in where}, "lexicon": lexicon_digest})
         for name in notebooks
     }
     restored = {name for name in notebooks if runs is not None and _restore_notebook(runs, keys[name], executed_dir / f"{name}.ipynb", figures_dir, parameters)}
@@ -520,7 +584,7 @@ def run_study(
         # the notebooks start; a notebook that draws before the cut is done waits for it (a lock), not cuts it again
         font = side.submit(_cut_font, study.characters()) if side is not None else None
         if jobs:
-            tokens(loaded, Segmenter())  # fills the token cache every notebook reads
+            tokens(loaded, study.segmenter)  # fills the token cache every notebook reads
         if pool is not None:
             list(pool.map(_execute_notebook, *zip(*jobs)))
         else:
@@ -659,8 +723,11 @@ def _execute_notebook(source: Path, target: Path, parameters: dict) -> None:
 
 
 def _with_decade(corpus: Corpus) -> Corpus:
+    """The corpus with ``decade`` derived from ``year`` (a new Corpus: the one passed in is never changed)."""
     if "year" in corpus.docs and corpus.docs["year"].notna().any() and "decade" not in corpus.docs:
-        corpus.docs["decade"] = (corpus.docs["year"] // 10 * 10).astype("Int64")
+        from dataclasses import replace
+
+        return replace(corpus, docs=corpus.docs.assign(decade=(corpus.docs["year"] // 10 * 10).astype("Int64")))
     return corpus
 
 

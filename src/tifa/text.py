@@ -11,17 +11,31 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from tifa import config
 
 # Han ideographs, for every regex of the package: CJK Unified Ideographs and Extension A,
 # compatibility ideographs, Extensions B-I and the compatibility supplement, Extensions G-H.
-HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f\U00030000-\U000323af"
+HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x2FA1F), (0x30000, 0x323AF))
+HAN = "".join(f"\\U{lo:08x}-\\U{hi:08x}" if hi > 0xFFFF else f"\\u{lo:04x}-\\u{hi:04x}" for lo, hi in HAN_RANGES)
 HAN_RE = re.compile(f"[{HAN}]")
+_HAN_RUN = re.compile(f"[{HAN}]+")
+_SHORT = 256  # below this many characters a regex beats converting to code points
 
 
-def count_han(text: str) -> int:
-    """Number of Han (CJK ideograph) characters in ``text``."""
-    return len(HAN_RE.findall(text))
+def code_points(text: str) -> np.ndarray:
+    """The code points of ``text`` as an unsigned 32-bit array (one C-level conversion, no Python loop)."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def count_han(text: str | np.ndarray) -> int:
+    """Number of Han (CJK ideograph) characters in ``text`` (vectorised over code points, which may be passed instead)."""
+    if isinstance(text, str):
+        if len(text) < _SHORT:
+            return sum(map(len, _HAN_RUN.findall(text)))
+        text = code_points(text)
+    return int(sum(np.count_nonzero((text >= lo) & (text <= hi)) for lo, hi in HAN_RANGES))
 
 
 NUMERAL = "一二三四五六七八九十"
@@ -34,7 +48,19 @@ HEADING_MARKERS = (
     re.compile(r"^[（(]\d{1,2}[)）]"),
 )
 HEADING_START = "|".join(m.pattern[1:] for m in HEADING_MARKERS)
-APPENDIX_START = r"(?:名词解释|附件\s*\d*|附录|附表|注释)(?=[\s:：\d（(一]|$)"
+# a numbered note: ［1］ [1] 〔1〕 ①
+NOTE_MARK = r"(?:[［\[〔]\d{1,3}[］\]〕]|[\u2460-\u2473])"
+# an appendix heading opens with one of these words: 名词解释, 名词注释, 附件 (附件1：, 附件《政府工作报告》有关内容名词注释),
+# 附录, 附表, 注释 (注释：, 注释［1］…, 注释1.…)
+APPENDIX_START = (
+    r"(?:名词解释|名词注释|附件|附录|附表|注释)"
+    rf"(?:\s*(?:\d{{1,2}}|[{NUMERAL}]{{1,3}})(?=[\s:：、.．（(《［\[〔]|$)|(?=[\s:：\d（(《［\[〔\u2460-\u2473]|$))"
+)
+# the whole heading of an appendix, when it is run into its first entry in a one-line scrape
+APPENDIX_HEADING = (
+    r"(?:附件\s*\d*[:：]?\s*《[^》\n]{1,40}》[^。！？!?\s《》]{0,20}?(?:名词解释|名词注释|注释)"
+    r"|名词解释|名词注释|附件\s*\d*|附录|附表|注释)"
+)
 SALUTATION = r"各位代表[：:！!]"
 SENTENCE_FINAL = "。！？!?"
 CLOSING = "”’\"」』"
@@ -60,6 +86,7 @@ def split_sentences(paragraph: str) -> list[str]:
 
 PARTS = ("front", "body", "appendix")
 _APPENDIX_HEADING = re.compile(rf"^{APPENDIX_START}")
+_APPENDIX_TITLE_END = re.compile(rf"[{SENTENCE_FINAL}：:\s]|(?={NOTE_MARK})")  # 注释［1］两个确立：… is in the appendix 注释
 _FRONT_STOP = re.compile(rf"[{SENTENCE_FINAL}]|^(?:{SALUTATION}|各位代表|同志们)")
 
 
@@ -92,8 +119,9 @@ def paragraph_structure(paragraphs: Sequence[str]) -> list[Unit]:
     ``front``: the leading paragraphs before the text begins, each short
     (≤ ``config.FRONT_MAX_CHARS``), without a sentence end, not a heading nor a
     salutation: title, delivery line (``——2024年1月…会议上``), speaker (``省长 某某``).
-    ``appendix``: from an appendix heading (``名词解释``, ``附件``, ``附录``,
-    ``注释``) after the body began, to the end. ``body``: the rest. ``section``
+    ``appendix``: from an appendix heading (``名词解释``, ``名词注释``, ``附件``
+    such as ``附件《政府工作报告》有关内容名词注释``, ``附录``, ``附表``, ``注释``,
+    also run into its first note: ``注释［1］…``, ``注释1.…``) after the body began, to the end. ``body``: the rest. ``section``
     is the path of headings above a paragraph (``一、2023年工作回顾 > （二）…``),
     one per level (``第一部分`` > ``一、`` > ``（一）`` > ``1.`` > ``（1）``).
     """
@@ -106,7 +134,7 @@ def paragraph_structure(paragraphs: Sequence[str]) -> list[Unit]:
         if part == "front" and (heading or len(text) > config.FRONT_MAX_CHARS or _FRONT_STOP.search(text)):
             part = "body"
         if part == "body" and _APPENDIX_HEADING.match(text):
-            part, path = "appendix", {-1: re.split(rf"[{SENTENCE_FINAL}：:\s]", text, maxsplit=1)[0][: config.HEADING_MAX_CHARS]}
+            part, path = "appendix", {-1: _APPENDIX_TITLE_END.split(text, maxsplit=1)[0][: config.HEADING_MAX_CHARS]}
         elif heading is not None and part != "front":
             level, head = heading
             path = {k: v for k, v in path.items() if k < level}

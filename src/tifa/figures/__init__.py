@@ -6,25 +6,24 @@ maps its name to. A builder takes the study's data (tables) and parameters
 (keywords) and returns a Figure (or Axes, or a list of Figures when a grid would
 outgrow a page); it never loads data, never reads configuration at import time,
 and orders rows with stable sorts and explicit tie-breakers. ``Study.figure``
-checks the registry's needs, calls the builder and saves the result.
+checks the registry's needs, calls the builder and saves the result. What a
+builder names (places, levels, slogans) it names through the
+:class:`~tifa.figures.labels.Labeller` its caller passes (``study.labeller``), so
+no builder loads the gazetteer or the lexicon.
 """
 
 from __future__ import annotations
 
 from tifa.figures.corpus import plot_cleaning_audit, plot_documents_by_place_and_year
 from tifa.figures.diffusion import (
+    lag_skip_reason,
     plot_adoption_curves,
     plot_lag_distribution,
     plot_panel_heatmap,
 )
-from tifa.figures.labels import (
-    document_labels,
-    group_label,
-    group_order,
-    level_label,
-    term_label,
-)
-from tifa.figures.maps import plot_province_tiles, region_order
+from tifa.figures.labels import TEXTS, Labeller
+from tifa.figures.maps import plot_province_tiles, province_tiles
+from tifa.figures.reuse import plot_reuse_lags, plot_reuse_matrix, plot_reuse_shares, reuse_pairs_html
 from tifa.figures.slogans import (
     plot_cooccurrence,
     plot_slogan_heatmap,
@@ -90,26 +89,33 @@ BUILDERS = {
     "slogan_adoption_lag_vs_national": plot_lag_distribution,
     "slogan_adoption_year_map": plot_province_tiles,
     "slogan_rate_map": plot_province_tiles,
+    "reuse_share_map": plot_province_tiles,
+    "reuse_share_by_province": plot_reuse_shares,
+    "reuse_lag_distribution": plot_reuse_lags,
+    "reuse_matrix_by_province": plot_reuse_matrix,
 }
 
 __all__ = [
     "BUILDERS",
     "FONT_ENV",
+    "Labeller",
+    "TEXTS",
     "configure_fonts",
     "current_font_path",
     "default_font_path",
-    "document_labels",
     "font_missing_characters",
     "font_subset",
-    "group_label",
-    "group_order",
-    "level_label",
+    "lag_skip_reason",
     "page_size",
     "plot_adoption_curves",
     "plot_lag_distribution",
     "plot_panel_heatmap",
     "plot_province_tiles",
-    "region_order",
+    "province_tiles",
+    "plot_reuse_lags",
+    "plot_reuse_matrix",
+    "plot_reuse_shares",
+    "reuse_pairs_html",
     "plot_cleaning_audit",
     "plot_cooccurrence",
     "plot_documents_by_place_and_year",
@@ -131,6 +137,5 @@ __all__ = [
     "plot_topic_terms",
     "plot_wordclouds",
     "save_figure",
-    "term_label",
     "use_style",
 ]

@@ -8,9 +8,8 @@ import numpy as np
 import pandas as pd
 
 from tifa import config
-from tifa.figures.labels import group_order, level_label
+from tifa.figures.labels import Labeller
 from tifa.figures.style import label_size, new_axes, row_height
-from tifa.places import Lang, place_label
 
 LEVEL_MARKERS = {"province": "s", "prefecture": "o", "county": "^"}
 
@@ -19,7 +18,7 @@ def plot_documents_by_place_and_year(
     summary: pd.DataFrame,
     *,
     place: str = "province",
-    lang: Lang = "en",
+    labeller: Labeller = Labeller(),
     ax: plt.Axes | None = None,
 ) -> plt.Axes:
     """Documents on a place × year grid: marker by administrative level, area by length (Han characters).
@@ -28,7 +27,7 @@ def plot_documents_by_place_and_year(
     places fits the page.
     """
     data = summary.dropna(subset=["year", place]).copy()
-    places = group_order(data[place], place)
+    places = labeller.order(data[place], place)
     per_row = row_height(len(places), preferred=0.3, frame=1.3)
     ax = new_axes(ax, (6.5, per_row * len(places) + 1.3))
     y = {p: i for i, p in enumerate(places)}
@@ -40,17 +39,17 @@ def plot_documents_by_place_and_year(
             s=group["n_chars"] * scale,
             marker=LEVEL_MARKERS.get(level, "D"),
             alpha=0.7,
-            label=level_label(level, lang),
+            label=labeller.level(level),
             edgecolors="black",
             linewidths=0.5,
         )
-    ax.set_yticks(range(len(places)), [place_label(p, lang) for p in places], fontsize=label_size(per_row))
+    ax.set_yticks(range(len(places)), [labeller.place(p) for p in places], fontsize=label_size(per_row))
     ax.set_ylim(len(places) - 0.3, -0.7)
     years = data["year"].astype(int)
     ax.set_xlim(years.min() - 1, years.max() + 1)
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-    ax.set_xlabel({"zh": "年份", "en": "Year", "both": "Year 年份"}[lang])
-    ax.legend(title={"zh": "行政级别", "en": "Level", "both": "Level 级别"}[lang], loc="upper left", bbox_to_anchor=(1.0, 1.0), markerscale=0.5)
+    ax.set_xlabel(labeller.text("Year"))
+    ax.legend(title=labeller.text("Level"), loc="upper left", bbox_to_anchor=(1.0, 1.0), markerscale=0.5)
     return ax
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 
 from tifa import config
 from tifa.errors import InputError
-from tifa.figures.labels import group_label, group_order, term_label
+from tifa.figures.labels import Labeller
 from tifa.figures.style import (
     current_font_path,
     label_size,
@@ -17,17 +17,16 @@ from tifa.figures.style import (
     pages,
     panel_grid,
 )
-from tifa.places import Lang
 from tifa.util.tables import sort_table
 
 
-def plot_top_terms(freq: pd.DataFrame, *, by: str, n: int = 10, lang: Lang = "en", ncols: int = 3) -> list[plt.Figure]:
+def plot_top_terms(freq: pd.DataFrame, *, by: str, n: int = 10, labeller: Labeller = Labeller(), ncols: int = 3) -> list[plt.Figure]:
     """Small multiples: the ``n`` most frequent terms of each group (bars: per 10,000 tokens), with a shared x axis.
 
-    Groups in the order readers expect (places by region); at most
+    Groups in ``labeller.order`` (places by region); terms as written; at most
     ``config.PANELS_PER_PAGE`` panels per figure, so many groups give numbered figures.
     """
-    groups = group_order(freq[by], by)
+    groups = labeller.order(freq[by], by)
     top = freq.groupby(by, sort=False).head(n)
     limit = float(top["per_10k"].max()) * 1.05 if len(top) else 1.0
     figures = []
@@ -37,26 +36,26 @@ def plot_top_terms(freq: pd.DataFrame, *, by: str, n: int = 10, lang: Lang = "en
         for ax, group in zip(axes, page):
             rows = top[top[by] == group]
             ax.barh(range(len(rows)), rows["per_10k"], color="C0")
-            ax.set_yticks(range(len(rows)), [term_label(t, "zh") for t in rows["term"]], fontsize=7)
+            ax.set_yticks(range(len(rows)), list(rows["term"]), fontsize=7)
             ax.set_ylim(n - 0.5, -0.5)
             ax.set_xlim(0, limit)
-            ax.set_title(group_label(group, by, lang), fontsize=9)
+            ax.set_title(labeller.group(group, by), fontsize=9)
             ax.grid(axis="y", visible=False)
             ax.tick_params(axis="x", labelsize=7)
-        fig.supxlabel({"zh": "每万词频次", "en": "Occurrences per 10,000 tokens", "both": "Per 10,000 tokens 每万词"}[lang], fontsize=9)
+        fig.supxlabel(labeller.text("Occurrences per 10,000 tokens"), fontsize=9)
         figures.append(fig)
     return figures
 
 
-def plot_keyness(keyness: pd.DataFrame, *, n: int = 10, ax: plt.Axes | None = None, title: str = "", lang: Lang = "zh") -> plt.Axes:
-    """Diverging bars of signed G²: the ``n`` most over-used terms of the target (right) and most under-used (left)."""
+def plot_keyness(keyness: pd.DataFrame, *, n: int = 10, ax: plt.Axes | None = None, title: str = "") -> plt.Axes:
+    """Diverging bars of signed G²: the ``n`` most over-used terms of the target (right) and most under-used (left), as written."""
     ax = new_axes(ax, (3.4, 0.2 * 2 * n + 1.0))
     over = keyness[keyness["g2"] > 0].head(n)
     under = sort_table(keyness[keyness["g2"] < 0], ["g2", "term"]).head(n)
     rows = pd.concat([over, under.iloc[::-1]])
     colors = ["C1" if g > 0 else "C0" for g in rows["g2"]]
     ax.barh(range(len(rows)), rows["g2"], color=colors)
-    ax.set_yticks(range(len(rows)), [term_label(t, lang) for t in rows["term"]])
+    ax.set_yticks(range(len(rows)), list(rows["term"]))
     ax.invert_yaxis()
     ax.axvline(0, color="black", linewidth=0.6)
     ax.set_xlabel("Signed G² (target vs reference)")
@@ -66,15 +65,15 @@ def plot_keyness(keyness: pd.DataFrame, *, n: int = 10, ax: plt.Axes | None = No
     return ax
 
 
-def plot_keyness_grid(tables: dict, *, by: str, n: int = 8, lang: Lang = "en", ncols: int = 3) -> list[plt.Figure]:
+def plot_keyness_grid(tables: dict, *, by: str, n: int = 8, labeller: Labeller = Labeller(), ncols: int = 3) -> list[plt.Figure]:
     """One keyness panel per target group (each against the rest), at most ``config.PANELS_PER_PAGE`` per figure."""
-    groups = group_order(tables, by)
+    groups = labeller.order(tables, by)
     figures = []
     per_page = min(config.PANELS_PER_PAGE, ncols * max(1, int(config.PAGE_SIZE[1] // (0.14 * 2 * n + 0.8))))
     for page in pages(groups, per_page):
         fig, axes = panel_grid(len(page), ncols=ncols, panel=(2.4, 0.14 * 2 * n + 0.8))
         for ax, group in zip(axes, page):
-            plot_keyness(tables[group], n=n, ax=ax, title=f"{group_label(group, by, lang)} vs rest")
+            plot_keyness(tables[group], n=n, ax=ax, title=f"{labeller.group(group, by)} {labeller.text('vs rest')}")
             ax.set_xlabel("")
             ax.tick_params(labelsize=6.5)
             ax.title.set_fontsize(8.5)
@@ -83,14 +82,14 @@ def plot_keyness_grid(tables: dict, *, by: str, n: int = 8, lang: Lang = "en", n
     return figures
 
 
-def plot_wordclouds(freq: pd.DataFrame, *, by: str, n: int = 60, lang: Lang = "en", ncols: int = 3, random_state: int = config.RANDOM_STATE) -> plt.Figure:
+def plot_wordclouds(freq: pd.DataFrame, *, by: str, n: int = 60, labeller: Labeller = Labeller(), ncols: int = 3, random_state: int = config.RANDOM_STATE) -> plt.Figure:
     """One word cloud per group from its term counts, drawn with the configured CJK font (fixed ``random_state``).
 
     Meant for a few groups (``config.WORDCLOUD_MAX_GROUPS``): select groups before calling.
     """
     from wordcloud import WordCloud
 
-    groups = group_order(freq[by], by)
+    groups = labeller.order(freq[by], by)
     if len(groups) > config.WORDCLOUD_MAX_GROUPS:
         raise InputError(f"{len(groups)} word clouds would not say much; select at most {config.WORDCLOUD_MAX_GROUPS} groups")
     font = str(current_font_path())
@@ -100,7 +99,7 @@ def plot_wordclouds(freq: pd.DataFrame, *, by: str, n: int = 60, lang: Lang = "e
         cloud = WordCloud(font_path=font, width=600, height=400, background_color="white", random_state=random_state, prefer_horizontal=1.0)
         cloud.generate_from_frequencies(dict(zip(top["term"], top["count"])))
         ax.imshow(cloud.to_array(), interpolation="bilinear")
-        ax.set_title(group_label(group, by, lang))
+        ax.set_title(labeller.group(group, by))
         ax.set_axis_off()
     return fig
 
