@@ -114,9 +114,9 @@ def search(units, grid: list[int], out_dir: Path) -> None:
 
 
 def placebo(units) -> None:
-    from tifa.figures.maps import province_tiles
+    from tifa.simulate import mainland_provinces
 
-    provinces = province_tiles(others=False)["name_zh"].tolist()
+    provinces = mainland_provinces()["province"].tolist()  # in GB/T 2260 code order
     reports = sorted(units["doc_id"].unique())
     assigned = {doc: provinces[i % len(provinces)] for i, doc in enumerate(reports)}
     units = units.assign(province=units["doc_id"].map(assigned))

@@ -209,9 +209,9 @@ def test_what_a_corpus_supports():
     formula, reasons = choose_prevalence(many, group="province")
     assert formula == "~ province + s(year)" and reasons[0] == "year: 15 distinct values, a cubic spline with 10 degrees of freedom"
     one_each = _docs(31, year=2025, province=[f"p{i}" for i in range(31)])
-    from tifa.figures.maps import province_tiles
+    from tifa.simulate import mainland_provinces
 
-    one_each["province"] = province_tiles(others=False)["name_zh"].to_numpy()
+    one_each["province"] = mainland_provinces()["province"].to_numpy()
     formula, reasons = choose_prevalence(one_each, group="province")
     assert formula == "~ region"
     assert "year: 1 distinct value(s), too few for a curve (at least 4)" in reasons

@@ -9,9 +9,14 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from tifa.figures import BUILDERS, plot_coherence_exclusivity, plot_stm_k_search, plot_topic_contrast, plot_topic_effects_by_group, plot_topic_effects_over_time  # noqa: E402
-from tifa.figures.maps import region_order  # noqa: E402
+from tifa.figures import BUILDERS, Labeller, plot_coherence_exclusivity, plot_stm_k_search, plot_topic_contrast, plot_topic_effects_by_group, plot_topic_effects_over_time  # noqa: E402
+from tifa.places import load_regions  # noqa: E402
 from tifa.study import load_registry  # noqa: E402
+
+
+def labeller(lang="en"):
+    """The caller's labeller, with the gazetteer (builders never load it)."""
+    return Labeller(lang=lang, places=load_regions())
 
 LABELS = {0: "Zero", 1: "One"}
 
@@ -56,15 +61,15 @@ def test_year_curves_draw_one_panel_per_topic_with_its_band_and_the_observed_mea
 def test_provinces_are_ordered_by_region_and_a_lonely_level_is_an_open_circle():
     provinces = ["青海省", "湖南省", "河北省", "广东省", "辽宁省"]
     table = _rows("province", provinces, lonely=("青海省",))
-    fig = plot_topic_effects_by_group(table, LABELS, by="province", lang="zh")[0]
+    fig = plot_topic_effects_by_group(table, LABELS, by="province", labeller=labeller("zh"))[0]
     first, second = fig.axes[0], fig.axes[1]
     top_down = [t.get_text() for t in sorted(first.get_yticklabels(), key=lambda t: -t.get_position()[1])]
-    assert top_down == ["河北", "广东", "湖南", "青海", "辽宁"] and [p for p in region_order(provinces)] == ["河北省", "广东省", "湖南省", "青海省", "辽宁省"]
+    assert top_down == ["河北", "广东", "湖南", "青海", "辽宁"], "East, Central, West, Northeast; north to south within a region"
     assert second.get_yticklabels() == [] or all(t.get_text() == "" for t in second.get_yticklabels()), "labels only in the first column"
     filled, hollow = first.collections[1], first.collections[2]
     assert len(filled.get_offsets()) == 4 and len(hollow.get_offsets()) == 1
     assert hollow.get_offsets()[0][1] == 1, "Qinghai (fourth from the top of five) has no whisker"
-    below = plot_topic_effects_by_group(table.assign(estimate=table["estimate"] - 0.3, ci_low=table["ci_low"] - 0.3), LABELS, by="province")[0]
+    below = plot_topic_effects_by_group(table.assign(estimate=table["estimate"] - 0.3, ci_low=table["ci_low"] - 0.3), LABELS, by="province", labeller=labeller())[0]
     assert below.axes[0].get_xlim()[0] < -0.1, "an expected share below 0 is drawn, not cut off"
     regions = _rows("region", ["West", "East", "Northeast", "Central"])
     fig = plot_topic_effects_by_group(regions, LABELS, by="region")[0]
@@ -72,11 +77,11 @@ def test_provinces_are_ordered_by_region_and_a_lonely_level_is_an_open_circle():
 
 
 def test_31_provinces_fit_a_page_in_numbered_pages():
-    from tifa.figures.maps import province_tiles
-
-    provinces = province_tiles(others=False)["name_zh"].tolist()
+    regions = load_regions()
+    provinces = list(dict.fromkeys(regions[(regions["level"] == "province") & (regions["region"] != "")]["name_zh"]))
+    assert len(provinces) == 31
     table = pd.concat([_rows("province", provinces).assign(topic=lambda t, k=k: t["topic"] + 2 * k) for k in range(6)])
-    figures = plot_topic_effects_by_group(table, {}, by="province")
+    figures = plot_topic_effects_by_group(table, {}, by="province", labeller=labeller("both"))
     assert len(figures) == 2 and sum(len([a for a in f.axes if a.get_visible()]) for f in figures) == 12
     for fig in figures:
         width, height = fig.get_size_inches()
@@ -87,7 +92,7 @@ def test_31_provinces_fit_a_page_in_numbered_pages():
 def test_contrast_orders_topics_by_difference_and_says_which_minus_which():
     contrast = pd.DataFrame({"topic": [0, 1, 2], "label": ["a", "b", "c"], "covariate": "province", "level": "广东省 − 浙江省", "value": np.nan,
                              "estimate": [0.1, -0.2, 0.0], "ci_low": [0.0, -0.3, np.nan], "ci_high": [0.2, -0.1, np.nan], "n_docs": 3, "method": "m"})  # fmt: skip
-    fig = plot_topic_contrast(contrast, {0: "zero", 1: "one", 2: "two"})
+    fig = plot_topic_contrast(contrast, {0: "zero", 1: "one", 2: "two"}, labeller=labeller())
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["T1: one", "T2: two", "T0: zero"]
     assert ax.get_xlabel() == "Difference in expected topic share: Guangdong − Zhejiang (province)"

@@ -266,15 +266,12 @@ def topic_contrast(effects: TopicEffects, covariate: str, a, b, *, level: float 
 
 def with_region(units: pd.DataFrame) -> pd.DataFrame:
     """The units with ``region`` (NBS: East, Central, West, Northeast) from their ``province``, where the gazetteer knows it."""
-    from tifa.places import load_regions
+    from tifa.places import province_info
 
     if "region" in units or "province" not in units:
         return units
-    regions = load_regions()
-    table = regions[regions["level"] == "province"]["region"]
-    table = table[~table.index.duplicated()]
-    region = units["province"].map(lambda p: table.get(p, "") or None if isinstance(p, str) else None)
-    return units.assign(region=region)
+    region = province_info(units["province"])["region"]
+    return units.assign(region=region.astype(object).where(region.notna(), None).to_numpy())
 
 
 def choose_prevalence(units: pd.DataFrame, *, group: str | None = None, time: str = "year", min_documents: int = config.STM_MIN_DOCUMENTS) -> tuple[str | None, list[str]]:

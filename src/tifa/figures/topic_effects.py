@@ -8,9 +8,8 @@ import numpy as np
 import pandas as pd
 
 from tifa import config
-from tifa.figures.labels import group_label, group_order
+from tifa.figures.labels import Labeller
 from tifa.figures.style import label_size, pages, panel_grid, row_height
-from tifa.places import Lang
 from tifa.util.tables import sort_table
 
 BAND = "95% interval: topic-model and between-document uncertainty"
@@ -65,20 +64,20 @@ def plot_topic_effects_over_time(effects: pd.DataFrame, labels: dict[int, str], 
     return figures
 
 
-def _order(levels, by: str) -> list:
+def _order(levels, by: str, labeller: Labeller) -> list:
     if by == "region":
         rank = {r: i for i, r in enumerate(config.REGION_ORDER)}
         return sorted(levels, key=lambda r: (rank.get(r, len(rank)), str(r)))
-    return group_order(levels, by)
+    return labeller.order(levels, by)
 
 
-def plot_topic_effects_by_group(effects: pd.DataFrame, labels: dict[int, str], *, by: str, lang: Lang = "en") -> list[plt.Figure]:
+def plot_topic_effects_by_group(effects: pd.DataFrame, labels: dict[int, str], *, by: str, labeller: Labeller = Labeller()) -> list[plt.Figure]:
     """One panel per topic: expected prevalence at each level of ``by`` (dot) with its 95 % interval (whisker), levels in reading order (provinces by region).
 
     A level of a single document has no interval: drawn as an open circle.
     """
     rows = _drawn(effects[effects["covariate"] == by])
-    levels = _order(rows["level"].unique(), by)
+    levels = _order(rows["level"].unique(), by, labeller)
     topics = sorted(rows["topic"].unique().tolist())
     many = len(levels) > 12
     ncols = 5 if many else 4
@@ -96,7 +95,7 @@ def plot_topic_effects_by_group(effects: pd.DataFrame, labels: dict[int, str], *
             ax.hlines(y[has], table["ci_low"][has], table["ci_high"][has], color=colour, linewidth=1)
             ax.scatter(table["estimate"][has], y[has], s=9, color=colour, zorder=3)
             ax.scatter(table["estimate"][~has], y[~has], s=9, facecolors="white", edgecolors=colour, linewidths=0.8, zorder=3)
-            ax.set_yticks(y, [group_label(v, by, lang) for v in levels] if i % ncols == 0 else [], fontsize=size)
+            ax.set_yticks(y, [labeller.group(v, by) for v in levels] if i % ncols == 0 else [], fontsize=size)
             ax.set_ylim(-0.7, len(levels) - 0.3)
             lowest = float(np.nanmin([table["ci_low"].min(), table["estimate"].min()]))
             if lowest < 0:  # a linear model's expected share can fall below 0: show it, with the 0 line
@@ -112,13 +111,13 @@ def plot_topic_effects_by_group(effects: pd.DataFrame, labels: dict[int, str], *
     return figures
 
 
-def plot_topic_contrast(contrast: pd.DataFrame, labels: dict[int, str], *, lang: Lang = "en") -> plt.Figure:
+def plot_topic_contrast(contrast: pd.DataFrame, labels: dict[int, str], *, labeller: Labeller = Labeller()) -> plt.Figure:
     """Difference in expected prevalence between two values of a covariate, per topic (ordered by the difference), with 95 % intervals."""
     table = sort_table(_drawn(contrast), ["estimate", "topic"], ascending=[True, True]).reset_index(drop=True)
     covariate = str(table["covariate"].iloc[0])
     first, second = str(table["level"].iloc[0]).split(" − ")
     if covariate in ("province", "city", "level"):
-        first, second = group_label(first, covariate, lang), group_label(second, covariate, lang)
+        first, second = labeller.group(first, covariate), labeller.group(second, covariate)
     per_row = row_height(len(table), preferred=0.3, frame=1.4)
     fig, ax = plt.subplots(figsize=(5.6, per_row * len(table) + 1.4))
     y = np.arange(len(table))
