@@ -182,7 +182,7 @@ def fit_stm(
     if levels is not None and len(set(levels)) < 2:
         raise InputError(f"content covariate {content!r} has a single level: nothing to contrast")
     engine = topica.STM(num_topics=k, seed=int(random_state))
-    bar = tqdm(total=max_iter or config.STM_MAX_ITER, desc=f"stm-{k} EM (at most)", unit="iteration", disable=not progress or len(units) < 2000)
+    bar = tqdm(total=max_iter or config.STM_MAX_ITER, desc=f"stm-{k} EM (at most)", unit="iteration", mininterval=2, disable=not progress or len(units) < 2000)
     engine.fit(docs, design.matrix[:, 1:], prevalence_names=design.names[1:], content=levels, iters=max_iter or config.STM_MAX_ITER, convergence_tol=tol, num_threads=n_threads,
                progress=None if bar.disable else lambda done, total, info: bar.update(done - bar.n))  # fmt: skip
     bar.close()
