@@ -62,6 +62,8 @@ def test_panel_cells_equal_slogan_counts_and_an_independent_count(tmp_path, caps
         assert row.count_panel == counts.get((row.province, row.slogan), 0), (row.province, row.slogan)
         assert row.n_chars == chars[row.province]
         if row.count_panel:
-            assert row.per_10k == pytest.approx(row.count_panel / chars[row.province] * 10_000, abs=1e-6)
+            expected = row.count_panel / chars[row.province] * 10_000
+            assert row.per_10k_panel == pytest.approx(expected, abs=1e-6)
+            assert row.per_10k_slogans == pytest.approx(expected, abs=1e-6)
     kwic = _cli(capsys, "kwic", "两学一做", "--corpus", str(path), "--format", "csv", *scope)
     assert len(kwic) == counts.xs("两学一做", level="slogan").sum(), "KWIC finds what is counted"
