@@ -14,7 +14,7 @@ from pathlib import Path
 from tifa import config, load_corpus
 from tifa.figures import Labeller
 from tifa.places import load_regions
-from tifa.plots import plot_slogan_timeline, save_figure, use_style
+from tifa.figures import plot_slogan_timeline, save_figure, use_style
 from tifa.slogans import SloganMatcher, anachronisms, count_slogans, lexicon_table
 
 

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from tifa import config, load_corpus
-from tifa.plots import plot_prevalence_by, save_figure, use_style
+from tifa.figures import plot_prevalence_by, save_figure, use_style
 from tifa.tokens import Segmenter, tokens
 from tifa.topics import choose_k, fit_topics, select_k, topic_labels, topic_prevalence, topic_units
 

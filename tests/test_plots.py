@@ -6,8 +6,9 @@ import matplotlib.pyplot as plt
 import pytest
 from PIL import Image
 
-from tifa import plots
+from tifa import figures
 from tifa.figures import Labeller
+from tifa.figures.style import font_manager
 
 from .conftest import QINGHAI, reference_counts
 
@@ -22,19 +23,19 @@ def labeller(lang="en", glossary=None):
 
 @pytest.fixture(autouse=True)
 def _style():
-    plots.use_style()
+    figures.use_style()
     yield
     plt.close("all")
 
 
 def test_font_covers_every_character_of_the_cleaned_corpus(seeds):
     text = "".join(seeds.docs["text"]) + "−0123 Hunan 湖南 党政同责"
-    assert plots.font_missing_characters(text) == set()
+    assert figures.font_missing_characters(text) == set()
 
 
 def test_coverage_check_can_fail():
-    dejavu = plots.font_manager.findfont("DejaVu Sans")
-    assert "党" in plots.font_missing_characters("党政同责", dejavu)
+    dejavu = font_manager.findfont("DejaVu Sans")
+    assert "党" in figures.font_missing_characters("党政同责", dejavu)
 
 
 def test_chinese_draws_without_glyph_warnings(seed_texts):
@@ -61,8 +62,8 @@ def test_save_figure_writes_stable_truetype_pdf_and_300dpi_png(tmp_path):
         ax.plot([0, 1], [-1, 1])
         return fig
 
-    first = plots.save_figure(draw(), "test_chinese_title", out_dir=tmp_path / "a")
-    second = plots.save_figure(draw(), "test_chinese_title", out_dir=tmp_path / "b")
+    first = figures.save_figure(draw(), "test_chinese_title", out_dir=tmp_path / "a")
+    second = figures.save_figure(draw(), "test_chinese_title", out_dir=tmp_path / "b")
     assert [p.name for p in first] == ["test_chinese_title.pdf", "test_chinese_title.png"]
     pdf = first[0].read_bytes()
     assert pdf == second[0].read_bytes(), "PDF must be byte-stable"
@@ -74,26 +75,26 @@ def test_save_figure_writes_stable_truetype_pdf_and_300dpi_png(tmp_path):
 @pytest.mark.parametrize("name", ["fig3a", "Figure 1", "documents-by-year"])
 def test_figure_names_must_say_what_they_show(tmp_path, name):
     with pytest.raises(ValueError, match="figure name"):
-        plots.save_figure(plt.figure(), name, out_dir=tmp_path)
+        figures.save_figure(plt.figure(), name, out_dir=tmp_path)
 
 
 def test_user_font_and_missing_font(tmp_path, monkeypatch):
-    assert plots.configure_fonts(plots.default_font_path()) == plots.default_font_path()
-    monkeypatch.setenv(plots.FONT_ENV, str(tmp_path / "none.ttf"))
+    assert figures.configure_fonts(figures.default_font_path()) == figures.default_font_path()
+    monkeypatch.setenv(figures.FONT_ENV, str(tmp_path / "none.ttf"))
     with pytest.raises(FileNotFoundError, match="TIFA_FONT"):
-        plots.configure_fonts()
+        figures.configure_fonts()
 
 
 def test_wordcloud_renders_chinese_with_the_font():
     from wordcloud import WordCloud
 
-    cloud = WordCloud(font_path=str(plots.default_font_path()), random_state=0, width=200, height=100)
+    cloud = WordCloud(font_path=str(figures.default_font_path()), random_state=0, width=200, height=100)
     image = cloud.generate_from_frequencies({"党政同责": 3, "生态文明": 2}).to_array()
     assert image.shape == (100, 200, 3) and image.any()
 
 
 def test_documents_figure_has_english_labels(seeds):
-    ax = plots.plot_documents_by_place_and_year(seeds.summary(), labeller=labeller())
+    ax = figures.plot_documents_by_place_and_year(seeds.summary(), labeller=labeller())
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Hebei", "Hunan", "Jiangxi", "Qinghai", "Shaanxi"]
     assert sorted(t.get_text() for t in ax.get_legend().get_texts()) == ["Prefecture", "Provincial"]
 
@@ -104,7 +105,7 @@ def test_document_labels(seeds):
 
 
 def test_cleaning_audit_heatmap_annotates_counts(seeds):
-    ax = plots.plot_cleaning_audit(seeds.audit_counts())
+    ax = figures.plot_cleaning_audit(seeds.audit_counts())
     assert "366" in [t.get_text() for t in ax.texts]
 
 
@@ -122,9 +123,9 @@ def seed_dfm(seeds):
 def test_top_terms_panels_use_english_province_names(seed_dfm):
     from tifa.stats import textstat_frequency
 
-    figures = plots.plot_top_terms(textstat_frequency(seed_dfm, by="province", n=5), by="province", labeller=labeller())
-    assert len(figures) == 1
-    fig = figures[0]
+    pages = figures.plot_top_terms(textstat_frequency(seed_dfm, by="province", n=5), by="province", labeller=labeller())
+    assert len(pages) == 1
+    fig = pages[0]
     titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
     assert titles == ["Hebei", "Hunan", "Jiangxi", "Qinghai", "Shaanxi"], "East, Central (by name), West (by name)"
     with warnings.catch_warnings():
@@ -136,7 +137,7 @@ def test_keyness_bars_are_signed(seed_dfm):
     from tifa.stats import textstat_keyness
 
     table = textstat_keyness(seed_dfm, "湖南省", by="province")
-    ax = plots.plot_keyness(table, n=3)
+    ax = figures.plot_keyness(table, n=3)
     widths = [p.get_width() for p in ax.patches]
     assert len(widths) == 6 and all(w > 0 for w in widths[:3]) and all(w < 0 for w in widths[3:])
 
@@ -152,17 +153,17 @@ def test_wordclouds_are_deterministic(seed_dfm):
     from tifa.stats import textstat_frequency
 
     freq = textstat_frequency(seed_dfm, by="province", n=30)
-    first = plots.plot_wordclouds(freq, by="province").axes[0].images[0].get_array()
-    second = plots.plot_wordclouds(freq, by="province").axes[0].images[0].get_array()
+    first = figures.plot_wordclouds(freq, by="province").axes[0].images[0].get_array()
+    second = figures.plot_wordclouds(freq, by="province").axes[0].images[0].get_array()
     assert (first == second).all()
-    assert plots.current_font_path() == plots.default_font_path()
+    assert figures.current_font_path() == figures.default_font_path()
 
 
 def test_similarity_figure_orders_by_clusters(seed_dfm):
     from tifa.stats import cluster_documents, textstat_simil
 
     sim = textstat_simil(seed_dfm)
-    fig = plots.plot_similarity(sim, cluster_documents(sim), labels=labeller().documents(seed_dfm.docvars))
+    fig = figures.plot_similarity(sim, cluster_documents(sim), labels=labeller().documents(seed_dfm.docvars))
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert sorted(labels) == sorted(["Hunan 2016", "Hengshui 2016", "Qinghai 2017", "Ganzhou 2014", "Shangluo 2022"])
 
@@ -174,12 +175,12 @@ def test_slogan_heatmap_and_timeline(seeds):
     from tifa.slogans import SloganMatcher, count_slogans, lexicon_table
 
     matcher = SloganMatcher()
-    ax = plots.plot_slogan_heatmap(count_slogans(seeds, matcher=matcher), by="doc_id", labels=labeller().documents(seeds.docvars), value="count", labeller=labeller())
+    ax = figures.plot_slogan_heatmap(count_slogans(seeds, matcher=matcher), by="doc_id", labels=labeller().documents(seeds.docvars), value="count", labeller=labeller())
     qinghai = seeds.docs.set_index("doc_id")["text"][QINGHAI]
     assert str(qinghai.count("中央环保督察") + qinghai.count("中央环境保护督察")) in [t.get_text() for t in ax.texts], "中央环保督察 in Qinghai"
     assert "Central Environmental Inspection" in [t.get_text() for t in ax.get_yticklabels()]
     by_year = count_slogans(seeds, by="year", matcher=matcher)
-    ax = plots.plot_slogan_timeline(by_year, lexicon_table(matcher), labeller=labeller())
+    ax = figures.plot_slogan_timeline(by_year, lexicon_table(matcher), labeller=labeller())
     used = by_year.loc[by_year["count"] > 0, "slogan"].nunique()
     in_texts = {zh for text in seeds.docs["text"] for zh in reference_counts(text)}
     assert len(ax.get_yticklabels()) == used == len(in_texts)
@@ -193,10 +194,10 @@ def test_slogan_xray_and_cooccurrence(seeds):
 
     mentions = slogan_mentions(seeds)
     lengths = seeds.docs.set_index("doc_id")["text"].str.len()
-    fig = plots.plot_slogan_xray(mentions, lengths, slogans=["中央环保督察", "生态文明"])
+    fig = figures.plot_slogan_xray(mentions, lengths, slogans=["中央环保督察", "生态文明"])
     inspections = sum(reference_counts(text).get("中央环保督察", 0) for text in seeds.docs["text"])
     assert len(fig.axes) == 2 and len(fig.axes[0].collections[0].get_offsets()) == inspections
-    ax = plots.plot_cooccurrence(cooccurrence_matrix(slogan_cooccurrence(mentions)))
+    ax = figures.plot_cooccurrence(cooccurrence_matrix(slogan_cooccurrence(mentions)))
     assert [t.get_text() for t in ax.texts].count("2") == 2, "党政同责 × 一岗双责, both halves"
 
 
@@ -207,29 +208,29 @@ def test_topic_figures(seeds):
     units = topic_units(seeds, tokens(seeds, cache_dir=None))
     model = fit_topics(units, k=3)
     labels = {0: "Zero", 1: "One", 2: "Two"}
-    fig = plots.plot_topic_terms(model.top_terms(5), labels)[0]
+    fig = figures.plot_topic_terms(model.top_terms(5), labels)[0]
     assert [ax.get_title() for ax in fig.axes if ax.get_visible()] == ["T0: Zero", "T1: One", "T2: Two"]
-    ax = plots.plot_prevalence_heatmap(topic_prevalence(model, by="province", n_boot=50), labels, by="province")
+    ax = figures.plot_prevalence_heatmap(topic_prevalence(model, by="province", n_boot=50), labels, by="province")
     assert len(ax.texts) == model.k * seeds.docs["province"].nunique(), "a share in every cell"
-    fig = plots.plot_prevalence_by(topic_prevalence(model, by="year", n_boot=50), labels, by="year")[0]
+    fig = figures.plot_prevalence_by(topic_prevalence(model, by="year", n_boot=50), labels, by="year")[0]
     assert len([a for a in fig.axes if a.get_visible()]) == 3
-    fig = plots.plot_k_selection(select_k(units, [2, 3], seeds=(1, 2)), chosen={"nmf": 3})
+    fig = figures.plot_k_selection(select_k(units, [2, 3], seeds=(1, 2)), chosen={"nmf": 3})
     assert [a.get_title() for a in fig.axes] == ["NPMI coherence", "UMass coherence", "Stability across subsamples"]
 
 
 def test_font_subset_keeps_the_glyphs_it_needs_and_falls_back_for_the_rest(tmp_path):
     from fontTools.ttLib import TTFont
 
-    first = plots.font_subset(plots.default_font_path(), "党政同责 abc 한", cache_dir=tmp_path / "a")
-    again = plots.font_subset(plots.default_font_path(), "한责同政党", cache_dir=tmp_path / "b")
+    first = figures.font_subset(figures.default_font_path(), "党政同责 abc 한", cache_dir=tmp_path / "a")
+    again = figures.font_subset(figures.default_font_path(), "한责同政党", cache_dir=tmp_path / "b")
     assert first.read_bytes() == again.read_bytes(), "same font and Han (and Hangul) characters: same file (no timestamps)"
     with TTFont(first) as font:
         cmap = font.getBestCmap()
         assert "tifa subset" in font["name"].getDebugName(1)
     assert {ord(c) for c in "党政同责"} <= set(cmap) and ord("湘") not in set(cmap)
     assert {ord(c) for c in "Hunan−0123²▼，、"} <= set(cmap), "every glyph outside the Han and Hangul blocks is kept"
-    assert ord("한") in cmap and ord("국") not in cmap and not plots.font_missing_characters("국"), "Hangul is kept where the study draws it, else cut"
-    plots.use_style(characters="党政同责")
+    assert ord("한") in cmap and ord("국") not in cmap and not figures.font_missing_characters("국"), "Hangul is kept where the study draws it, else cut"
+    figures.use_style(characters="党政同责")
     fig, ax = plt.subplots()
     ax.set_title("党政同责 湘江")  # 湘江 is not in the subset: drawn from the full font, not as tofu
     with warnings.catch_warnings():
@@ -255,7 +256,7 @@ def test_processes_that_need_the_same_font_cut_make_it_once(tmp_path, monkeypatc
 
     monkeypatch.setattr(style, "_cut", slow_cut)
     results = []
-    callers = [threading.Thread(target=lambda: results.append(style.font_subset(plots.default_font_path(), "党政同责", cache_dir=tmp_path))) for _ in range(2)]
+    callers = [threading.Thread(target=lambda: results.append(style.font_subset(figures.default_font_path(), "党政同责", cache_dir=tmp_path))) for _ in range(2)]
     for caller in callers:
         caller.start()
     for caller in callers:
@@ -272,14 +273,14 @@ def test_cooccurrence_marks_hidden_pairs_instead_of_drawing_zero():
 
     names = ["党政同责", "一岗双责", "两学一做"]
     matrix = pd.DataFrame([[0, 5, np.nan], [5, 0, 0], [np.nan, 0, 0]], index=names, columns=names, dtype=float)
-    ax = plots.plot_cooccurrence(matrix, labeller=labeller("zh"), value_label="sentences with both")
+    ax = figures.plot_cooccurrence(matrix, labeller=labeller("zh"), value_label="sentences with both")
     hidden = [p for p in ax.patches if p.get_hatch()]
     assert sorted((p.get_x() + 0.5, p.get_y() + 0.5) for p in hidden) == [(0.0, 2.0), (2.0, 0.0)], "the pair not shown is hatched"
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["未绘出：不在所示词对之中"]
     assert [t.get_text() for t in ax.texts] == ["5", "5"], "values written; no 0 for a hidden pair, none on the diagonal"
     assert np.ma.getmaskarray(ax.images[0].get_array())[[0, 2, 0, 1, 2], [2, 0, 0, 1, 2]].all(), "hidden pairs and the diagonal carry no value"
     dark = pd.DataFrame([[0, 40], [40, 0]], index=names[:2], columns=names[:2], dtype=float)
-    ax = plots.plot_cooccurrence(dark, labeller=labeller())
+    ax = figures.plot_cooccurrence(dark, labeller=labeller())
     assert {t.get_color() for t in ax.texts} == {"white"}, "readable on the darkest cells"
 
 
@@ -290,7 +291,7 @@ def test_timeline_shades_years_without_a_document_and_labels_in_chinese(seeds):
 
     matcher = SloganMatcher()
     by_year = count_slogans(seeds, by="year", matcher=matcher)
-    ax = plots.plot_slogan_timeline(by_year, lexicon_table(matcher), years=[2014, 2016, 2017, 2022], labeller=labeller("zh"))
+    ax = figures.plot_slogan_timeline(by_year, lexicon_table(matcher), years=[2014, 2016, 2017, 2022], labeller=labeller("zh"))
     spans = sorted((p.get_x(), p.get_x() + p.get_width()) for p in ax.patches)
     assert spans == [(2014.5, 2015.5), (2017.5, 2021.5)], "2015 and 2018-2021 have no document"
     texts = [t.get_text() for t in ax.get_yticklabels()] + [t.get_text() for t in ax.get_legend().get_texts()] + [ax.get_xlabel()]
@@ -302,7 +303,7 @@ def test_topic_prevalence_by_year_breaks_lines_and_bands_across_missing_years():
     import pandas as pd
 
     prevalence = pd.DataFrame({"year": [1960, 1964, 1975, 1976], "topic": 0, "prevalence": [0.2, 0.3, 0.4, 0.5], "ci_low": [0.1, np.nan, 0.3, 0.4], "ci_high": [0.3, np.nan, 0.5, 0.6]})
-    fig = plots.plot_prevalence_by(prevalence, {0: "zero"}, by="year", years=[1960, 1964, 1975, 1976], labeller=labeller())[0]
+    fig = figures.plot_prevalence_by(prevalence, {0: "zero"}, by="year", years=[1960, 1964, 1975, 1976], labeller=labeller())[0]
     ax = fig.axes[0]
     line = ax.lines[0]
     x, y = line.get_xdata(), np.asarray(line.get_ydata(), dtype=float)

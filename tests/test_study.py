@@ -121,7 +121,7 @@ def test_regenerated_outputs_are_byte_identical_to_the_committed_ones(rebuilt):
 def test_regression_check_catches_a_colour_change(tmp_path):
     import matplotlib.pyplot as plt
 
-    from tifa.plots import save_figure, use_style
+    from tifa.figures import save_figure, use_style
 
     use_style()
     for colour, folder in (("C0", "a"), ("C1", "b")):
