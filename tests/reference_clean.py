@@ -243,7 +243,7 @@ def _split_line(line, max_chars, sentences):
     return final, reasons
 
 
-def split_paragraphs(text, max_chars=config.PARAGRAPH_MAX_CHARS, sentences=config.PARAGRAPH_CHUNK_SENTENCES):
+def split_long_lines(text, max_chars=config.PARAGRAPH_MAX_CHARS, sentences=config.PARAGRAPH_CHUNK_SENTENCES):
     lines, edits = [], []
     for i, line in enumerate(text.split("\n"), start=1):
         if len(line.strip()) <= max_chars:
@@ -294,7 +294,7 @@ def pipeline(rules):
         ("to_simplified", to_simplified),
         ("remove_boilerplate", lambda text: remove_boilerplate(text, rules)),
         ("repair_line_breaks", repair_line_breaks),
-        ("split_paragraphs", split_paragraphs),
+        ("split_long_lines", split_long_lines),
         ("remove_duplicate_paragraphs", remove_duplicate_paragraphs),
         ("tidy_whitespace", tidy_whitespace),
     )

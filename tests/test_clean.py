@@ -9,7 +9,7 @@ from tifa.clean import (
     make_pipeline,
     make_remove_boilerplate,
     make_remove_duplicate_paragraphs,
-    make_split_paragraphs,
+    make_split_long_lines,
     make_to_simplified,
     normalize_newlines,
     normalize_width,
@@ -380,15 +380,15 @@ HEADING_1, HEADING_2 = "一、2023年工作回顾", "（一）着力扩大国内
 SENTENCES = [f"第{n}句话说的是一件事。" for n in range(1, 13)]  # 10 characters each
 
 
-def test_split_paragraphs_leaves_lines_up_to_the_limit():
+def test_split_long_lines_leaves_lines_up_to_the_limit():
     line = "".join(SENTENCES)
-    assert make_split_paragraphs(len(line), 2).run(line) == (line, [])
+    assert make_split_long_lines(len(line), 2).run(line) == (line, [])
 
 
-def test_split_paragraphs_at_markers_of_the_genre():
+def test_split_long_lines_at_markers_of_the_genre():
     front = "2024年某省政府工作报告——2024年1月22日在某省第十四届人民代表大会第二次会议上 省长 某某某"
     body = f"各位代表：现在，我代表省人民政府作报告。{HEADING_1} {SENTENCES[0]}{HEADING_2}{SENTENCES[1]}名词解释1.新质生产力：一个解释。2.另一个词：另一个解释。"
-    text, edits = make_split_paragraphs(40, 50).run(front + body)
+    text, edits = make_split_long_lines(40, 50).run(front + body)
     assert text.split("\n") == [
         "2024年某省政府工作报告",
         "——2024年1月22日在某省第十四届人民代表大会第二次会议上",
@@ -406,9 +406,9 @@ def test_split_paragraphs_at_markers_of_the_genre():
     assert count_han(text) == count_han(front + body)
 
 
-def test_split_paragraphs_cuts_what_stays_too_long_into_sentence_chunks():
+def test_split_long_lines_cuts_what_stays_too_long_into_sentence_chunks():
     line = "".join(SENTENCES)  # 12 sentences, 120 characters, no marker
-    text, edits = make_split_paragraphs(50, 5).run(line)
+    text, edits = make_split_long_lines(50, 5).run(line)
     assert text.split("\n") == ["".join(SENTENCES[:5]), "".join(SENTENCES[5:10]), "".join(SENTENCES[10:])]
     assert [e.rule for e in edits] == [clean.LONG_PARAGRAPH] * 2
 
@@ -456,7 +456,7 @@ def test_appendix_after_the_body_as_paragraphs(appendix, section):
 def test_appendix_of_a_one_line_scrape_is_split_off_the_body(appendix, section):
     """Heading and entries run into the last sentence of the body (and into each other): the body ends where the appendix starts."""
     line = "2024年某省政府工作报告 " + "".join(BODY_PARAGRAPHS) + "".join(appendix)
-    text, _ = make_split_paragraphs(40, 50).run(line)
+    text, _ = make_split_long_lines(40, 50).run(line)
     paragraphs = text.split("\n")
     units = paragraph_structure(paragraphs)
     body = [p for p, u in zip(paragraphs, units) if u.part == "body"]

@@ -277,9 +277,9 @@ def test_joining_lines_reads_each_line_once(monkeypatch):
 
 def test_splitting_a_flattened_page_reads_it_a_few_times(monkeypatch):
     text = "省长 王某某 " + " ".join(["推进改革"] * 3000) + "。" + "。".join(["第一句话说的是一件事"] * 800)
-    step = clean.make_split_paragraphs()
+    step = clean.make_split_long_lines()
     assert _work(monkeypatch, step.run, text) <= 30 * len(text)
-    assert step.run(text) == ref.split_paragraphs(text)
+    assert step.run(text) == ref.split_long_lines(text)
 
 
 @pytest.mark.parametrize("n", [100, 400])

@@ -40,7 +40,7 @@ def test_paragraph_units_keep_docvars_and_position(units, seeds):
 def test_other_unit_kinds(seeds, seed_tokens):
     docs = topic_units(seeds, seed_tokens, unit="document")
     assert docs["unit_id"].tolist() == seeds.doc_ids
-    windows = topic_units(seeds, seed_tokens, unit="sentences", window=2, min_tokens=1)
+    windows = topic_units(seeds, seed_tokens, unit="sentence", window=2, min_tokens=1)
     assert windows["unit_id"].str.contains(":w").all() and windows["doc_id"].nunique() == 5
     with pytest.raises(ValueError, match="unit must be one of"):
         topic_units(seeds, seed_tokens, unit="page")
@@ -49,7 +49,7 @@ def test_other_unit_kinds(seeds, seed_tokens):
 @pytest.mark.parametrize("window", [1, 3])
 def test_sentence_windows_group_window_sentences_of_a_paragraph(seeds, seed_tokens, window):
     per_paragraph = seeds.sentences().groupby("paragraph_id").size()
-    units = topic_units(seeds, seed_tokens, unit="sentences", window=window, min_tokens=0)
+    units = topic_units(seeds, seed_tokens, unit="sentence", window=window, min_tokens=0)
     # a paragraph of n sentences gives ceil(n / window) windows
     assert len(units) == sum(-(-n // window) for n in per_paragraph)
     last = units["unit_id"].str.rsplit(":w", n=1)

@@ -284,7 +284,7 @@ repair_line_breaks = Step("repair_line_breaks", _repair_line_breaks)
 
 
 
-def make_split_paragraphs(max_chars: int = config.PARAGRAPH_MAX_CHARS, sentences: int = config.PARAGRAPH_CHUNK_SENTENCES) -> Step:
+def make_split_long_lines(max_chars: int = config.PARAGRAPH_MAX_CHARS, sentences: int = config.PARAGRAPH_CHUNK_SENTENCES) -> Step:
     """Split over-long lines (one-line scrapes) into the paragraphs the genre marks.
 
     Only a line longer than ``max_chars`` characters is split (no paragraph of the
@@ -314,10 +314,10 @@ def make_split_paragraphs(max_chars: int = config.PARAGRAPH_MAX_CHARS, sentences
             done = end
         return ("".join(out) + text[done:], edits) if edits else (text, edits)
 
-    return Step("split_paragraphs", run)
+    return Step("split_long_lines", run)
 
 
-split_long_lines = make_split_paragraphs()
+split_long_lines = make_split_long_lines()
 
 
 def make_remove_duplicate_paragraphs(min_chars: int = config.MIN_DUPLICATE_PARAGRAPH_CHARS) -> Step:
@@ -386,7 +386,7 @@ def default_pipeline(
         make_to_simplified(traditional_threshold),
         make_remove_boilerplate(boilerplate),
         repair_line_breaks,
-        make_split_paragraphs(paragraph_max_chars, paragraph_sentences),
+        make_split_long_lines(paragraph_max_chars, paragraph_sentences),
         make_remove_duplicate_paragraphs(min_duplicate_chars),
         tidy_whitespace,
     )

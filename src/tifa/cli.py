@@ -385,7 +385,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=positive_int, required=True, help="number of topics")
     p.add_argument("--method", choices=("nmf", "lda", "stm"), default="nmf", help="nmf (tf-idf), lda (counts) or stm (structural topic model: prints the effects of --prevalence); default: nmf")
     p.add_argument("--by", default=None, help="print prevalence by this docvar (province, year, level …)")
-    p.add_argument("--unit", choices=("paragraph", "sentences", "document"), default=config.TOPIC_UNIT, help="modelling unit (default: paragraph)")
+    p.add_argument("--unit", choices=("paragraph", "sentence", "document"), default=config.TOPIC_UNIT, help="modelling unit (default: paragraph)")
     p.add_argument("--seed", type=seed_int, default=config.RANDOM_STATE, help=f"random state (default: {config.RANDOM_STATE})")
     from tifa.effects import add_stm_options
 

@@ -75,7 +75,7 @@ SORT_DECIMALS = 9
 # Topic models (notebook 03, tifa topics).
 TOPIC_LABELS_YAML = LEXICON_DIR / "topic_labels.yaml"
 TOPIC_UNIT = "paragraph"
-TOPIC_SENTENCE_WINDOW = 3  # sentences per unit with unit="sentences"
+TOPIC_SENTENCE_WINDOW = 3  # sentences per unit with unit="sentence"
 TOPIC_MIN_TOKENS = 10  # shorter units (headings, datelines) are left out
 TOPIC_MIN_DF = 2  # a term must occur in at least 2 units
 TOPIC_MAX_DF = 0.95

@@ -210,7 +210,7 @@ def _structure_problems(rec: Record, result, paragraphs: list[tuple[int, str, st
         problems.append({"doc_id": rec.doc_id, "where": rec.where, "problem": (
             f"lines over {config.PARAGRAPH_MAX_CHARS} characters (a one-line scrape) split into paragraphs: {len(splits) - chunks} splits at "
             f"headings, sentence ends and the delivery line, {chunks} cuts of long paragraphs into chunks of "
-            f"{config.PARAGRAPH_CHUNK_SENTENCES} sentences (audit: step split_paragraphs)")})
+            f"{config.PARAGRAPH_CHUNK_SENTENCES} sentences (audit: step split_long_lines)")})
     appendix = [para for _, part, _, para in paragraphs if part == "appendix"]
     if appendix:
         problems.append({"doc_id": rec.doc_id, "where": rec.where, "problem": (

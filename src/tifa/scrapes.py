@@ -4,7 +4,7 @@ A scraper that flattens a page leaves the report on one line. :func:`split_line`
 cuts such a line before headings, appendix headings and 各位代表： that follow a
 sentence end, around the delivery line, at spaces after a sentence end or a short
 heading, and cuts what is still over-long into chunks of sentences. The cleaning
-step that applies it and records each cut is ``tifa.clean.make_split_paragraphs``.
+step that applies it and records each cut is ``tifa.clean.make_split_long_lines``.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ LONG_PARAGRAPH = "long paragraph cut at sentence ends"
 
 
 def split_line(line: str, max_chars: int, sentences: int) -> tuple[list[str], list[str]]:
-    """Paragraphs of one over-long line and the reason of each cut (see ``tifa.clean.make_split_paragraphs``)."""
+    """Paragraphs of one over-long line and the reason of each cut (see ``tifa.clean.make_split_long_lines``)."""
     # 1. inside the text: before headings, appendices and salutations that follow a sentence end; around delivery lines
     cuts = _inner_breaks(line) | _appendix_heading_ends(line)
     cuts |= {b for m in _deliveries(line) for b in m.span()}

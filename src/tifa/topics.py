@@ -32,7 +32,7 @@ from tifa.util.tables import sort_table
 
 log = logging.getLogger(__name__)
 
-UNITS = ("paragraph", "sentences", "document")
+UNITS = ("paragraph", "sentence", "document")
 METHODS = ("lda", "nmf", "stm")
 RESAMPLE = ("document", "unit")
 
@@ -52,7 +52,7 @@ def topic_units(
     ``include_parts``: parts of the documents to model (default: those ``tokens``
     was built with, ``config.DEFAULT_PARTS``: appendices are left out).
 
-    ``unit``: ``"paragraph"`` (default), ``"sentences"`` (consecutive windows of
+    ``unit``: ``"paragraph"`` (default), ``"sentence"`` (consecutive windows of
     ``window`` sentences within a paragraph, segmented with ``segmenter`` and
     filtered like ``tokens``) or ``"document"``. Units with fewer than
     ``min_tokens`` tokens after filtering are left out (headings, datelines);
