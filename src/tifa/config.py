@@ -112,6 +112,7 @@ REGION_ORDER = ("East", "Central", "West", "Northeast")  # NBS four-region divis
 # Large corpora: the corpus store and the engines (tifa.store, tifa.engine; README "Large corpora").
 STORE_DIR = CACHE_DIR / "stores"  # stores the CLI builds for --engine stream|dask when no --store is given
 STORE_PARTITION_ROWS = 500  # documents per partition: ~25 MB of text for documents the size of the national reports
+STORE_PARTITION_MB = 4  # and at most this much text (UTF-8) per partition, so that a corpus of few long documents streams too
 STREAM_THRESHOLD_MB = 50  # --engine auto: corpora (files or folders of text) larger than this run streamed
 PARALLEL_MIN_MB = 200  # the streamed engine cleans and runs steps on every core above this much input (below, the processes' own memory does not pay)
 DASK_WORKERS = 2  # LocalCluster of --engine dask without --scheduler: processes=True, one thread each, no dashboard

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,10 +108,8 @@ def segmented_documents(units: pd.DataFrame, spec: TokenSpec, counts: Counts | N
     doc_ids = units["doc_id"].to_numpy(dtype=object)
     bounds = np.flatnonzero(np.r_[True, doc_ids[1:] != doc_ids[:-1], True]) if len(doc_ids) else np.array([0])
     texts, parts = units["text"].tolist(), units["part"].tolist()
-    batch = 200  # documents looked up and written together
     try:
-        for lo in range(0, len(bounds) - 1, batch):
-            spans = list(zip(bounds[lo : lo + batch], bounds[lo + 1 : lo + batch + 1]))
+        for spans in _document_batches(bounds, texts):
             keys = {int(a): cache_key("\n\n".join(texts[a:b]), segmenter.fingerprint, pos=spec.pos) for a, b in spans}
             found = cache.get_many(list(keys.values()), {keys[int(a)]: texts[a:b] for a, b in spans}, pos=spec.pos) if cache is not None else {}
             new = []
@@ -132,6 +130,20 @@ def segmented_documents(units: pd.DataFrame, spec: TokenSpec, counts: Counts | N
             cache.close()
 
 
+def _document_batches(bounds: np.ndarray, texts: list[str], max_docs: int = 200, max_chars: int = 500_000) -> Iterator[list[tuple[int, int]]]:
+    """Spans of consecutive documents looked up in and written to the cache together: at most ``max_docs`` documents or ``max_chars`` characters (their tokens are held as Python lists meanwhile)."""
+    batch: list[tuple[int, int]] = []
+    n_chars = 0
+    for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+        batch.append((a, b))
+        n_chars += sum(len(t) for t in texts[a:b])
+        if len(batch) == max_docs or n_chars >= max_chars:
+            yield batch
+            batch, n_chars = [], 0
+    if batch:
+        yield batch
+
+
 def segment_document(text: str, segmenter: Segmenter, *, pos: bool = False) -> list[list]:
     """Segment each paragraph of a cleaned text separately (paragraphs never share a token)."""
     run = segmenter.tag if pos else segmenter.cut
@@ -142,19 +154,26 @@ def segment_document(text: str, segmenter: Segmenter, *, pos: bool = False) -> l
 
 
 class _Encoder:
-    """Words to integer codes as they come, then the filter once per distinct word, then sorted features."""
+    """Words to integer codes as they come, counted row by row; then the filter once per distinct word, then sorted features."""
 
     def __init__(self, token_filter: TokenFilter, pos: bool):
         self.vocab: dict = {}
         self.filter, self.pos = token_filter, pos
+        self.rows: list[np.ndarray] = []
+        self.codes: list[np.ndarray] = []
+        self.counts: list[np.ndarray] = []
 
-    def codes(self, items: list) -> list[int]:
-        vocab = self.vocab
-        if self.pos:
-            items = [tuple(i) for i in items]
-        return [vocab.setdefault(item, len(vocab)) for item in items]
+    def add(self, row: int, token_lists: Iterable[list]) -> None:
+        """Count the words of one row (a document or paragraph) at once: a partition's tokens are never held together."""
+        vocab, pos = self.vocab, self.pos
+        words = [vocab.setdefault(tuple(item) if pos else item, len(vocab)) for items in token_lists for item in items]
+        unique, n = np.unique(np.asarray(words, dtype=np.int64), return_counts=True)
+        self.codes.append(unique)
+        self.counts.append(n)
+        self.rows.append(np.full(len(unique), row, dtype=np.int64))
 
-    def matrix(self, rows: list[int], codes: list[int], n_rows: int) -> tuple[np.ndarray, sparse.csr_matrix]:
+    def matrix(self, n_rows: int) -> tuple[np.ndarray, sparse.csr_matrix]:
+        """The sorted features kept by the filter and the rows × features counts."""
         keep, lower = self.filter.keep, self.filter.lowercase
         mapped = []
         for item in self.vocab:
@@ -163,10 +182,10 @@ class _Encoder:
         features = np.array(sorted({w for w in mapped if w is not None}), dtype=object)
         position = {w: i for i, w in enumerate(features)}
         column_of = np.array([position[w] if w is not None else -1 for w in mapped], dtype=np.int64)
-        columns = column_of[np.asarray(codes, dtype=np.int64)] if codes else np.zeros(0, dtype=np.int64)
-        rows_array = np.asarray(rows, dtype=np.int64)
+        rows, codes, counts = (np.concatenate(a) if a else np.zeros(0, dtype=np.int64) for a in (self.rows, self.codes, self.counts))
+        columns = column_of[codes] if len(codes) else np.zeros(0, dtype=np.int64)
         kept = columns >= 0
-        matrix = sparse.csr_matrix((np.ones(int(kept.sum()), dtype=np.int64), (rows_array[kept], columns[kept])), shape=(n_rows, len(features)))
+        matrix = sparse.csr_matrix((counts[kept], (rows[kept], columns[kept])), shape=(n_rows, len(features)))
         matrix.sum_duplicates()
         return features, matrix
 
@@ -176,16 +195,9 @@ def partition_dfm(partition, spec: TokenSpec) -> tuple[np.ndarray, sparse.csr_ma
     doc_ids = partition.docs(["doc_id"])["doc_id"].tolist()
     row_of = {d: i for i, d in enumerate(doc_ids)}
     encoder = _Encoder(spec.filter, spec.pos)
-    rows: list[int] = []
-    codes: list[int] = []
     for doc_id, parts, paragraphs in segmented_documents(partition.units(), spec):
-        row = row_of[doc_id]
-        for part, items in zip(parts, paragraphs):
-            if part in spec.parts:
-                new = encoder.codes(items)
-                codes.extend(new)
-                rows.extend([row] * len(new))
-    return encoder.matrix(rows, codes, len(doc_ids))
+        encoder.add(row_of[doc_id], (items for part, items in zip(parts, paragraphs) if part in spec.parts))
+    return encoder.matrix(len(doc_ids))
 
 
 def combine_dfm(results: Sequence[tuple[np.ndarray, sparse.csr_matrix]], docvars: pd.DataFrame) -> DFM:
@@ -307,12 +319,8 @@ def _dfm_of_tokens(toks: Tokens, unit: str) -> DFM:
         lists = toks.units.set_index("paragraph_id")["tokens"]
         docvars = toks.units[["paragraph_id", "doc_id"]].join(toks.docvars, on="doc_id").set_index("paragraph_id")
     encoder = _Encoder(TokenFilter(remove_stopwords=False, remove_punct=False, remove_numbers=False, min_chars=0, lowercase=False, stopwords=frozenset()), False)
-    rows: list[int] = []
-    codes: list[int] = []
     for row, items in enumerate(lists):
-        new = encoder.codes(items)
-        codes.extend(new)
-        rows.extend([row] * len(new))
-    features, matrix = encoder.matrix(rows, codes, len(lists))
+        encoder.add(row, [items])
+    features, matrix = encoder.matrix(len(lists))
     return DFM(matrix, features, docvars)
 

@@ -47,29 +47,33 @@ def dispersion_dp(x: sparse.csr_matrix) -> np.ndarray:
     smallest part), so it is not comparable across groups of different numbers or
     sizes of parts; :func:`dispersion_dp_norm` divides by that maximum.
     """
-    x = sparse.csc_matrix(x, dtype=np.float64)
-    sizes = np.asarray(x.sum(axis=1)).ravel()
+    x = sparse.csr_matrix(x)
+    sizes = np.asarray(x.sum(axis=1), dtype=np.float64).ravel()
     total = sizes.sum()
     if total == 0:
         return np.zeros(x.shape[1])
     share = sizes / total
-    counts = np.asarray(x.sum(axis=0)).ravel()
-    columns = np.repeat(np.arange(x.shape[1]), np.diff(x.indptr))
-    v = x.data / counts[columns]
-    s = share[x.indices]
+    counts = np.asarray(x.sum(axis=0), dtype=np.float64).ravel()
+    # the non-zero cells in row order (each column's cells summed in the order of its rows, as from a CSC copy)
+    s = share[np.repeat(np.arange(x.shape[0], dtype=np.int32), np.diff(x.indptr))]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        v = x.data / counts[x.indices]
     n = x.shape[1]
     # rows where the feature is absent contribute s_i each: 1 − Σ s over present rows
-    dp = 0.5 * (np.bincount(columns, np.abs(v - s), minlength=n) + 1.0 - np.bincount(columns, s, minlength=n))
+    present_share = np.bincount(x.indices, s, minlength=n)
+    np.subtract(v, s, out=v)  # in place: a large corpus has millions of cells
+    del s
+    dp = 0.5 * (np.bincount(x.indices, np.abs(v, out=v), minlength=n) + 1.0 - present_share)
     dp[counts == 0] = 0.0
     return dp
 
 
-def dispersion_dp_norm(x: sparse.csr_matrix) -> np.ndarray:
-    """Normalised DP (Lijffijt & Gries 2012): DP / (1 − min s_i), in [0, 1] whatever the parts; 0 with a single part."""
+def dispersion_dp_norm(x: sparse.csr_matrix, dp: np.ndarray | None = None) -> np.ndarray:
+    """Normalised DP (Lijffijt & Gries 2012): DP / (1 − min s_i), in [0, 1] whatever the parts; 0 with a single part (``dp``: DP of ``x`` when known)."""
     sizes = np.asarray(x.sum(axis=1)).ravel()
     total = sizes.sum()
     top = 1.0 - sizes.min() / total if total else 0.0
-    return dispersion_dp(x) / top if top > 0 else np.zeros(x.shape[1])
+    return (dispersion_dp(x) if dp is None else dp) / top if top > 0 else np.zeros(x.shape[1])
 
 
 def textstat_frequency(
@@ -98,18 +102,22 @@ def textstat_frequency(
     _refuse_output_names(by, ("term", "count", "rank", "per_10k", "docfreq", "dp", "dp_norm"), "frequency")
     tables = []
     for i, rows in enumerate(groups.values()):
-        sub = x.matrix[rows]
+        sub = x.matrix if by is None else x.matrix[rows]  # no copy of the whole matrix (memory on large corpora)
+        if not sub.has_canonical_format:  # docfreq counts stored cells: one per (row, term)
+            sub = sparse.csr_matrix(sub, copy=True)
+            sub.sum_duplicates()
         counts = np.asarray(sub.sum(axis=0)).ravel()
         present = np.flatnonzero(counts)
         total = counts.sum()
+        dp = dispersion_dp(sub)
         table = pd.DataFrame(
             {
                 "term": x.features[present],
                 "count": counts[present],
                 "per_10k": counts[present] / total * 10_000 if total else 0.0,
-                "docfreq": np.asarray((sub[:, present] > 0).sum(axis=0)).ravel(),
-                "dp": dispersion_dp(sub[:, present]),
-                "dp_norm": dispersion_dp_norm(sub[:, present]),
+                "docfreq": np.bincount(sub.indices[sub.data > 0], minlength=sub.shape[1])[present],
+                "dp": dp[present],
+                "dp_norm": dispersion_dp_norm(sub, dp)[present],
             }
         ).pipe(sort_table, ["count", "term"], ascending=[False, True])
         table.insert(2, "rank", table["count"].rank(method="min", ascending=False).astype(int))

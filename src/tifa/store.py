@@ -1,7 +1,8 @@
 """The corpus store: the processed corpus as partitioned Parquet, written while the input is streamed.
 
 :func:`build_store` reads a corpus with the readers of :mod:`tifa.readers` in
-batches of ``partition_rows`` documents, cleans each batch with the one
+batches of ``partition_rows`` documents (fewer when their text reaches
+``config.STORE_PARTITION_MB``), cleans each batch with the one
 cleaning loop of :func:`tifa.corpus.process_records` and writes one partition
 per batch: documents with docvars (``docs/``), paragraphs with their part and
 section (``units/``), the cleaning audit (``audit/``) and the problems
@@ -362,13 +363,17 @@ def _build(source: Path, out: Path, text_field: str, id_field: str, partition_ro
     return Store(out)
 
 
-def _batches(records: Iterator[Record], size: int) -> Iterator[list[Record]]:
+def _batches(records: Iterator[Record], size: int, max_bytes: int = config.STORE_PARTITION_MB * 2**20) -> Iterator[list[Record]]:
+    """Consecutive records, ``size`` at a time or fewer when their texts reach ``max_bytes`` (a document is never split)."""
     batch: list[Record] = []
+    n_bytes = 0
     for rec in records:
         batch.append(rec)
-        if len(batch) == size:
+        n_bytes += len(rec.text.encode("utf-8", "surrogatepass"))
+        if len(batch) == size or n_bytes >= max_bytes:
             yield batch
             batch = []
+            n_bytes = 0
     if batch:
         yield batch
 
