@@ -10,7 +10,8 @@ from tifa import config, load_corpus, runs
 from tifa.runs import RunCache, code_digest, corpus_digest, notebook_key
 from papermill.translators import translate_parameters
 
-from tifa.study import _python_literal, run_study
+from tifa.study import run_study
+from tifa.study.run import _python_literal
 
 NOTEBOOK = config.NOTEBOOKS_DIR / "00_corpus.ipynb"
 
@@ -105,7 +106,7 @@ def test_every_input_of_a_notebook_is_in_its_key(tmp_path, monkeypatch):
 
 
 def test_an_unchanged_notebook_is_restored_not_executed_and_a_damaged_one_made_again(tmp_path, monkeypatch, caplog):
-    from tifa.study import _execute_notebook as execute
+    from tifa.study.run import _execute_notebook as execute
 
     monkeypatch.setattr(config, "CACHE_DIR", tmp_path / "cache")
     first = run_study(out=tmp_path / "first", notebooks=("00_corpus",), n_jobs=1)
@@ -115,8 +116,8 @@ def test_an_unchanged_notebook_is_restored_not_executed_and_a_damaged_one_made_a
     def refuse(*args):
         raise AssertionError("a notebook with unchanged inputs was executed")
 
-    monkeypatch.setattr("tifa.study._execute_notebook", refuse)
-    monkeypatch.setattr("tifa.study.load_corpus", lambda *a, **k: refuse())
+    monkeypatch.setattr("tifa.study.run._execute_notebook", refuse)
+    monkeypatch.setattr("tifa.study.run.load_corpus", lambda *a, **k: refuse())
     second = run_study(out=tmp_path / "second", notebooks=("00_corpus",), n_jobs=1)
     assert _files(second) == _files(first), "figures, tables, index and provenance: the same bytes"
     assert _files(tmp_path / "second" / "processed") == _files(tmp_path / "first" / "processed")
@@ -133,13 +134,13 @@ def test_an_unchanged_notebook_is_restored_not_executed_and_a_damaged_one_made_a
     assert str(tmp_path / "first") not in json.dumps(restored.metadata)
 
     ran = []
-    monkeypatch.setattr("tifa.study.load_corpus", load_corpus)
-    monkeypatch.setattr("tifa.study._execute_notebook", lambda source, target, parameters: ran.append(source.stem))
+    monkeypatch.setattr("tifa.study.run.load_corpus", load_corpus)
+    monkeypatch.setattr("tifa.study.run._execute_notebook", lambda source, target, parameters: ran.append(source.stem))
     run_study(out=tmp_path / "third", notebooks=("00_corpus",), n_jobs=1, cache=False)
     assert ran == ["00_corpus"], "cache=False executes"
 
     # a damaged entry is removed with a warning and the run made again
-    monkeypatch.setattr("tifa.study._execute_notebook", execute)
+    monkeypatch.setattr("tifa.study.run._execute_notebook", execute)
     entries = {p.parent: json.loads(p.read_text(encoding="utf-8")) for p in (tmp_path / "cache" / runs.RUNS).glob("??/*/manifest.json")}
     notebook_entry = next(e for e, names in entries.items() if "notebook.ipynb" in names)
     corpus_entry = next(e for e, names in entries.items() if "corpus.parquet" in names)

@@ -266,7 +266,7 @@ def test_params_file_sets_only_the_keys_it_names_and_refuses_unknown_ones(tmp_pa
 def test_study_saves_only_registered_figures_and_clears_stale_outputs(tmp_path, monkeypatch):
     import matplotlib.pyplot as plt
 
-    from tifa.study import _clear_outputs
+    from tifa.study.run import _clear_outputs
 
     study = Study.from_parameters(figures_dir=str(tmp_path))
     fig, _ = plt.subplots()
