@@ -79,30 +79,23 @@ def test_every_input_of_a_notebook_is_in_its_key(tmp_path, monkeypatch):
     lexicon, original = tmp_path / "lexicon", config.LEXICON_DIR
     shutil.copytree(original, lexicon)
     monkeypatch.setattr(config, "LEXICON_DIR", lexicon)
-    code_digest.cache_clear()
     assert key() == first
     with open(lexicon / "stopwords_extra.txt", "a", encoding="utf-8") as handle:
         handle.write("新词\n")
-    code_digest.cache_clear()
     assert key() != first
     shutil.rmtree(lexicon)
     shutil.copytree(original, lexicon)
     monkeypatch.setenv("TIFA_CACHE_DIR", str(tmp_path / "elsewhere"))
-    code_digest.cache_clear()
     assert key() == first, "where caches go is not an input"
     monkeypatch.setenv("TIFA_FONT", str(tmp_path / "other.otf"))
-    code_digest.cache_clear()
     assert key() != first, "a TIFA_ setting is"
     monkeypatch.delenv("TIFA_FONT")
     package = tmp_path / "package"
     shutil.copytree(config.PACKAGE_DIR, package, ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(config, "PACKAGE_DIR", package)
-    code_digest.cache_clear()
     assert key() == first
     (package / "stats.py").write_text((package / "stats.py").read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
-    code_digest.cache_clear()
     assert key() != first, "a changed line of the package"
-    code_digest.cache_clear()
 
 
 def test_an_unchanged_notebook_is_restored_not_executed_and_a_damaged_one_made_again(tmp_path, monkeypatch, caplog):
@@ -141,7 +134,7 @@ def test_an_unchanged_notebook_is_restored_not_executed_and_a_damaged_one_made_a
 
     # a damaged entry is removed with a warning and the run made again
     monkeypatch.setattr("tifa.study.run._execute_notebook", execute)
-    entries = {p.parent: json.loads(p.read_text(encoding="utf-8")) for p in (tmp_path / "cache" / runs.RUNS).glob("??/*/manifest.json")}
+    entries = {p.parent: json.loads(p.read_text(encoding="utf-8"))["files"] for p in (tmp_path / "cache" / runs.RUNS).glob("??/*/manifest.json")}
     notebook_entry = next(e for e, names in entries.items() if "notebook.ipynb" in names)
     corpus_entry = next(e for e, names in entries.items() if "corpus.parquet" in names)
     (corpus_entry / "corpus.parquet").write_bytes(b"PAR1 cut short")
@@ -149,7 +142,7 @@ def test_an_unchanged_notebook_is_restored_not_executed_and_a_damaged_one_made_a
     fourth = run_study(out=tmp_path / "fourth", notebooks=("00_corpus",), n_jobs=1)
     assert caplog.text.count("removed, the run is made again") == 2
     assert _files(fourth) == _files(first), "made again: the same bytes"
-    figure = next(n for n in json.loads((notebook_entry / "manifest.json").read_text(encoding="utf-8")) if n.endswith(".png"))
+    figure = next(n for n in json.loads((notebook_entry / "manifest.json").read_text(encoding="utf-8"))["files"] if n.endswith(".png"))
     (notebook_entry / figure).unlink()
     assert RunCache().get(notebook_entry.name) is None and not notebook_entry.exists(), "a listed file missing: no entry"
 

@@ -18,10 +18,10 @@ from tifa.study.params import load_params
 from tifa.study.provenance import KEY_LIBRARIES, corpus_files, provenance, write_provenance
 from tifa.study.registry import NOTEBOOKS, Output, expected_files, figure_files, load_registry, notebook_outputs, write_index
 from tifa.study.report import write_report
-from tifa.study.run import NOTEBOOK_COST, THREAD_VARIABLES, limit_threads, run_study
+from tifa.study.run import NOTEBOOK_COST, THREAD_VARIABLES, limit_threads, run_study, study_pool
 
 __all__ = [
     "FEW_DOCUMENTS", "KEY_LIBRARIES", "MIN_PERIODS", "NOTEBOOKS", "NOTEBOOK_COST", "SCREEN_DPI", "THREAD_VARIABLES",
     "Output", "Study", "corpus_files", "expected_files", "figure_files", "limit_threads", "load_params", "load_registry",
-    "notebook_outputs", "provenance", "run_study", "save_table", "show_saved", "write_index", "write_provenance", "write_report",
+    "notebook_outputs", "provenance", "run_study", "save_table", "study_pool", "show_saved", "write_index", "write_provenance", "write_report",
 ]

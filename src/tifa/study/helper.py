@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -14,10 +16,12 @@ from tifa.corpus import Corpus, display_path, load_corpus, read_processed
 from tifa.errors import InputError
 from tifa.study.params import load_params
 from tifa.study.registry import Output, load_registry
+from tifa.util.hashing import file_digest
 from tifa.util.tables import format_table
 
 log = logging.getLogger(__name__)
 
+JOURNAL_ENV = "TIFA_STUDY_JOURNAL"  # set by tifa study: the file where a notebook's kernel records what it wrote
 FEW_DOCUMENTS = 12  # up to this many documents, figures show each document; beyond, groups
 MIN_PERIODS = 3  # distinct years (or other periods) a time-series figure needs
 
@@ -243,6 +247,7 @@ class Study:
         paths = [p for fig, page in zip(figures, names) for p in save_figure(fig, page, out_dir=self.figures_dir)]
         for fig in figures:  # shown from the saved file: drawing the figure once more for the notebook took a third of its time
             plt.close(fig)
+        record_written(paths, self.figures_dir)
         show_saved([p for p in paths if p.suffix == ".png"])
         return [p.name for p in paths]
 
@@ -251,7 +256,9 @@ class Study:
         registered = self.output(name)  # an unregistered name is refused, as for figures (the run cache restores what the registry lists)
         if caption is None:
             caption = registered.caption
-        return [p.name for p in save_table(table, self.name(name), out_dir=self.figures_dir / "tables", caption=caption, decimals=decimals)]
+        paths = save_table(table, self.name(name), out_dir=self.figures_dir / "tables", caption=caption, decimals=decimals)
+        record_written(paths, self.figures_dir)
+        return [p.name for p in paths]
 
 
 SCREEN_DPI = 100  # the resolution figures are shown at in a notebook
@@ -274,6 +281,31 @@ def show_saved(pngs: list[Path], *, dpi: int = config.FIGURE_DPI) -> None:
             buffer = io.BytesIO()
             image.reduce(factor).save(buffer, format="PNG")
         display(Shown(data=buffer.getvalue(), format="png"))
+
+
+def record_written(paths: list[Path], figures_dir: Path) -> None:
+    """Append the files just written (name under ``figures_dir`` and SHA-256) to the journal ``tifa study`` named in ``$TIFA_STUDY_JOURNAL``.
+
+    The run cache stores a notebook's outputs from this record only: the files this run
+    wrote, with the bytes it wrote, never what another process left in the folder.
+    """
+    journal = os.environ.get(JOURNAL_ENV)
+    if not journal:
+        return
+    lines = [json.dumps({"file": p.resolve().relative_to(Path(figures_dir).resolve()).as_posix(), "sha256": file_digest(p)}, ensure_ascii=False) + "\n" for p in paths]
+    with open(journal, "a", encoding="utf-8") as handle:
+        handle.writelines(lines)
+
+
+def read_journal(journal: Path) -> dict[str, str]:
+    """The files a notebook recorded with :func:`record_written` (name under the figures folder → SHA-256; the last write counts)."""
+    if not journal.is_file():
+        return {}
+    written = {}
+    for line in journal.read_text(encoding="utf-8").splitlines():
+        entry = json.loads(line)
+        written[entry["file"]] = entry["sha256"]
+    return written
 
 
 def _grouping(corpus: Corpus) -> str:

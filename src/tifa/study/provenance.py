@@ -65,9 +65,16 @@ def provenance(corpus_path: str | Path | None = None, *, text_field: str = "text
     }
 
 
-def write_provenance(out_dir: str | Path = config.FIGURES_DIR, corpus_path: str | Path | None = None, **fields) -> Path:
-    """Write ``provenance.json`` (sorted keys, byte-stable); ``fields``: ``text_field``, ``id_field``, ``params``."""
+def write_provenance(out_dir: str | Path = config.FIGURES_DIR, corpus_path: str | Path | None = None, *, outputs: dict[str, str] | None = None, **fields) -> Path:
+    """Write ``provenance.json`` (sorted keys, byte-stable); ``fields``: ``text_field``, ``id_field``, ``params``.
+
+    ``outputs``: the files the run wrote in ``out_dir`` (name → SHA-256), the record that says
+    which files a later run may remove (:mod:`tifa.study.outputs`).
+    """
     path = Path(out_dir) / "provenance.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(provenance(corpus_path, **fields), ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    record = provenance(corpus_path, **fields)
+    if outputs is not None:
+        record["outputs"] = dict(sorted(outputs.items()))
+    path.write_text(json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return path

@@ -8,6 +8,7 @@ from pathlib import Path
 from tifa import config
 from tifa.errors import InputError
 from tifa.util.files import read_yaml
+from tifa.util.hashing import file_digest
 
 NOTEBOOKS = ("00_corpus", "01_terms", "02_slogans", "03_topics", "04_diffusion", "05_topic_effects", "06_reuse")
 
@@ -94,11 +95,11 @@ def write_index(out_dir: str | Path = config.FIGURES_DIR, *, group: str = "provi
 
 
 
-def notebook_outputs(figures_dir: str | Path, notebook: str, *, group: str, docs: str) -> list[str]:
-    """The files (relative to ``figures_dir``) of the registered figures and tables of ``notebook`` that it wrote."""
+def notebook_outputs(figures_dir: str | Path, notebook: str, *, group: str, docs: str, registry: tuple[Output, ...] | None = None) -> list[str]:
+    """The files (relative to ``figures_dir``) of the registered figures and tables of ``notebook`` present there."""
     figures_dir = Path(figures_dir)
     names = []
-    for out in load_registry():
+    for out in load_registry() if registry is None else registry:
         if out.notebook != notebook:
             continue
         name = out.filename(group, docs)
@@ -108,3 +109,12 @@ def notebook_outputs(figures_dir: str | Path, notebook: str, *, group: str, docs
             names += [f"tables/{name}.{fmt}" for fmt in ("csv", "tex") if (figures_dir / "tables" / f"{name}.{fmt}").is_file()]
     return names
 
+
+
+def outputs_written(figures_dir: str | Path, *, group: str, docs: str, registry: tuple[Output, ...] | None = None) -> dict[str, str]:
+    """The registered outputs and the index present in ``figures_dir`` (name → SHA-256): the record of a folder built outside ``tifa study``."""
+    figures_dir = Path(figures_dir)
+    names = {name for notebook in NOTEBOOKS for name in notebook_outputs(figures_dir, notebook, group=group, docs=docs, registry=registry)}
+    if (figures_dir / "README.md").is_file():
+        names.add("README.md")
+    return {name: file_digest(figures_dir / name) for name in sorted(names)}
