@@ -83,7 +83,7 @@ def study_inputs(params: dict) -> dict[str, Path | None]:
     The central corpora (``central``, ``reuse_central``) when they name a path
     (a relative one is read from the notebooks' folder, where kernels run), the
     CJK font (``$TIFA_FONT`` or the packaged default), ``matplotlibrc`` in
-    ``$MPLCONFIGDIR`` and the rc file matplotlib loaded, the segmenter's main
+    ``$MPLCONFIGDIR``, in the notebooks' folder, and the rc file matplotlib loaded, the segmenter's main
     dictionary and the user's slogan lexicon. ``None``: the role has no file.
     """
     import matplotlib
@@ -98,6 +98,7 @@ def study_inputs(params: dict) -> dict[str, Path | None]:
     rc_dir = os.environ.get("MPLCONFIGDIR")
     found["matplotlibrc"] = Path(rc_dir) / "matplotlibrc" if rc_dir else None
     found["matplotlib_fname"] = Path(matplotlib.matplotlib_fname())
+    found["notebooks_matplotlibrc"] = config.NOTEBOOKS_DIR / "matplotlibrc"  # kernels run there, and matplotlib reads one in its working folder
     found["segmenter_dictionary"] = dictionary_path()
     found["lexicon"] = Path(params["lexicon"]) if params.get("lexicon") else None
     return found
