@@ -24,6 +24,7 @@ from tifa.runs import RunCache, input_digest, notebook_key, study_inputs
 from tifa.study import load_params, run_study
 from tifa.study.run import _restore_notebook, journal_path
 from tifa.util.files import file_lock
+from tifa.util.hashing import file_digest
 
 KEY = "ab" * 32
 PARAMETERS = {"CORPUS": None, "TEXT_FIELD": "text", "ID_FIELD": "doc_id", "FIGURES_DIR": "/x", "PROCESSED": "/y", "PARAMS": None}
@@ -62,8 +63,6 @@ def _damage(case: str, entry: Path, tmp_path: Path) -> str:
     names = manifest["files"] if isinstance(manifest, dict) else {n: "0" * 64 for n in manifest}
     outside = tmp_path / "x"
     outside.write_bytes(b"outside the entry")
-    from tifa.util.hashing import file_digest
-
     if case == "parent":
         _set_manifest(entry, {**names, "../x": file_digest(outside)})
         shutil.copyfile(outside, entry.parent / "x")
@@ -72,8 +71,9 @@ def _damage(case: str, entry: Path, tmp_path: Path) -> str:
         _set_manifest(entry, {**names, str(outside): file_digest(outside)})
         return str(outside)
     if case == "empty_segment":
-        _set_manifest(entry, {**names, f"figures/{outside}".replace("figures/", "figures/", 1): file_digest(outside)})
-        return f"figures/{outside}"
+        name = f"figures/{outside}"  # figures//tmp/…/x
+        _set_manifest(entry, {**names, name: file_digest(outside)})
+        return name
     if case == "symlink":
         png = entry / "figures" / "a.png"
         copy = tmp_path / "a.png"
@@ -119,8 +119,6 @@ def test_only_the_files_a_run_wrote_with_the_bytes_it_wrote_are_stored(tmp_path)
     (tmp_path / "a.png").write_bytes(b"what the run wrote")
     (tmp_path / "b.png").write_bytes(b"ours")
     assert cache.put(KEY, {"a.png": tmp_path / "a.png"}, digests={"a.png": "0" * 64}) is None, "changed since the run wrote it: not stored"
-    from tifa.util.hashing import file_digest
-
     stored = cache.put(KEY, {"b.png": tmp_path / "b.png"}, digests={"b.png": file_digest(tmp_path / "b.png")})
     assert cache.files(stored) == ["b.png"]
 
@@ -248,8 +246,6 @@ def _fake_execute(source, target, parameters):
         record_written([png], figures)
     finally:
         del os.environ[JOURNAL_ENV]
-    from tifa.util.hashing import file_digest
-
     return file_digest(target)
 
 
