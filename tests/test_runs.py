@@ -10,7 +10,8 @@ from tifa import config, load_corpus, runs
 from tifa.runs import RunCache, code_digest, corpus_digest, notebook_key
 from papermill.translators import translate_parameters
 
-from tifa.study import _python_literal, run_study
+from tifa.study import run_study
+from tifa.study.run import _python_literal
 
 NOTEBOOK = config.NOTEBOOKS_DIR / "00_corpus.ipynb"
 
@@ -78,34 +79,27 @@ def test_every_input_of_a_notebook_is_in_its_key(tmp_path, monkeypatch):
     lexicon, original = tmp_path / "lexicon", config.LEXICON_DIR
     shutil.copytree(original, lexicon)
     monkeypatch.setattr(config, "LEXICON_DIR", lexicon)
-    code_digest.cache_clear()
     assert key() == first
     with open(lexicon / "stopwords_extra.txt", "a", encoding="utf-8") as handle:
         handle.write("新词\n")
-    code_digest.cache_clear()
     assert key() != first
     shutil.rmtree(lexicon)
     shutil.copytree(original, lexicon)
     monkeypatch.setenv("TIFA_CACHE_DIR", str(tmp_path / "elsewhere"))
-    code_digest.cache_clear()
     assert key() == first, "where caches go is not an input"
     monkeypatch.setenv("TIFA_FONT", str(tmp_path / "other.otf"))
-    code_digest.cache_clear()
     assert key() != first, "a TIFA_ setting is"
     monkeypatch.delenv("TIFA_FONT")
     package = tmp_path / "package"
     shutil.copytree(config.PACKAGE_DIR, package, ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(config, "PACKAGE_DIR", package)
-    code_digest.cache_clear()
     assert key() == first
     (package / "stats.py").write_text((package / "stats.py").read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
-    code_digest.cache_clear()
     assert key() != first, "a changed line of the package"
-    code_digest.cache_clear()
 
 
 def test_an_unchanged_notebook_is_restored_not_executed_and_a_damaged_one_made_again(tmp_path, monkeypatch, caplog):
-    from tifa.study import _execute_notebook as execute
+    from tifa.study.run import _execute_notebook as execute
 
     monkeypatch.setattr(config, "CACHE_DIR", tmp_path / "cache")
     first = run_study(out=tmp_path / "first", notebooks=("00_corpus",), n_jobs=1)
@@ -115,8 +109,8 @@ def test_an_unchanged_notebook_is_restored_not_executed_and_a_damaged_one_made_a
     def refuse(*args):
         raise AssertionError("a notebook with unchanged inputs was executed")
 
-    monkeypatch.setattr("tifa.study._execute_notebook", refuse)
-    monkeypatch.setattr("tifa.study.load_corpus", lambda *a, **k: refuse())
+    monkeypatch.setattr("tifa.study.run._execute_notebook", refuse)
+    monkeypatch.setattr("tifa.study.run.load_corpus", lambda *a, **k: refuse())
     second = run_study(out=tmp_path / "second", notebooks=("00_corpus",), n_jobs=1)
     assert _files(second) == _files(first), "figures, tables, index and provenance: the same bytes"
     assert _files(tmp_path / "second" / "processed") == _files(tmp_path / "first" / "processed")
@@ -133,14 +127,14 @@ def test_an_unchanged_notebook_is_restored_not_executed_and_a_damaged_one_made_a
     assert str(tmp_path / "first") not in json.dumps(restored.metadata)
 
     ran = []
-    monkeypatch.setattr("tifa.study.load_corpus", load_corpus)
-    monkeypatch.setattr("tifa.study._execute_notebook", lambda source, target, parameters: ran.append(source.stem))
+    monkeypatch.setattr("tifa.study.run.load_corpus", load_corpus)
+    monkeypatch.setattr("tifa.study.run._execute_notebook", lambda source, target, parameters: ran.append(source.stem))
     run_study(out=tmp_path / "third", notebooks=("00_corpus",), n_jobs=1, cache=False)
     assert ran == ["00_corpus"], "cache=False executes"
 
     # a damaged entry is removed with a warning and the run made again
-    monkeypatch.setattr("tifa.study._execute_notebook", execute)
-    entries = {p.parent: json.loads(p.read_text(encoding="utf-8")) for p in (tmp_path / "cache" / runs.RUNS).glob("??/*/manifest.json")}
+    monkeypatch.setattr("tifa.study.run._execute_notebook", execute)
+    entries = {p.parent: json.loads(p.read_text(encoding="utf-8"))["files"] for p in (tmp_path / "cache" / runs.RUNS).glob("??/*/manifest.json")}
     notebook_entry = next(e for e, names in entries.items() if "notebook.ipynb" in names)
     corpus_entry = next(e for e, names in entries.items() if "corpus.parquet" in names)
     (corpus_entry / "corpus.parquet").write_bytes(b"PAR1 cut short")
@@ -148,7 +142,7 @@ def test_an_unchanged_notebook_is_restored_not_executed_and_a_damaged_one_made_a
     fourth = run_study(out=tmp_path / "fourth", notebooks=("00_corpus",), n_jobs=1)
     assert caplog.text.count("removed, the run is made again") == 2
     assert _files(fourth) == _files(first), "made again: the same bytes"
-    figure = next(n for n in json.loads((notebook_entry / "manifest.json").read_text(encoding="utf-8")) if n.endswith(".png"))
+    figure = next(n for n in json.loads((notebook_entry / "manifest.json").read_text(encoding="utf-8"))["files"] if n.endswith(".png"))
     (notebook_entry / figure).unlink()
     assert RunCache().get(notebook_entry.name) is None and not notebook_entry.exists(), "a listed file missing: no entry"
 

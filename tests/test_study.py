@@ -16,6 +16,7 @@ from PIL import Image
 from tifa import config
 from tifa.errors import InputError
 from tifa.study import NOTEBOOKS, Study, expected_files, load_registry, provenance, run_study, write_index, write_provenance, write_report
+from tifa.study.registry import outputs_written
 
 FIGURES = config.PROJECT_ROOT / "figures"
 
@@ -73,7 +74,7 @@ def test_registry_errors(tmp_path):
 def test_provenance_is_current_and_has_no_timestamps_or_machine_paths():
     record = provenance()
     stored = (FIGURES / "provenance.json").read_text(encoding="utf-8")
-    assert json.loads(stored) == record, "figures/provenance.json is stale: run make figures"
+    assert {k: v for k, v in json.loads(stored).items() if k != "outputs"} == record, "figures/provenance.json is stale: run make figures"
     assert record["random_seeds"]["random_state"] == config.RANDOM_STATE
     assert set(record["corpus"]) == {"metadata.csv", *(f"raw/{p.name}" for p in config.RAW_DIR.glob("*.txt"))}
     assert "slogans.yaml" in record["lexicons"] and record["user_dictionary"]["words"] > 100
@@ -99,7 +100,7 @@ def rebuilt(nbval_ran_all_notebooks, tmp_path_factory):
     if nbval_ran_all_notebooks:
         study = Study.from_parameters()
         write_index(config.FIGURES_DIR, group=study.group, docs=study.docs)
-        write_provenance(config.FIGURES_DIR)
+        write_provenance(config.FIGURES_DIR, outputs=outputs_written(config.FIGURES_DIR, group=study.group, docs=study.docs))
         return config.FIGURES_DIR
     return run_study(out=tmp_path_factory.mktemp("study"), cache=False)
 
@@ -266,7 +267,7 @@ def test_params_file_sets_only_the_keys_it_names_and_refuses_unknown_ones(tmp_pa
 def test_study_saves_only_registered_figures_and_clears_stale_outputs(tmp_path, monkeypatch):
     import matplotlib.pyplot as plt
 
-    from tifa.study import _clear_outputs
+    from tifa.study.outputs import clear_written
 
     study = Study.from_parameters(figures_dir=str(tmp_path))
     fig, _ = plt.subplots()
@@ -286,5 +287,6 @@ def test_study_saves_only_registered_figures_and_clears_stale_outputs(tmp_path, 
     (tmp_path / "tables").mkdir(exist_ok=True)
     (tmp_path / "tables" / "old.csv").write_text("x\n", encoding="utf-8")
     (tmp_path / "notes.txt").write_text("mine\n", encoding="utf-8")
-    _clear_outputs(tmp_path)
-    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == ["notes.txt"], "only figures and tables are removed"
+    write_provenance(tmp_path, outputs=outputs_written(tmp_path, group=study.group, docs=study.docs))
+    clear_written(tmp_path)
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == ["notes.txt", "old.csv", "provenance.json"], "only what tifa recorded is removed"
