@@ -7,6 +7,7 @@ import pytest
 from tifa import Corpus, config, load_corpus
 from tifa.lexicon import load_stopwords, user_dictionary
 from tifa.tokens import Segmenter, TokenFilter, is_punct, tokens
+from tifa.token_cache import decode_entry, encode_entry
 
 SLOGANS = ["两学一做", "党政同责", "一岗双责", "绿水青山就是金山银山", "生态文明", "环保督察", "中央环保督察"]
 
@@ -137,7 +138,7 @@ def _rewrite(folder, change, *, digest: bool):
 
     with sqlite3.connect(folder / "tokens.sqlite3") as db:
         for key, data, sha in db.execute("SELECT key, data, sha256 FROM tokens").fetchall():
-            new = change(json.loads(data))
+            new = change(decode_entry(data))
             db.execute("UPDATE tokens SET data = ?, sha256 = ? WHERE key = ?", (new, hashlib.sha256(new).hexdigest() if digest else sha, key))
 
 
@@ -275,3 +276,11 @@ def test_user_word_frequencies_are_cached_and_a_broken_cache_is_recomputed(tmp_p
     assert "does not match" in caplog.text
     files[0].write_text("{not json", encoding="utf-8")
     assert Segmenter(user_words=words)._word_freqs == fresh
+
+
+@pytest.mark.parametrize("paragraphs", [[["我们", "要"], [], ["好"]], [[]], [["a\x1fb", "c"]], [["a\x1eb"]], [[""]], [[["生态", "n"], ["文明", "n"]]]])
+def test_cache_entries_read_back_what_was_written(paragraphs):
+    """Words are stored joined by separators (JSON for tagged or unusual words): reading gives the same lists."""
+    data = encode_entry(paragraphs)
+    assert decode_entry(data) == paragraphs
+    assert data.startswith(b"\x00") == all(isinstance(w, str) and w and "\x1e" not in w and "\x1f" not in w for p in paragraphs for w in p)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -154,35 +155,38 @@ def segment_document(text: str, segmenter: Segmenter, *, pos: bool = False) -> l
 
 
 class _Encoder:
-    """Words to integer codes as they come, counted row by row; then the filter once per distinct word, then sorted features."""
+    """Words counted row by row (in C), then integer codes for the distinct words at once, the filter once per distinct word, sorted features."""
 
     def __init__(self, token_filter: TokenFilter, pos: bool):
-        self.vocab: dict = {}
         self.filter, self.pos = token_filter, pos
         self.rows: list[np.ndarray] = []
-        self.codes: list[np.ndarray] = []
-        self.counts: list[np.ndarray] = []
+        self.words: list = []  # the distinct words of each row, row after row
+        self.counts: list[int] = []
 
     def add(self, row: int, token_lists: Iterable[list]) -> None:
         """Count the words of one row (a document or paragraph) at once: a partition's tokens are never held together."""
-        vocab, pos = self.vocab, self.pos
-        words = [vocab.setdefault(tuple(item) if pos else item, len(vocab)) for items in token_lists for item in items]
-        unique, n = np.unique(np.asarray(words, dtype=np.int64), return_counts=True)
-        self.codes.append(unique)
-        self.counts.append(n)
-        self.rows.append(np.full(len(unique), row, dtype=np.int64))
+        counter: Counter = Counter()
+        for items in token_lists:
+            counter.update(map(tuple, items) if self.pos else items)
+        self.words.extend(counter)
+        self.counts.extend(counter.values())
+        self.rows.append(np.full(len(counter), row, dtype=np.int64))
 
     def matrix(self, n_rows: int) -> tuple[np.ndarray, sparse.csr_matrix]:
         """The sorted features kept by the filter and the rows × features counts."""
+        words = np.empty(len(self.words), dtype=object)
+        words[:] = self.words  # (word, tag) tuples stay whole
+        codes, distinct = pd.factorize(words)
         keep, lower = self.filter.keep, self.filter.lowercase
         mapped = []
-        for item in self.vocab:
+        for item in distinct:
             word, tag = (item, None) if not self.pos else item
             mapped.append((word.lower() if lower else word) if keep(word, tag) else None)
         features = np.array(sorted({w for w in mapped if w is not None}), dtype=object)
         position = {w: i for i, w in enumerate(features)}
         column_of = np.array([position[w] if w is not None else -1 for w in mapped], dtype=np.int64)
-        rows, codes, counts = (np.concatenate(a) if a else np.zeros(0, dtype=np.int64) for a in (self.rows, self.codes, self.counts))
+        rows = np.concatenate(self.rows) if self.rows else np.zeros(0, dtype=np.int64)
+        counts = np.asarray(self.counts, dtype=np.int64)
         columns = column_of[codes] if len(codes) else np.zeros(0, dtype=np.int64)
         kept = columns >= 0
         matrix = sparse.csr_matrix((counts[kept], (rows[kept], columns[kept])), shape=(n_rows, len(features)))

@@ -28,6 +28,27 @@ _SPACE = re.compile(r"\s+")
 _BATCH = 500  # keys per SELECT
 
 
+_PLAIN = b"\x00"  # an entry of words in plain form: paragraphs joined by \x1e, words by \x1f (else JSON)
+
+
+def encode_entry(paragraphs: list) -> bytes:
+    """An entry's bytes: the plain form for words (about 5 × faster to read than JSON), JSON for tags or unusual words."""
+    try:
+        joined = ["\x1f".join(items) for items in paragraphs]  # TypeError for (word, tag) pairs
+        plain = bool(paragraphs) and all("" not in items and "\x1e" not in j and j.count("\x1f") == max(len(items) - 1, 0) for items, j in zip(paragraphs, joined))
+    except TypeError:
+        plain = False
+    if plain:
+        return _PLAIN + "\x1e".join(joined).encode("utf-8", "surrogatepass")
+    return json.dumps(paragraphs, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def decode_entry(data: bytes) -> list:
+    if data[:1] == _PLAIN:
+        return [items.split("\x1f") if items else [] for items in data[1:].decode("utf-8", "surrogatepass").split("\x1e")]
+    return json.loads(data)
+
+
 def cache_key(text: str, fingerprint: str, *, pos: bool) -> str:
     """Key of a text's segmentation: the segmenter's fingerprint, whether tags are kept, and the text."""
     return sha256_text(f"{fingerprint}{':pos' if pos else ''}\0{text}")
@@ -45,10 +66,12 @@ def cache_problem(paragraphs: object, expected: Sequence[str], *, pos: bool) -> 
                 return "does not hold (word, tag) pairs"
             words = [i[0] for i in items]
         else:
-            if not all(isinstance(i, str) for i in items):
-                return "does not hold words"
             words = items
-        if _SPACE.sub("", "".join(words)) != _SPACE.sub("", paragraph):
+        try:
+            spelled = "".join(words)  # TypeError when an item is not a word
+        except TypeError:
+            return "does not hold words"
+        if spelled != paragraph and _SPACE.sub("", spelled) != _SPACE.sub("", paragraph):
             return "holds words that do not spell out the text"
     return None
 
@@ -91,7 +114,7 @@ class TokenCache:
                     paragraphs = None
                     if problem is None:
                         try:
-                            paragraphs = json.loads(data)
+                            paragraphs = decode_entry(data)
                         except (ValueError, RecursionError) as exc:
                             problem = f"cannot be read ({exc})"
                     if problem is None:
@@ -116,7 +139,7 @@ class TokenCache:
             return
         rows = []
         for key, paragraphs in items:
-            data = json.dumps(paragraphs, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            data = encode_entry(paragraphs)
             rows.append((key, data, sha256_bytes(data)))
         if not rows:
             return
