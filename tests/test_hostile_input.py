@@ -407,6 +407,21 @@ def test_rebuild_removes_stale_texts_and_keeps_the_token_cache(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == [".out.lock", "out", "src"], "no temporary folder is left"
 
 
+def test_a_build_into_the_cache_folder_keeps_the_caches_commands_left_there(tmp_path):
+    """data/processed is also the cache folder: stores, token cache, fonts and user words that commands wrote there do not block tifa build."""
+    out = tmp_path / "out"
+    for name in config.CACHE_ENTRIES:
+        (out / name).mkdir(parents=True)
+        (out / name / "entry").write_text("x", encoding="utf-8")
+    write_processed(_small_corpus(tmp_path, ["a"]), out)
+    assert all((out / name / "entry").read_text(encoding="utf-8") == "x" for name in config.CACHE_ENTRIES)
+    other = tmp_path / "other"
+    (other / "stores").mkdir(parents=True)
+    (other / "thesis.pdf").write_text("mine", encoding="utf-8")
+    with pytest.raises(OutputError, match="did not write"):
+        write_processed(_small_corpus(tmp_path, ["a"]), other)
+
+
 def test_failed_build_leaves_the_previous_output(tmp_path, monkeypatch):
     import errno
 

@@ -18,6 +18,7 @@ RAW_DIR = DATA_DIR / "raw"
 METADATA_CSV = DATA_DIR / "metadata.csv"
 PROCESSED_DIR = DATA_DIR / "processed"
 CACHE_DIR = Path(os.environ.get("TIFA_CACHE_DIR") or PROCESSED_DIR).resolve()  # token cache (and later caches)
+CACHE_ENTRIES = ("token_cache", "stores", "fonts", "user_words", "runs")  # the folders tifa keeps under CACHE_DIR
 FIGURES_DIR = Path(os.environ.get("TIFA_FIGURES_DIR") or PROJECT_ROOT / "figures").resolve()
 SHARED_DIR = PROJECT_ROOT.parent / "shared"
 GOV_REPORTS_JSONL = SHARED_DIR / "corpus" / "gov-work-reports" / "government_work_reports.jsonl"

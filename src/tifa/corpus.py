@@ -388,7 +388,7 @@ def _check_out_dir(out: Path, corpus: Corpus, corpus_path: Path | None) -> None:
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: a file, not a folder. Choose a folder for --out.")
     entries = {e.name for e in out.iterdir()} if out.is_dir() else set()
-    if entries and "corpus.parquet" not in entries and not entries <= {*OUTPUT_ENTRIES, "token_cache"}:
+    if entries and "corpus.parquet" not in entries and not entries <= {*OUTPUT_ENTRIES, *config.CACHE_ENTRIES}:
         raise OutputError(f"{out}: the folder holds files that tifa build did not write ({', '.join(sorted(entries)[:3])}). Choose a new or empty --out folder, or a previous output of tifa build.")
 
 
