@@ -124,6 +124,15 @@ def test_a_one_year_map_has_a_categorical_legend_not_a_colour_bar():
     assert ticks and all(float(t).is_integer() for t in ticks), "twelve years: a colour bar in whole years"
 
 
+def test_a_map_of_one_non_negative_value_has_no_negative_colour_scale():
+    zeros = pd.Series(0.0, index=["湖南省", "河北省", "青海省"])
+    fig = plot_province_tiles(zeros, labeller=labeller(), label="Reused (%)")
+    low, high = fig.axes[1].get_ylim()
+    assert (low, high) == (0.0, 0.5), "shares of 0 everywhere: a scale from 0, not from -0.5"
+    negative = plot_province_tiles(pd.Series(-2.0, index=["湖南省"]), labeller=labeller())
+    assert negative.axes[1].get_ylim() == (-2.5, -1.5)
+
+
 def test_groups_outside_the_gazetteer_are_left_out_with_a_note_not_an_error(caplog):
     fig = plot_province_tiles({"中央": 2016, "湖南": 2017, "长沙市": 2018}, labeller=labeller(), integer=True, fmt="{:.0f}")
     notes = [t.get_text() for t in fig.texts]

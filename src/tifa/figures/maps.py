@@ -172,8 +172,8 @@ def _colours(present: pd.Series, *, diverging: bool, center: float, cmap: str | 
         norm = mcolors.BoundaryNorm(np.arange(distinct[0] - 0.5, distinct[-1] + 1.5), colormap.N)
     else:
         lo, hi = (float(present.min()), float(present.max())) if len(present) else (0.0, 1.0)
-        if lo == hi:
-            lo, hi = lo - 0.5, hi + 0.5
+        if lo == hi:  # one value: a scale around it that never shows negative values for a non-negative quantity
+            lo, hi = (max(lo - 0.5, 0.0) if lo >= 0 else lo - 0.5), hi + 0.5
         norm = mcolors.Normalize(vmin=lo, vmax=hi)
     return (lambda v: colormap(norm(v))), norm, colormap, []
 
