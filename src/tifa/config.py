@@ -67,7 +67,6 @@ COMPOUND_MIN_COUNT = 5  # tifa compounds: a run of tokens must occur this often
 COMPOUND_MIN_BINDING = 0.5  # … take at least half of the occurrences of its rarest part
 COMPOUND_MIN_ENTROPY = 1.0  # … and have free edges (bits of branching entropy on both sides)
 KEYNESS_MIN_COUNT = 1  # keep every term; five short documents leave few counts above 1
-TOP_TERMS = 20
 RANDOM_STATE = 20161  # every random process (word clouds, later topic models)
 # Orderings: floats are compared rounded to this many decimals, so that last-bit differences between
 # CPUs (SIMD paths of log/exp, BLAS kernels) cannot reorder tied rows; ties then go to the next key.
