@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 BACKENDS = ("jieba", "rjieba")
 _JIEBA_SPLITS = re.compile(r"[^\u4E00-\u9FD5a-zA-Z0-9+#&._%\-]")  # jieba cuts text at these before its dictionary is consulted
+_SPACE = re.compile(r"\s")  # the characters str.isspace() is true for
 
 
 def _quiet_jieba():
@@ -159,6 +160,8 @@ class Segmenter:
                 words.append(piece)
             else:
                 words.extend(self._rjieba.cut(piece, self.hmm) if self.backend == "rjieba" else self._jieba.lcut(piece, HMM=self.hmm))
+        if _SPACE.search(text) is None:  # no whitespace in the text: no whitespace token to drop (most paragraphs)
+            return words
         return [w for w in words if not w.isspace()]
 
     def tag(self, text: str) -> list[tuple[str, str]]:
