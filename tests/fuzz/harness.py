@@ -64,8 +64,15 @@ def run_cli(argv: list[str]) -> Outcome:
     return Outcome(kind, code, out.getvalue(), stderr)
 
 
+PROGRESS_EVERY = 100  # inputs between two writes of the counts (a long run shows how far it is)
+
+
 def record(kind: str, n: int = 1) -> None:
     COUNTS[kind] += n
+    if kind == "inputs" and COUNTS[kind] % PROGRESS_EVERY == 0:
+        from tifa import config
+
+        report(config.BUILD_DIR / "fuzz-counts.json")
 
 
 def report(path: Path) -> dict:

@@ -163,3 +163,21 @@ def test_spreadsheet_safe_neutralises_formulas_and_keeps_numbers():
     assert pd.isna(safe["name"].iloc[7])
     assert safe["n"].tolist() == list(range(8))
     assert table["name"].iloc[0] == "=SUM(A1:A2)"  # the input is not changed
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["slogans", "--by", "slogan"], "cannot group the slogan count table by the docvar 'slogan'"),
+    (["slogans", "--by", "per_10k"], "cannot group the slogan count table by the docvar 'per_10k'"),
+    (["panel", "--by", "count", "--format", "csv"], "cannot group the panel table by the docvar 'count'"),
+    (["panel", "--by", "n_docs", "--format", "csv"], "cannot group the panel table by the docvar 'n_docs'"),
+    (["adoption", "--by", "slogan_id", "--time", "year", "--format", "csv"], "cannot group the adoption table by the docvar 'slogan_id'"),
+    (["adoption", "--by", "province", "--time", "province", "--format", "csv"], "--by and --time are both 'province'"),
+])
+def test_grouping_by_a_docvar_named_like_an_output_column_is_refused_on_both_engines(tmp_path, argv, message):
+    docs = [{"doc_id": f"d{i}", "text": SENTENCES[i % 3], "province": ["湖南省", "河北省"][i % 2], "year": 2018 + i % 3,
+             "slogan": "x", "per_10k": 2, "count": i, "n_docs": 1, "slogan_id": "s"} for i in range(6)]
+    corpus = _jsonl(tmp_path / "h.jsonl", docs)
+    for options in _engines(tmp_path).values():  # before: duplicated columns (slogans, panel) or a traceback (adoption)
+        out = run_cli([*argv, "--corpus", corpus, *options])
+        assert out.kind == CLEAN, out
+        assert message in out.stderr
