@@ -20,7 +20,7 @@ from pathlib import Path
 from tifa.cli import main
 
 COUNTS: Counter = Counter()
-KINDS = ("inputs", "cli calls", "successes", "clean errors", "tracebacks", "silent losses", "engine disagreements")
+KINDS = ("inputs", "cli calls", "successes", "clean errors", "tracebacks", "silent losses", "engine disagreements", "ambiguous tables")
 SUCCESS, CLEAN, TRACEBACK = "success", "clean error", "traceback"
 
 

@@ -3,6 +3,7 @@ error, no document is lost without a report, and the memory and stream engines p
 
 from __future__ import annotations
 
+import csv
 import io
 import tempfile
 from pathlib import Path
@@ -29,6 +30,12 @@ def _check(outcome: harness.Outcome, argv: list[str]) -> None:
     assert outcome.kind != TRACEBACK, f"tifa {' '.join(argv)}: {outcome}"
     if outcome.kind == CLEAN:
         assert outcome.stderr.strip(), argv
+    if outcome.kind == SUCCESS and "csv" in argv and outcome.stdout.strip():  # a table with two columns of one name is ambiguous
+        header = next(csv.reader(io.StringIO(outcome.stdout)))
+        repeated = sorted({c for c in header if header.count(c) > 1})
+        if repeated:
+            harness.record("ambiguous tables")
+        assert not repeated, f"tifa {' '.join(argv)}: columns {repeated} appear twice in the output"
 
 
 def _agree(outcomes: dict[str, harness.Outcome], argv: list[str]) -> None:
