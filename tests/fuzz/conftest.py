@@ -11,7 +11,7 @@ COUNTS_JSON = config.BUILD_DIR / "fuzz-counts.json"
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):  # noqa: ARG001 - pytest's hook signature
-    if not harness.COUNTS:
+    if not harness.COUNTS.get("inputs"):  # no generated input ran (only the reproducers): keep the last counts
         return
     counts = harness.report(COUNTS_JSON)
     terminalreporter.write_sep("-", f"fuzz counts (profile {PROFILE}), also in {COUNTS_JSON.name}")
