@@ -19,6 +19,7 @@ import pandas as pd
 
 from tifa.errors import InputError
 from tifa.reuse_index import DOCUMENT_COLUMNS, PAIR_COLUMNS, PASSAGE_COLUMNS, ReuseIndex, ReuseParams, build_index, partition_reuse
+from tifa.units import join_docvars
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +99,7 @@ def combine_reuse(results: Sequence[tuple[pd.DataFrame, pd.DataFrame, pd.DataFra
     passages = sort_table(passages, ["_local", "local_start", "_central", "central_start", "local_end", "central_end"])
     pairs = sort_table(pairs, ["_local", "_central"])
     for name, table in (("passages", passages), ("pairs", pairs)):
-        table = table.join(local_vars.add_prefix("local_"), on="local_doc").join(central_vars.add_prefix("central_"), on="central_doc")
+        table = join_docvars(join_docvars(table, local_vars.add_prefix("local_"), on="local_doc"), central_vars.add_prefix("central_"), on="central_doc")
         if "local_year" in table and "central_year" in table:
             table["lag"] = (table["local_year"].astype("Float64") - table["central_year"].astype("Float64")).astype("Int64")
         table = table.drop(columns=["_local", "_central"]).reset_index(drop=True)
@@ -107,7 +108,7 @@ def combine_reuse(results: Sequence[tuple[pd.DataFrame, pd.DataFrame, pd.DataFra
             passages = table[[c for c in table.columns if c not in texts] + texts]
         else:
             pairs = table
-    documents = documents.join(local_vars, on="doc_id")
+    documents = join_docvars(documents, local_vars)
     documents["share"] = documents["reused_chars"] / documents["han_chars"].where(documents["han_chars"] > 0)
     return Reuse(passages, documents.reset_index(drop=True), pairs, index.params, index.within, index.label)
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 # Docvar names that clash with columns tifa writes into its outputs (kwic, tokens, topics, freq, slogans, panel).
 HOSTILE_NAMES = ("position", "part", "section", "paragraph_id", "left", "match", "right", "tokens", "sentence_id",
                  "term", "count", "rank", "unit_id", "topic", "label", "prevalence", "slogan", "slogan_id", "per_10k",
-                 "form", "category", "en", "docfreq", "dp", "file", "level", "date", "n_docs", "ci_low", "first_year", "event")
+                 "form", "category", "en", "docfreq", "dp", "file", "level", "date", "n_docs", "ci_low", "first_year", "event", "doc", "start", "end", "chars", "local_doc")
 PLAIN_NAMES = ("province", "year", "city", "level")
 PROVINCES = ("湖南省", "河北省", "青海省", "广东", "Jiangxi", "火星省", "中央", "", " ")
 

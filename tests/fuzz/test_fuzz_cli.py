@@ -21,9 +21,13 @@ HOSTILE_PATTERNS = ("a{99999999999}", "a{1,99999999999}", "(a*)*b", "[", "(?P<x>
                     "(?i)绿水", "\\p{Han}", "(?#", "*", "同志们：", "$", "^", "(?=", "\\1", "\x00", "x" * 500)
 
 
-def _engines(tmp: Path, partition_rows: int) -> dict[str, list[str]]:
-    return {"memory": ["--engine", "memory", "--no-cache"],
-            "stream": ["--engine", "stream", "--no-cache", "--store", str(tmp / "store"), "--partition-rows", str(partition_rows)]}
+NO_CACHE_OPTION = ("reuse",)  # commands without --no-cache (they write no cache)
+
+
+def _engines(tmp: Path, partition_rows: int, command: str = "") -> dict[str, list[str]]:
+    no_cache = [] if command in NO_CACHE_OPTION else ["--no-cache"]
+    return {"memory": ["--engine", "memory", *no_cache],
+            "stream": ["--engine", "stream", *no_cache, "--store", str(tmp / "store"), "--partition-rows", str(partition_rows)]}
 
 
 def _check(outcome: harness.Outcome, argv: list[str]) -> None:
@@ -48,7 +52,7 @@ def _agree(outcomes: dict[str, harness.Outcome], argv: list[str]) -> None:
 
 def _run_on_engines(argv: list[str], corpus: Path, tmp: Path, partition_rows: int) -> dict[str, harness.Outcome]:
     outcomes = {}
-    for engine, options in _engines(tmp, partition_rows).items():
+    for engine, options in _engines(tmp, partition_rows, argv[0]).items():
         full = [*argv, "--corpus", str(corpus), *options]
         outcomes[engine] = outcome = run_cli(full)
         _check(outcome, full)
@@ -101,7 +105,7 @@ def commands(draw, spec: Spec) -> list[str]:
     names = _names(spec)
     by = st.sampled_from([*names, "doc_id"])
     fmt = draw(st.sampled_from((["--format", "table"], ["--format", "csv"])))
-    kind = draw(st.sampled_from(("freq", "keyness", "slogans", "kwic", "panel", "anachronisms", "discover", "topics", "adoption")))
+    kind = draw(st.sampled_from(("freq", "keyness", "slogans", "kwic", "panel", "anachronisms", "discover", "topics", "adoption", "reuse")))
     if kind == "freq":
         return ["freq", "--top", "5", *(["--by", draw(by)] if draw(st.booleans()) else []), *fmt]
     if kind == "keyness":
@@ -120,6 +124,9 @@ def commands(draw, spec: Spec) -> list[str]:
         return ["topics", "--k", "2", *(["--by", draw(by)] if draw(st.booleans()) else []), *fmt]
     if kind == "adoption":
         return ["adoption", "--by", draw(by), "--time", draw(st.sampled_from(("year", *names))), "--format", "csv"]
+    if kind == "reuse":
+        central = draw(st.sampled_from((["--within"], ["--central", "province: 中央"], ["--central", "province: 湖南省"])))
+        return ["reuse", *central, "--table", draw(st.sampled_from(("passages", "documents", "pairs"))), "--format", "csv"]
     return [kind, *fmt]
 
 
@@ -142,7 +149,7 @@ def test_every_command_succeeds_or_stops_cleanly_alike_on_both_engines(data, spe
 
 def _run_on_engines_with_tail(command: list[str], pattern: str, corpus: Path, tmp: Path, partition_rows: int) -> None:
     outcomes = {}
-    for engine, options in _engines(tmp, partition_rows).items():
+    for engine, options in _engines(tmp, partition_rows, command[0]).items():
         full = [*command, "--corpus", str(corpus), *options, "--", pattern]
         outcomes[engine] = outcome = run_cli(full)
         _check(outcome, full)

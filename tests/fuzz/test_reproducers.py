@@ -181,3 +181,16 @@ def test_grouping_by_a_docvar_named_like_an_output_column_is_refused_on_both_eng
         out = run_cli([*argv, "--corpus", corpus, *options])
         assert out.kind == CLEAN, out
         assert message in out.stderr
+
+
+def test_reuse_renames_docvars_that_become_its_columns_once_prefixed(tmp_path):
+    text = SENTENCES[0] * 3 + SENTENCES[1]
+    docs = [{"doc_id": f"d{i}", "text": text + SENTENCES[2 + i % 2], "province": ["湖南省", "中央"][i % 2], "year": 2018,
+             "doc": "x", "start": 1, "end": 2, "chars": 3} for i in range(4)]
+    corpus = _jsonl(tmp_path / "r.jsonl", docs)
+    for table in ("passages", "documents", "pairs"):  # before: "columns overlap but no suffix specified" (a traceback)
+        out = run_cli(["reuse", "--central", "province: 中央", "--table", table, "--format", "csv", "--corpus", corpus, "--engine", "memory"])
+        assert out.kind == SUCCESS, out
+        header = out.stdout.splitlines()[0].split(",")
+        assert len(header) == len(set(header))
+        assert "renamed" in out.stderr
