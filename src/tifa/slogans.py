@@ -149,7 +149,8 @@ def slogan_count_table(
     n_chars = group_sums(np.asarray(n_chars, dtype=np.float64)[:, None], groups).ravel()
     n_slogans = len(table)
     result = group_values(docvars, groups, by_cols).loc[np.repeat(np.arange(len(groups)), n_slogans)].reset_index(drop=True)
-    result = pd.concat([result, pd.concat([table] * len(groups), ignore_index=True)], axis=1)
+    repeated = pd.concat([table] * len(groups), ignore_index=True) if groups else table.iloc[:0].reset_index(drop=True)  # no group: no rows, as freq
+    result = pd.concat([result, repeated], axis=1)
     result["count"] = sums.ravel()
     with np.errstate(divide="ignore", invalid="ignore"):
         result["per_10k"] = np.where(np.repeat(n_chars, n_slogans) > 0, sums.ravel() / np.repeat(n_chars, n_slogans) * 10_000, np.nan)

@@ -194,3 +194,12 @@ def test_reuse_renames_docvars_that_become_its_columns_once_prefixed(tmp_path):
         header = out.stdout.splitlines()[0].split(",")
         assert len(header) == len(set(header))
         assert "renamed" in out.stderr
+
+
+@pytest.mark.parametrize("forms", [[], ["--forms"]])
+def test_slogans_by_a_docvar_no_document_has_is_an_empty_table_as_in_freq(tmp_path, forms):
+    corpus = _jsonl(tmp_path / "n.jsonl", [{"doc_id": "a", "text": "同志们：", "province": "湖南省"}])
+    outcomes = {e: run_cli(["slogans", "--by", "year", *forms, "--format", "csv", "--corpus", corpus, *options]) for e, options in _engines(tmp_path).items()}
+    for outcome in outcomes.values():  # before: "No objects to concatenate" (found by the fuzz suite)
+        assert outcome.kind == SUCCESS, outcome
+        assert outcome.stdout.splitlines() == [f"year,slogan,{'form,' if forms else ''}count,per_10k,slogan_id,en,category"]
