@@ -23,7 +23,7 @@ from scipy import sparse
 
 from tifa import config
 from tifa.corpus import Corpus, check_parts, paragraph_number
-from tifa.dfm import group_rows, group_values
+from tifa.dfm import group_rows, group_values, refuse_output_names
 from tifa.errors import InputError
 from tifa.topic_model import TopicModel, unit_counts, warn_grid_edge
 from tifa.tokens import Segmenter, Tokens
@@ -302,9 +302,7 @@ def topic_prevalence(
     if resample not in RESAMPLE:
         raise InputError(f"resample must be one of {RESAMPLE}, not {resample!r}")
     by_cols = [by] if isinstance(by, str) else list(by)
-    clash = [c for c in by_cols if c in PREVALENCE_COLUMNS]
-    if clash:
-        raise InputError(f"cannot group topic prevalence by the docvar {clash[0]!r}: the table has a column of that name ({', '.join(PREVALENCE_COLUMNS)}); rename the docvar in the corpus")
+    refuse_output_names(by_cols, PREVALENCE_COLUMNS, "topic prevalence")
     rng = np.random.default_rng(random_state)
     alpha = (1 - level) / 2
     rows = []

@@ -60,7 +60,7 @@ def test_topic_prevalence_by_a_renamed_docvar_groups_by_the_docvar_and_says_so(t
 def test_topic_prevalence_by_a_docvar_named_like_its_columns_is_refused(tmp_path):
     out = run_cli(["topics", "--k", "2", "--unit", "document", "--by", "topic", "--corpus", _clashing_corpus(tmp_path), "--no-cache"])
     assert out.kind == CLEAN, out
-    assert "cannot group topic prevalence by the docvar 'topic'" in out.stderr
+    assert "cannot group the topic prevalence table by the docvar 'topic'" in out.stderr
 
 
 @pytest.mark.parametrize("by", ["term", "count", "rank"])
