@@ -203,3 +203,13 @@ def test_slogans_by_a_docvar_no_document_has_is_an_empty_table_as_in_freq(tmp_pa
     for outcome in outcomes.values():  # before: "No objects to concatenate" (found by the fuzz suite)
         assert outcome.kind == SUCCESS, outcome
         assert outcome.stdout.splitlines() == [f"year,slogan,{'form,' if forms else ''}count,per_10k,slogan_id,en,category"]
+
+
+def test_reuse_takes_the_engine_options_of_the_other_analyses(tmp_path):
+    docs = [{"doc_id": f"d{i}", "text": SENTENCES[0] * 3 + SENTENCES[1 + i % 2], "province": "湖南省"} for i in range(3)]
+    corpus = _jsonl(tmp_path / "w.jsonl", docs)
+    outcomes = {e: run_cli(["reuse", "--within", "--format", "csv", "--corpus", corpus, *options]) for e, options in _engines(tmp_path).items()}
+    for outcome in outcomes.values():  # before: "unrecognized arguments: --store … --partition-rows 2" (found by the fuzz suite)
+        assert outcome.kind == SUCCESS, outcome
+    assert outcomes["memory"].stdout == outcomes["stream"].stdout
+    assert (tmp_path / "store" / "store.json").is_file()
