@@ -135,7 +135,7 @@ COUNTING = ("slogans", "kwic", "panel", "adoption")  # the commands with --inclu
 
 
 @given(data=st.data(), spec=specs(), partition_rows=st.integers(1, 3))
-@fuzz_settings(ci=14, fuzz=2500)
+@fuzz_settings(ci=14, fuzz=3000)
 @example(data=None, spec=Spec([Doc("a", "同志们：", {})], "jsonl"), partition_rows=1).via("only 同志们： (freq)")
 def test_every_command_succeeds_or_stops_cleanly_alike_on_both_engines(data, spec, partition_rows):
     harness.record("inputs")
