@@ -125,6 +125,9 @@ def slogan_adoption(
     if by == time:
         raise InputError(f"--by and --time are both {by!r}: adoption needs groups and a time apart (e.g. --by province --time year)")
     refuse_output_names([by, time], adoption_columns(time), "adoption")
+    columns = adoption_columns(time)
+    if len(set(columns)) < len(columns):  # e.g. --time doc: its first_doc is the column of the first document
+        raise InputError(f"--time {time!r} would name a column of the adoption table twice ({sorted({c for c in columns if columns.count(c) > 1})[0]!r}); rename the docvar in the corpus")
     _check_docvars(source.docvars.reset_index(), [by, time], "date adoption by", source.label)
     matcher = matcher or SloganMatcher()
     keep = select_slogans(matcher, slogans)

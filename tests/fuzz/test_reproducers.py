@@ -213,3 +213,10 @@ def test_reuse_takes_the_engine_options_of_the_other_analyses(tmp_path):
         assert outcome.kind == SUCCESS, outcome
     assert outcomes["memory"].stdout == outcomes["stream"].stdout
     assert (tmp_path / "store" / "store.json").is_file()
+
+
+def test_adoption_by_a_time_docvar_whose_columns_clash_is_refused(tmp_path):
+    corpus = _jsonl(tmp_path / "t.jsonl", [{"doc_id": "a", "text": SENTENCES[0], "province": "湖南省", "doc": 2018}])
+    out = run_cli(["adoption", "--by", "province", "--time", "doc", "--format", "csv", "--corpus", corpus, "--engine", "memory", "--no-cache"])
+    assert out.kind == CLEAN, out  # before: KeyError 'first_doc' (found by the fuzz suite)
+    assert "--time 'doc'" in out.stderr and "first_doc" in out.stderr
