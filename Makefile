@@ -12,7 +12,7 @@ EXECUTE := $(BIN)/jupyter nbconvert --to notebook --execute --ExecutePreprocesso
 export PYTHONHASHSEED := 0
 
 .DEFAULT_GOAL := help
-.PHONY: help env corpus figures report notebooks lab test mutation bench bench-scale lock clean
+.PHONY: help env corpus figures report notebooks lab test fuzz faults mutation bench bench-scale lock clean
 
 help: ## list every target with what it does
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -57,6 +57,13 @@ LOW_CPU := $(if $(filter x86_64,$(shell uname -m)),NPY_DISABLE_CPU_FEATURES="AVX
 test: $(STAMP) ## run all tests: nbval over notebooks/ (each notebook executed once), figure regression against its figures, unit and integration tests
 	rm -rf build/nbval-figures
 	$(LOW_CPU) TIFA_FIGURES_DIR=$(CURDIR)/build/nbval-figures $(BIN)/python -m pytest --nbval --nbval-sanitize-with notebooks/sanitize.cfg --durations=10 notebooks tests
+
+fuzz: $(STAMP) ## fuzz the readers and the command line with thousands of generated hostile corpora (Hypothesis profile fuzz, memory vs stream, some Dask); prints the counts (build/fuzz-counts.json)
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q -p no:cacheprovider tests/fuzz
+	@cat build/fuzz-counts.json
+
+faults: $(STAMP) ## kill -9 at random points of builds, concurrent store builds, a file-size limit: each rerun must equal a clean build; prints the counts
+	$(BIN)/python bench/faults.py
 
 mutation: $(STAMP) ## mutation testing (slow, not in make test): the named breakages, then mutmut over clean/stats/slogans/topics with kill rates
 	$(BIN)/python tests/mutations/check_mutations.py

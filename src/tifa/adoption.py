@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from tifa.corpus import Corpus, load_corpus
-from tifa.dfm import DFM
+from tifa.dfm import DFM, refuse_output_names
 from tifa.engine import Engine, as_source
 from tifa.errors import InputError
 from tifa.matcher import SloganMatcher, lexicon_table
@@ -93,6 +93,14 @@ def first_periods(x: DFM, time: str, keep: np.ndarray) -> pd.Series:
 # --- the adoption table -------------------------------------------------------------------
 
 
+def adoption_columns(time: str) -> tuple[str, ...]:
+    """Columns :func:`slogan_adoption` and :func:`adoption_events` write besides the group and time (a docvar may not take their names)."""
+    return ("slogan_id", "slogan", "en", "first_used", "n_docs", "first_observed", "last_observed", f"missing_{time}s", f"first_{time}", "first_doc",
+            f"count_first_{time}", "adopted", "left_censored", "right_censored", "lag_is_bound", "first_used_year", "lag_vs_first_used",
+            "early_vs_first_used", f"central_first_{time}", "lag_vs_central", "early_vs_central", "origin", "risk_start", "duration", "event",
+            "after_gap", "n_neighbours", "neighbour_share", "no_neighbour", *PROVINCE_COLUMNS)
+
+
 def slogan_adoption(
     corpus,
     by: str = "province",
@@ -114,6 +122,12 @@ def slogan_adoption(
     not a group). Columns: see :func:`adoption_from_dfm`.
     """
     source = as_source(corpus, engine=engine)
+    if by == time:
+        raise InputError(f"--by and --time are both {by!r}: adoption needs groups and a time apart (e.g. --by province --time year)")
+    refuse_output_names([by, time], adoption_columns(time), "adoption")
+    columns = adoption_columns(time)
+    if len(set(columns)) < len(columns):  # e.g. --time doc: its first_doc is the column of the first document
+        raise InputError(f"--time {time!r} would name a column of the adoption table twice ({sorted({c for c in columns if columns.count(c) > 1})[0]!r}); rename the docvar in the corpus")
     _check_docvars(source.docvars.reset_index(), [by, time], "date adoption by", source.label)
     matcher = matcher or SloganMatcher()
     keep = select_slogans(matcher, slogans)

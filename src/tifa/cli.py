@@ -13,7 +13,9 @@ import argparse
 import errno
 import logging
 import os
+import signal
 import sys
+import threading
 import traceback
 from collections import Counter
 from collections.abc import Sequence
@@ -266,7 +268,10 @@ def cmd_topics(args: argparse.Namespace) -> int:
     model = fit_topics(units, k=args.k, method=args.method, random_state=args.seed)
     labels = topic_labels(model, corpus=corpus.source)
     if args.by:
-        table = topic_prevalence(model, by=args.by, random_state=args.seed)
+        by = units.attrs.get("renamed_docvars", {}).get(args.by, args.by)
+        if by != args.by:
+            print(f"note: the docvar {args.by!r} is named like a column of the topic units: grouped by it as {by!r}", file=sys.stderr)
+        table = topic_prevalence(model, by=by, random_state=args.seed)
         table.insert(table.columns.get_loc("topic") + 1, "label", table["topic"].map(labels))
     else:
         top = model.top_terms(10).groupby("topic")["term"].agg(" ".join)
@@ -316,8 +321,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_provenance(args: argparse.Namespace) -> int:
     import json
 
+    from tifa.readers import source_files
     from tifa.study import provenance
 
+    source_files(args.corpus or config.DATA_DIR)  # metadata.csv read with the readers' checks: a bad one names its line
     print(json.dumps(provenance(args.corpus, text_field=args.text_field, id_field=args.id_field), ensure_ascii=False, indent=2, sort_keys=True))
     return 0
 
@@ -444,6 +451,8 @@ EXPECTED_IO = (errno.EACCES, errno.EPERM, errno.ENOSPC, errno.EDQUOT, errno.EROF
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if hasattr(signal, "SIGXFSZ") and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # past a file-size limit (ulimit -f) a write fails with EFBIG: an error with the path, not a kill
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         return args.func(args)

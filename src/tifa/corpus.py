@@ -35,7 +35,7 @@ from tifa.docvars import (
     mixed_problems,
     row_kinds,
 )
-from tifa.errors import CorpusError, MissingFileError, OutputError
+from tifa.errors import CorpusError, MissingFileError, OutputError, write_failure
 from tifa.readers import (  # noqa: F401
     RESERVED_DOCVARS,
     Record,
@@ -317,7 +317,7 @@ def write_processed(corpus: Corpus, out_dir: str | Path = config.PROCESSED_DIR, 
             written = _write_outputs(corpus, names, tmp)
             _replace_folder(tmp, out)
         except OSError as exc:
-            raise OutputError(f"{out}: writing failed ({exc}); the previous output is unchanged. Free space or choose a writable --out folder.") from exc
+            raise OutputError(f"{out}: writing failed ({write_failure(exc)}); the previous output is unchanged. Free space or choose a writable --out folder.") from exc
         finally:
             if tmp.exists():
                 shutil.rmtree(tmp)

@@ -57,6 +57,13 @@ def _as_list(by: str | Sequence[str]) -> list[str]:
     return [by] if isinstance(by, str) else list(by)
 
 
+def refuse_output_names(by: str | Sequence[str] | None, columns: Sequence[str], what: str) -> None:
+    """Grouping by a docvar named like a column of the output table would give two columns of one name: refused."""
+    clash = [b for b in ([] if by is None else _as_list(by)) if b in columns]
+    if clash:
+        raise InputError(f"cannot group the {what} table by the docvar {clash[0]!r}: the table has a column of that name ({', '.join(columns)}); rename the docvar in the corpus")
+
+
 def group_keys(docvars: pd.DataFrame, by: str | Sequence[str]) -> pd.Series:
     """Group label per row (``"湖南省"``, ``"prefecture | 2016"``); NA where a grouping docvar is missing."""
     by = _as_list(by)

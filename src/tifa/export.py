@@ -58,6 +58,29 @@ _STATA_RESERVED = frozenset(
 )
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what Excel, LibreOffice and Sheets read as the start of a formula
+_NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells cannot run as spreadsheet formulas: a cell starting with ``=``, ``+``,
+    ``-``, ``@``, tab or carriage return gets a leading ``'`` (OWASP's CSV-injection advice).
+
+    Only text is changed: numeric columns, and text cells that are plain numbers (``-3``, ``+1.5``), stay as they
+    are. For tables opened in a spreadsheet (``figures/tables/*.csv``); data exports for Stata and R keep the raw values.
+    """
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
+            continue
+        text = values.where(values.map(lambda v: isinstance(v, str)))
+        risky = text.str.startswith(FORMULA_STARTS, na=False) & ~text.str.match(_NUMBER, na=False)
+        if risky.any():
+            out[column] = values.mask(risky, "'" + text)
+    return out
+
+
 def stata_names(columns: Sequence[str]) -> dict[str, str]:
     """Names Stata accepts (letters, digits, ``_``; ≤ 32 characters; not reserved; unique), for each column."""
     import re

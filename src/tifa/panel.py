@@ -21,10 +21,10 @@ import pandas as pd
 from scipy import stats
 
 from tifa import config
-from tifa.dfm import DFM, group_keys, group_rows, group_sums, group_values
+from tifa.dfm import DFM, group_keys, group_rows, group_sums, group_values, refuse_output_names
 from tifa.engine import Engine, as_source
 from tifa.errors import InputError
-from tifa.places import add_province_columns
+from tifa.places import PROVINCE_COLUMNS, add_province_columns
 from tifa.slogans import SloganMatcher, lexicon_table, slogan_dfm
 from tifa.util.tables import sort_table
 
@@ -76,6 +76,9 @@ def poisson_interval(counts: np.ndarray, conf: float = 0.95) -> tuple[np.ndarray
     return low, high
 
 
+PANEL_COLUMNS = ("n_docs", "n_chars", "slogan_id", "slogan", "en", "category", "first_used", "count", "per_10k", "ci_low", "ci_high", *PROVINCE_COLUMNS)
+
+
 def slogan_panel(
     x,
     by: str | Sequence[str] = ("province", "year"),
@@ -100,6 +103,7 @@ def slogan_panel(
     """
     source = as_source(x, engine=engine)
     by = _as_list(by)
+    refuse_output_names(by, PANEL_COLUMNS, "panel")
     _check_docvars(source.docvars.reset_index(), by, "build the panel by", source.label)
     matcher = matcher or SloganMatcher()
     keep = select_slogans(matcher, slogans)

@@ -89,18 +89,22 @@ def iter_records(source: str | Path | IO, *, text_field: str = "text", id_field:
 
 
 def source_files(path: str | Path) -> list[Path]:
-    """The input files of a corpus: ``metadata.csv`` and the texts it lists, or the one JSONL/CSV/Parquet file."""
+    """The input files of a corpus: ``metadata.csv`` and the texts it lists, or the one JSONL/CSV/Parquet file.
+
+    ``metadata.csv`` is read with the reader's checks (UTF-8, one field per column, a ``file`` column):
+    a bad one is a :class:`CorpusError` naming its line, as when the corpus is read.
+    """
     path = Path(path)
     if source_kind(path) != "folder":
         return [path]
-    files = [path / "metadata.csv"]
-    with _open_text(path / "metadata.csv", newline="") as handle:
-        reader = csv.reader(handle, strict=True)
-        header = next(reader, None) or []
-        if "file" in header:
-            column = header.index("file")
-            files += sorted({path / row[column] for row in reader if len(row) > column and row[column]})
-    return files
+    meta = path / "metadata.csv"
+    files: set[Path] = set()
+    for header, _line, row in csv_rows(meta, str(meta)):
+        if "file" not in header:
+            raise CorpusError(f"{meta}: column 'file' is missing (found {header}). Add it.")
+        if row["file"]:
+            files.add(path / row["file"])
+    return [meta, *sorted(files)]
 
 
 def _name(source: str | Path | IO) -> str:

@@ -19,6 +19,7 @@ import pandas as pd
 
 from tifa.errors import InputError
 from tifa.reuse_index import DOCUMENT_COLUMNS, PAIR_COLUMNS, PASSAGE_COLUMNS, ReuseIndex, ReuseParams, build_index, partition_reuse
+from tifa.units import join_docvars
 
 log = logging.getLogger(__name__)
 
@@ -82,13 +83,19 @@ class Reuse:
     central: str
 
 
+def _concat(frames: list[pd.DataFrame], columns: Sequence[str]) -> pd.DataFrame:
+    """The partitions' rows in order; a partition without rows (untyped columns) does not turn the others' numbers into objects."""
+    full = [f for f in frames if len(f)]
+    if full:
+        return pd.concat(full, ignore_index=True)
+    return frames[0].iloc[:0].reset_index(drop=True) if frames else pd.DataFrame(columns=columns)
+
+
 def combine_reuse(results: Sequence[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]], index: ReuseIndex, docvars: pd.DataFrame) -> Reuse:
     """The combine step: the partitions' tables in input order, with both sides' docvars and the lag (local year − central year)."""
     from tifa.util.tables import sort_table
 
-    passages = pd.concat([r[0] for r in results], ignore_index=True) if results else pd.DataFrame(columns=PASSAGE_COLUMNS)
-    documents = pd.concat([r[1] for r in results], ignore_index=True) if results else pd.DataFrame(columns=DOCUMENT_COLUMNS)
-    pairs = pd.concat([r[2] for r in results], ignore_index=True) if results else pd.DataFrame(columns=PAIR_COLUMNS)
+    passages, documents, pairs = (_concat([r[i] for r in results], columns) for i, columns in enumerate((PASSAGE_COLUMNS, DOCUMENT_COLUMNS, PAIR_COLUMNS)))
     local_vars = docvars.drop(columns=["n_chars"], errors="ignore")
     central_vars = index.docvars.drop(columns=["n_chars"], errors="ignore")
     order = {doc_id: i for i, doc_id in enumerate(map(str, docvars.index))}
@@ -98,7 +105,7 @@ def combine_reuse(results: Sequence[tuple[pd.DataFrame, pd.DataFrame, pd.DataFra
     passages = sort_table(passages, ["_local", "local_start", "_central", "central_start", "local_end", "central_end"])
     pairs = sort_table(pairs, ["_local", "_central"])
     for name, table in (("passages", passages), ("pairs", pairs)):
-        table = table.join(local_vars.add_prefix("local_"), on="local_doc").join(central_vars.add_prefix("central_"), on="central_doc")
+        table = join_docvars(join_docvars(table, local_vars.add_prefix("local_"), on="local_doc"), central_vars.add_prefix("central_"), on="central_doc")
         if "local_year" in table and "central_year" in table:
             table["lag"] = (table["local_year"].astype("Float64") - table["central_year"].astype("Float64")).astype("Int64")
         table = table.drop(columns=["_local", "_central"]).reset_index(drop=True)
@@ -107,7 +114,7 @@ def combine_reuse(results: Sequence[tuple[pd.DataFrame, pd.DataFrame, pd.DataFra
             passages = table[[c for c in table.columns if c not in texts] + texts]
         else:
             pairs = table
-    documents = documents.join(local_vars, on="doc_id")
+    documents = join_docvars(documents, local_vars)
     documents["share"] = documents["reused_chars"] / documents["han_chars"].where(documents["han_chars"] > 0)
     return Reuse(passages, documents.reset_index(drop=True), pairs, index.params, index.within, index.label)
 
@@ -257,6 +264,9 @@ def add_reuse_command(sub) -> None:
     p.add_argument("--output", default=None, help="write to this file (.csv or .parquet)")
     p.add_argument("--engine", choices=("auto", "memory", "stream", "dask"), default="auto", help="memory, stream (a store, one partition at a time), dask (a local cluster, or --scheduler); auto (default): stream above the size threshold")
     p.add_argument("--scheduler", default=None, help="address of a running Dask scheduler for --engine dask")
+    p.add_argument("--store", default=None, help="folder of the corpus store for stream/dask (default: under data/processed/stores/), as for the other analyses")
+    p.add_argument("--partition-rows", type=int, default=None, help="documents per store partition (default: the store's default)")
+    p.add_argument("--no-cache", action="store_true", help="read and write no cached corpus")
     p.set_defaults(func=cmd_reuse)
 
 
@@ -271,8 +281,9 @@ def cmd_reuse(args) -> int:
         raise InputError("--within finds reuse inside the corpus: leave out --central")
     from tifa.engine import Engine
 
+    engine = Engine(args.engine, scheduler=args.scheduler, store=args.store, partition_rows=args.partition_rows or config.STORE_PARTITION_ROWS, cache=not args.no_cache)
     reuse = find_reuse(args.corpus or config.DATA_DIR, None if args.within else args.central, text_field=args.text_field,
-                       central_text_field=args.central_text_field, engine=Engine(args.engine, scheduler=args.scheduler))
+                       central_text_field=args.central_text_field, engine=engine)
     table = {"passages": reuse.passages, "documents": reuse.documents, "pairs": reuse_by_central(reuse)}[args.table]
     if args.output:
         path = write_table(table, args.output, format=None if args.format == "table" else args.format)

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from tifa.dfm import DFM, group_rows, group_sums, group_values
+from tifa.dfm import DFM, group_rows, group_sums, group_values, refuse_output_names
 from tifa.discovery import (  # noqa: F401 (re-exported)
     DISCOVERY_PATTERNS,
     discover_slogans,
@@ -143,12 +143,14 @@ def slogan_count_table(
 ) -> pd.DataFrame:
     """The table of :func:`count_slogans` from documents × slogans ``counts`` and Han characters per document (the combine step of every engine)."""
     by_cols = [by] if isinstance(by, str) else list(by)
+    refuse_output_names(by_cols, [*table.columns, "count", "per_10k"], "slogan count")
     groups = group_rows(docvars, by_cols, what="documents")
     sums = group_sums(counts, groups).astype(np.int64)  # groups × slogans (or forms)
     n_chars = group_sums(np.asarray(n_chars, dtype=np.float64)[:, None], groups).ravel()
     n_slogans = len(table)
     result = group_values(docvars, groups, by_cols).loc[np.repeat(np.arange(len(groups)), n_slogans)].reset_index(drop=True)
-    result = pd.concat([result, pd.concat([table] * len(groups), ignore_index=True)], axis=1)
+    repeated = pd.concat([table] * len(groups), ignore_index=True) if groups else table.iloc[:0].reset_index(drop=True)  # no group: no rows, as freq
+    result = pd.concat([result, repeated], axis=1)
     result["count"] = sums.ravel()
     with np.errstate(divide="ignore", invalid="ignore"):
         result["per_10k"] = np.where(np.repeat(n_chars, n_slogans) > 0, sums.ravel() / np.repeat(n_chars, n_slogans) * 10_000, np.nan)

@@ -24,6 +24,7 @@ from tifa.dfm import (  # noqa: F401 (the grouping core, re-exported)
     group_rows,
     group_sums,
     group_values,
+    refuse_output_names,
 )
 from tifa.engine import Engine, as_source
 from tifa.errors import InputError
@@ -99,7 +100,7 @@ def textstat_frequency(
         x = build_dfm(x, segmenter=segmenter, engine=engine)
     groups = {"": np.arange(x.shape[0])} if by is None else group_rows(x.docvars, by)
     values = None if by is None else group_values(x.docvars, groups, by)
-    _refuse_output_names(by, ("term", "count", "rank", "per_10k", "docfreq", "dp", "dp_norm"), "frequency")
+    refuse_output_names(by, ("term", "count", "rank", "per_10k", "docfreq", "dp", "dp_norm"), "frequency")
     tables = []
     for i, rows in enumerate(groups.values()):
         sub = x.matrix if by is None else x.matrix[rows]  # no copy of the whole matrix (memory on large corpora)
@@ -130,13 +131,6 @@ def textstat_frequency(
     if not tables:
         return pd.DataFrame(columns=[*([] if by is None else _as_list(by)), "term", "count", "rank", "per_10k", "docfreq", "dp", "dp_norm"])
     return pd.concat(tables, ignore_index=True)
-
-
-def _refuse_output_names(by: str | Sequence[str] | None, columns: Sequence[str], what: str) -> None:
-    """Grouping by a docvar named like a column of the output table would give two columns of one name: refused."""
-    clash = [b for b in ([] if by is None else _as_list(by)) if b in columns]
-    if clash:
-        raise InputError(f"cannot group the {what} table by the docvar {clash[0]!r}: the table has a column of that name ({', '.join(columns)}); rename the docvar in the corpus")
 
 
 def keyness_table(target_counts: np.ndarray, reference_counts: np.ndarray) -> pd.DataFrame:

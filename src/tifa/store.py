@@ -63,7 +63,7 @@ from tifa.docvars import (
     mixed_problems,
     row_kinds,
 )
-from tifa.errors import CorpusError, MissingFileError, OutputError
+from tifa.errors import CorpusError, MissingFileError, OutputError, write_failure
 from tifa.readers import Record, iter_records, source_files, source_kind
 from tifa.units import UNIT_COLUMNS
 from tifa.util.files import atomic_path, atomic_write
@@ -333,7 +333,7 @@ def _build(source: Path, out: Path, text_field: str, id_field: str, partition_ro
                 raise
             settle(0)
     except OSError as exc:
-        raise OutputError(f"{out}: cannot write the store ({exc.strerror or exc}{': ' + str(exc.filename) if exc.filename else ''}). Free space (disk full?) or choose a writable store folder.") from exc
+        raise OutputError(f"{out}: cannot write the store ({write_failure(exc)}). Free space or choose a writable store folder; a rerun re-uses the partitions already written.") from exc
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)

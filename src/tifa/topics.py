@@ -23,10 +23,11 @@ from scipy import sparse
 
 from tifa import config
 from tifa.corpus import Corpus, check_parts, paragraph_number
-from tifa.dfm import group_rows, group_values
+from tifa.dfm import group_rows, group_values, refuse_output_names
 from tifa.errors import InputError
 from tifa.topic_model import TopicModel, unit_counts, warn_grid_edge
 from tifa.tokens import Segmenter, Tokens
+from tifa.units import join_docvars
 from tifa.util.files import read_yaml
 from tifa.util.tables import sort_table
 
@@ -48,6 +49,9 @@ def topic_units(
     include_parts: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Modelling units with their tokens, document, position and docvars.
+
+    A docvar named like a unit column (``position``, ``tokens``, ``unit_id``) is
+    renamed ``<name>_docvar`` (:func:`tifa.units.join_docvars`; ``attrs["renamed_docvars"]``).
 
     ``include_parts``: parts of the documents to model (default: those ``tokens``
     was built with, ``config.DEFAULT_PARTS``: appendices are left out).
@@ -87,7 +91,7 @@ def topic_units(
     if n_dropped:
         log.info("%d of %d %s units have fewer than %d tokens and are left out", n_dropped, len(units), unit, min_tokens)
     units = units[keep].reset_index(drop=True)
-    out = units[["unit_id", "doc_id", "position", "tokens"]].join(tokens.docvars.drop(columns=["n_chars"], errors="ignore"), on="doc_id")
+    out = join_docvars(units[["unit_id", "doc_id", "position", "tokens"]], tokens.docvars.drop(columns=["n_chars"], errors="ignore"))
     out.attrs["n_dropped"] = n_dropped
     out.attrs["unit"] = unit
     return out
@@ -270,6 +274,9 @@ def choose_k(selection: pd.DataFrame, *, min_stability: float = config.TOPIC_MIN
 # --- prevalence ----------------------------------------------------------------------------
 
 
+PREVALENCE_COLUMNS = ("topic", "label", "prevalence", "ci_low", "ci_high", "n_units", "n_docs")
+
+
 def topic_prevalence(
     model: TopicModel,
     *,
@@ -295,6 +302,7 @@ def topic_prevalence(
     if resample not in RESAMPLE:
         raise InputError(f"resample must be one of {RESAMPLE}, not {resample!r}")
     by_cols = [by] if isinstance(by, str) else list(by)
+    refuse_output_names(by_cols, PREVALENCE_COLUMNS, "topic prevalence")
     rng = np.random.default_rng(random_state)
     alpha = (1 - level) / 2
     rows = []

@@ -101,8 +101,8 @@ def sentence_units(paragraphs: pd.DataFrame) -> pd.DataFrame:
 DOCVAR_SUFFIX = "_docvar"  # a docvar named like an output column is renamed with this suffix (and the output says so)
 
 
-def join_docvars(frame: pd.DataFrame, docvars: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with the docvars of its ``doc_id`` appended.
+def join_docvars(frame: pd.DataFrame, docvars: pd.DataFrame, *, on: str = "doc_id") -> pd.DataFrame:
+    """``frame`` with the docvars of its ``on`` column (default ``doc_id``) appended.
 
     A docvar named like a column of ``frame`` (``position``, ``part``, ``left`` …)
     is renamed ``<name>_docvar``: the output column keeps its meaning, the docvar
@@ -112,6 +112,6 @@ def join_docvars(frame: pd.DataFrame, docvars: pd.DataFrame) -> pd.DataFrame:
     if renamed:
         log.warning("docvars %s are named like output columns: renamed %s", list(renamed), list(renamed.values()))
         docvars = docvars.rename(columns=renamed)
-    joined = frame.join(docvars, on="doc_id")
-    joined.attrs["renamed_docvars"] = renamed
+    joined = frame.join(docvars, on=on)
+    joined.attrs["renamed_docvars"] = {**frame.attrs.get("renamed_docvars", {}), **renamed}
     return joined
