@@ -290,3 +290,14 @@ def test_study_saves_only_registered_figures_and_clears_stale_outputs(tmp_path, 
     write_provenance(tmp_path, outputs=outputs_written(tmp_path, group=study.group, docs=study.docs))
     clear_written(tmp_path)
     assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == ["notes.txt", "old.csv", "provenance.json"], "only what tifa recorded is removed"
+
+
+def test_saved_csv_tables_cannot_run_formulas_in_a_spreadsheet(tmp_path):
+    from tifa.study import save_table
+
+    table = pd.DataFrame({"speaker": ["=HYPERLINK(\"http://x\")", "@SUM(A1)", "张三"], "coef": [-0.4, 1.0, 2.5]})
+    csv, tex = save_table(table, "t", out_dir=tmp_path)
+    cells = pd.read_csv(csv, dtype=str)
+    assert cells["speaker"].tolist() == ["'=HYPERLINK(\"http://x\")", "'@SUM(A1)", "张三"]
+    assert cells["coef"].tolist() == ["-0.40", "1.00", "2.50"], "numbers stay numbers"
+    assert "=HYPERLINK" in tex.read_text(encoding="utf-8") and "'=" not in tex.read_text(encoding="utf-8")

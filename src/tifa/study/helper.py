@@ -14,6 +14,7 @@ import pandas as pd
 from tifa import config
 from tifa.corpus import Corpus, display_path, load_corpus, read_processed
 from tifa.errors import InputError
+from tifa.export import spreadsheet_safe
 from tifa.study.params import load_params
 from tifa.study.registry import Output, load_registry
 from tifa.util.hashing import file_digest
@@ -320,12 +321,16 @@ def _grouping(corpus: Corpus) -> str:
 
 
 def save_table(table: pd.DataFrame, name: str, *, out_dir: str | Path, caption: str = "", decimals: int = config.TABLE_DECIMALS) -> list[Path]:
-    """CSV and LaTeX (booktabs rules, caption and label, no index) versions of a table, formatted by :func:`format_table`."""
+    """CSV and LaTeX (booktabs rules, caption and label, no index) versions of a table, formatted by :func:`format_table`.
+
+    The CSV is for spreadsheets: a text cell that would start a formula (``=``, ``+``, ``-``, ``@``) gets a
+    leading ``'`` (:func:`tifa.export.spreadsheet_safe`); numbers and the LaTeX table are unchanged.
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     csv_path, tex_path = out_dir / f"{name}.csv", out_dir / f"{name}.tex"
     formatted = format_table(table, decimals=decimals)
-    formatted.to_csv(csv_path, index=False, lineterminator="\n")
+    spreadsheet_safe(formatted).to_csv(csv_path, index=False, lineterminator="\n")  # no text cell runs as a formula when opened
     styler = formatted.style.hide(axis="index").format(na_rep="", escape="latex")
     styler = styler.format_index(escape="latex", axis=1)
     tex_path.write_text(styler.to_latex(hrules=True, caption=caption or None, label=f"tab:{name}"), encoding="utf-8")

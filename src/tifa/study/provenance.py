@@ -8,10 +8,9 @@ import platform
 from importlib.metadata import version
 from pathlib import Path
 
-import pandas as pd
-
 from tifa import config
 from tifa.corpus import check_source
+from tifa.readers import source_files
 from tifa.study.params import load_params
 from tifa.util.hashing import file_digest
 
@@ -20,11 +19,7 @@ KEY_LIBRARIES = ("jieba", "rjieba", "matplotlib", "numpy", "opencc", "pandas", "
 
 def corpus_files(corpus_path: str | Path | None = None) -> list[Path]:
     """The input files of a corpus: metadata.csv and the texts it lists, or the one JSONL/CSV/Parquet file."""
-    path = check_source(corpus_path if corpus_path is not None else config.DATA_DIR)
-    if path.is_dir():
-        meta = pd.read_csv(path / "metadata.csv", dtype=str, keep_default_na=False)
-        return [path / "metadata.csv", *sorted(path / f for f in meta["file"])]
-    return [path]
+    return source_files(check_source(corpus_path if corpus_path is not None else config.DATA_DIR))
 
 
 def provenance(corpus_path: str | Path | None = None, *, text_field: str = "text", id_field: str = "doc_id", params: dict | None = None) -> dict:
