@@ -81,6 +81,29 @@ def test_the_jackknife_covariance_is_pyfixests_crv3_and_the_sandwich_is_the_engi
     assert np.all(np.diag(cov[0]) > np.diag(cr1[0])), "the jackknife is wider than the sandwich with few documents per level"
 
 
+def test_a_raw_year_column_does_not_amplify_the_last_bits():
+    import pyfixest as pf
+
+    from tifa.effects import Regression
+
+    # intercept + year as a researcher writes it (values near 2020): X'X has a condition number near 10^13,
+    # and a change of y in its last bit (as two CPUs' BLAS kernels give) must not reach the sixth digit
+    rng = np.random.default_rng(3)
+    docs = np.repeat(np.arange(12), 4)
+    frame = pd.DataFrame({"doc": docs, "year": (2010 + docs % 9).astype(float)})
+    frame["y"] = 0.02 * (frame["year"] - 2010) + rng.normal(0, 0.05, len(docs))
+    X = np.column_stack([np.ones(len(docs)), frame["year"]])
+    assert np.linalg.cond(X.T @ X) > 1e11
+    beta, cov = Regression(X, docs.astype(str), "CR3").fit(frame[["y"]].to_numpy())
+    reference = pf.feols("y ~ year", data=frame, vcov={"CRV3": "doc"}, ssc=pf.ssc(k_adj=False, G_adj=False))
+    assert np.allclose(beta[:, 0], reference.coef().to_numpy(), rtol=1e-9)
+    assert np.allclose(cov[0], 11 / 12 * reference._vcov, rtol=1e-5)  # pyfixest inverts the raw X'X
+    nudged = np.nextafter(frame[["y"]].to_numpy(), 1)
+    scaled, scaled_cov = Regression(X, docs.astype(str), "CR3").fit_scaled(frame[["y"]].to_numpy())
+    again, again_cov = Regression(X, docs.astype(str), "CR3").fit_scaled(nudged)
+    assert np.max(np.abs(again - scaled)) < 1e-12 and np.max(np.abs(again_cov - scaled_cov)) < 1e-12
+
+
 def test_independent_units_give_the_classical_covariance(paragraphs):
     _, model = paragraphs
     effects = estimate_effect(model, uncertainty="none", nsims=1, n_coef=20000, cluster=None, labels={}, random_state=2, progress=False)

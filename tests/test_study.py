@@ -45,12 +45,16 @@ def test_every_file_in_figures_is_registered_and_every_registered_figure_exists(
 
 def test_figure_index_lists_every_figure_with_its_caption():
     index = (FIGURES / "README.md").read_text(encoding="utf-8")
+    skipped = skipped_on_seeds()
+    sections = {part.split("\n", 1)[0]: part for part in index.split("\n## ")[1:]}
     for out in load_registry():
         name = out.filename("province", "document")
-        assert f"## {name}" in index or f"## Table: {name}" in index, name
+        assert name in sections or f"Table: {name}" in sections, name
         assert out.caption in index, name
         if out.kind == "figure":
-            assert f'<img src="{name}.png"' in index
+            # a figure the notebook skipped on the seeds is listed as not produced, every other one with its thumbnail
+            expected = "*not produced for this corpus*" if name in skipped else f'<img src="{name}.png"'
+            assert expected in sections[name], name
 
 
 def test_write_index_gives_every_output_its_caption(tmp_path):

@@ -58,6 +58,7 @@ def run_study(
     kept in the cache is restored, not executed, and so is the cleaned corpus
     (see :mod:`tifa.runs`); ``cache=False`` executes everything.
     """
+    check_source(corpus if corpus is not None else config.DATA_DIR)  # a missing corpus creates no output folder (nor its lock)
     root = Path(out) if out else config.BUILD_DIR
     figures_dir = Path(out) / "figures" if out else config.FIGURES_DIR
     lock = root / ".study.lock"
