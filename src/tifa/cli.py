@@ -82,6 +82,10 @@ def _segment_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-hmm", dest="hmm", action="store_false", help="HMM off (the default)")
 
 
+def _places_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--exclude-places", action="store_true", help="drop place names (jieba's ns words, the gazetteer's names) from the terms")
+
+
 def _format_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("table", "csv"), default="table", help="output format (default: table)")
 
@@ -123,6 +127,12 @@ def _segmenter(args: argparse.Namespace):
     from tifa.segment import Segmenter
 
     return Segmenter(args.backend, hmm=args.hmm)
+
+
+def _token_filter(args: argparse.Namespace):
+    from tifa.filters import without_places
+
+    return without_places() if args.exclude_places else None
 
 
 def _cache_dir(args: argparse.Namespace):
@@ -191,7 +201,7 @@ def cmd_freq(args: argparse.Namespace) -> int:
     from tifa.features import build_dfm
     from tifa.stats import textstat_frequency
 
-    x = build_dfm(_source(args), segmenter=_segmenter(args), cache_dir=_cache_dir(args))
+    x = build_dfm(_source(args), segmenter=_segmenter(args), token_filter=_token_filter(args), cache_dir=_cache_dir(args))
     _emit(textstat_frequency(x, by=args.by, n=args.top), args.format)
     return 0
 
@@ -200,7 +210,7 @@ def cmd_keyness(args: argparse.Namespace) -> int:
     from tifa.features import build_dfm
     from tifa.stats import textstat_keyness
 
-    x = build_dfm(_source(args), segmenter=_segmenter(args), cache_dir=_cache_dir(args))
+    x = build_dfm(_source(args), segmenter=_segmenter(args), token_filter=_token_filter(args), cache_dir=_cache_dir(args))
     _emit(textstat_keyness(x, args.target, by=args.by, reference=args.reference, min_count=args.min_count).head(args.top), args.format)
     return 0
 
@@ -359,6 +369,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = _command(sub, "freq", cmd_freq, "term frequencies (count, per 10,000 tokens, document frequency, Gries' DP), optionally by a docvar", segment=True)
     p.add_argument("--by", default=None, help="docvar to group by (e.g. province, year, level)")
     p.add_argument("--top", type=positive_int, default=20, help="terms per group (default: 20)")
+    _places_option(p)
 
     p = _command(sub, "keyness", cmd_keyness, "key terms of one group against the rest (G², log ratio, corrected p)", segment=True)
     p.add_argument("--by", required=True, help="docvar that defines the groups")
@@ -366,6 +377,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reference", default=None, help="compare with this group instead of all others")
     p.add_argument("--min-count", type=non_negative_int, default=config.KEYNESS_MIN_COUNT, help="leave out terms rarer than this in target + reference")
     p.add_argument("--top", type=positive_int, default=30, help="rows to print (default: 30)")
+    _places_option(p)
 
     p = _command(sub, "compounds", cmd_compounds, "candidate multiword expressions of the genre (bound, free-edged runs of tokens) for data/lexicon/compounds.txt", segment=True)
     p.add_argument("--top", type=positive_int, default=50, help="candidates to print (default: 50)")

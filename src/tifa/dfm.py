@@ -108,6 +108,14 @@ def dfm_group(x: DFM, by: str | Sequence[str], *, fill: bool = False) -> DFM:
     return DFM((indicator @ x.matrix).tocsr(), x.features, docvars)
 
 
+def dfm_subset(x: DFM, keep: np.ndarray | pd.Series) -> DFM:
+    """The rows of ``x`` where the boolean ``keep`` is true (quanteda's ``dfm_subset``); features are kept, zero columns too."""
+    keep = np.asarray(keep, dtype=bool)
+    if keep.shape != (x.shape[0],):
+        raise ValueError(f"keep has {keep.shape} values for {x.shape[0]} rows")
+    return DFM(x.matrix[keep], x.features, x.docvars[keep])
+
+
 def dfm_trim(x: DFM, *, min_count: int = 1, min_docfreq: int = 1) -> DFM:
     """Keep features with at least ``min_count`` tokens and ``min_docfreq`` rows."""
     counts = np.asarray(x.matrix.sum(axis=0)).ravel()

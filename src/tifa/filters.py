@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from tifa import config
-from tifa.lexicon import load_stopwords
+from tifa.lexicon import load_stopwords, place_names
 
 _NUMBER = re.compile(r"^[\d.,，．%％‰+\-−~～/]+$|^[零〇一二三四五六七八九十百千万亿两几]+$|^第?[\d零一二三四五六七八九十百千万亿]+[年月日号个项条次名位]?$")
 
@@ -32,6 +32,7 @@ class TokenFilter:
     min_chars: int = config.MIN_TOKEN_CHARS
     pos: Sequence[str] | None = None  # jieba tag prefixes to keep; "content" = config.CONTENT_POS
     vocabulary: frozenset[str] | None = field(default=None, repr=False)  # keep only these words (e.g. place names)
+    exclude: frozenset[str] = field(default=frozenset(), repr=False)  # drop these words (e.g. place names: without_places())
     lowercase: bool = True
     stopwords: frozenset[str] = field(default_factory=load_stopwords, repr=False)
     # what apply() decided for each distinct item (its kept form, or None): a corpus repeats a small vocabulary
@@ -51,6 +52,8 @@ class TokenFilter:
         if self.remove_numbers and _NUMBER.match(token):
             return False
         if self.remove_stopwords and token in self.stopwords:
+            return False
+        if token in self.exclude:
             return False
         if self.vocabulary is not None and token not in self.vocabulary:
             return False
@@ -76,3 +79,12 @@ class TokenFilter:
 
 
 RAW_FILTER = TokenFilter(remove_stopwords=False, remove_punct=False, remove_numbers=False, min_chars=1, lowercase=False, stopwords=frozenset())
+
+
+def without_places(token_filter: TokenFilter | None = None) -> TokenFilter:
+    """``token_filter`` (default: the default filter) that also drops place names (:func:`tifa.lexicon.place_names`).
+
+    Keyness and top terms of provinces are otherwise led by their own geography (湖南: 洞庭湖, 湘江).
+    """
+    base = token_filter or TokenFilter()
+    return replace(base, exclude=base.exclude | place_names())

@@ -61,6 +61,7 @@ TEXTS = {
     "Mean topic share of the units": "各单元主题比例的均值",
     "Occurrences per 10,000 tokens": "每万词频次",
     "vs rest": "对其余",
+    "vs": "对",
 }
 
 

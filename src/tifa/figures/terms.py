@@ -65,19 +65,20 @@ def plot_keyness(keyness: pd.DataFrame, *, n: int = 10, ax: plt.Axes | None = No
     return ax
 
 
-def plot_keyness_grid(tables: dict, *, by: str, n: int = 8, labeller: Labeller = Labeller(), ncols: int = 3) -> list[plt.Figure]:
-    """One keyness panel per target group (each against the rest), at most ``config.PANELS_PER_PAGE`` per figure."""
+def plot_keyness_grid(tables: dict, *, by: str, n: int = 8, labeller: Labeller = Labeller(), ncols: int = 3, reference: str | int | None = None) -> list[plt.Figure]:
+    """One keyness panel per target group (each against the rest, or the ``reference`` group), at most ``config.PANELS_PER_PAGE`` per figure."""
     groups = labeller.order(tables, by)
+    against = labeller.text("vs rest") if reference is None else f"{labeller.text('vs')} {labeller.group(reference, by)}"
     figures = []
     per_page = min(config.PANELS_PER_PAGE, ncols * max(1, int(config.PAGE_SIZE[1] // (0.14 * 2 * n + 0.8))))
     for page in pages(groups, per_page):
         fig, axes = panel_grid(len(page), ncols=ncols, panel=(2.4, 0.14 * 2 * n + 0.8))
         for ax, group in zip(axes, page):
-            plot_keyness(tables[group], n=n, ax=ax, title=f"{labeller.group(group, by)} {labeller.text('vs rest')}")
+            plot_keyness(tables[group], n=n, ax=ax, title=f"{labeller.group(group, by)} {against}")
             ax.set_xlabel("")
             ax.tick_params(labelsize=6.5)
             ax.title.set_fontsize(8.5)
-        fig.supxlabel("Signed G² (positive: used more than in the other documents)", fontsize=9)
+        fig.supxlabel(f"Signed G² (positive: used more than in {'the other documents' if reference is None else labeller.group(reference, by)})", fontsize=9)
         figures.append(fig)
     return figures
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from tifa import config
@@ -120,6 +121,38 @@ class Study:
         if config.TOPIC_LABELS_YAML.is_file():
             parts.append(config.TOPIC_LABELS_YAML.read_text(encoding="utf-8"))
         return "".join(sorted(set("".join(parts))))
+
+    @property
+    def token_filter(self):
+        """The terms' filter: None (the default one), or without place names when the parameter ``exclude_places`` is true."""
+        from tifa.filters import without_places
+
+        return without_places() if self.params["exclude_places"] else None
+
+    def keyness(self, dfm) -> tuple[dict, str | None]:
+        """Keyness of each group of the study against the rest, or against the parameter ``keyness_reference``,
+        on the documents of the years ``keyness_years``: ``(tables by group, None)``, or ``({}, why there are none)``."""
+        from tifa.dfm import dfm_subset
+        from tifa.stats import textstat_keyness
+
+        years, reference = self.params["keyness_years"], self.params["keyness_reference"]
+        if years is not None:
+            if "year" not in dfm.docvars:
+                return {}, "keyness_years is set but the corpus has no year docvar"
+            dfm = dfm_subset(dfm, dfm.docvars["year"].between(*years).fillna(False).to_numpy())
+        where = "" if years is None else f" in {years[0]}–{years[1]}"
+        present = set(dfm.docvars[self.group].dropna().astype(str))
+        groups = [g for g in self.groups if str(g) in present]
+        if reference is None:
+            if len(groups) < 2:
+                return {}, f"{len(groups)} {self.group}{where}: no rest to compare with"
+            return {g: textstat_keyness(dfm, g, by=self.group) for g in groups}, None
+        if str(reference) not in present:
+            return {}, f"keyness_reference {reference!r} has no document{where} (values of {self.group}: {sorted(present)[:8]})"
+        targets = [g for g in groups if str(g) != str(reference)]
+        if not targets:
+            return {}, f"no {self.group} other than the reference {reference!r}{where}"
+        return {g: textstat_keyness(dfm, g, by=self.group, reference=reference) for g in targets}, None
 
     @property
     def groups(self) -> list:
@@ -253,10 +286,14 @@ class Study:
         return [p.name for p in paths]
 
     def save_table(self, table: pd.DataFrame, name: str, *, caption: str | None = None, decimals: int = config.TABLE_DECIMALS) -> list[str]:
-        """Write a registered table as ``tables/<name>.csv`` and ``tables/<name>.tex`` (caption from the registry)."""
+        """Write a registered table as ``tables/<name>.csv`` and ``tables/<name>.tex`` (caption from the registry),
+        its provinces in region order (rows of one province keep their order)."""
         registered = self.output(name)  # an unregistered name is refused, as for figures (the run cache restores what the registry lists)
         if caption is None:
             caption = registered.caption
+        if "province" in table.columns:
+            rank = {value: i for i, value in enumerate(self.labeller.order(table["province"], "province"))}
+            table = table.iloc[np.argsort(table["province"].map(rank).fillna(len(rank)).to_numpy(), kind="stable")]
         paths = save_table(table, self.name(name), out_dir=self.figures_dir / "tables", caption=caption, decimals=decimals)
         record_written(paths, self.figures_dir)
         return [p.name for p in paths]
@@ -331,10 +368,41 @@ def save_table(table: pd.DataFrame, name: str, *, out_dir: str | Path, caption: 
     csv_path, tex_path = out_dir / f"{name}.csv", out_dir / f"{name}.tex"
     formatted = format_table(table, decimals=decimals)
     spreadsheet_safe(formatted).to_csv(csv_path, index=False, lineterminator="\n")  # no text cell runs as a formula when opened
-    styler = formatted.style.hide(axis="index").format(na_rep="", escape="latex")
-    styler = styler.format_index(escape="latex", axis=1)
-    tex_path.write_text(styler.to_latex(hrules=True, caption=caption or None, label=f"tab:{name}"), encoding="utf-8")
+    tex_path.write_text(latex_table(formatted, caption=caption, label=f"tab:{name}"), encoding="utf-8")
     return [csv_path, tex_path]
+
+
+# column names as a paper prints them (others: underscores as spaces, first letter capital)
+PAPER_HEADERS = {
+    "doc_id": "Document", "n_docs": "Documents", "n_chars": "Characters", "han_chars": "Han characters", "per_10k": "Per 10,000 characters",
+    "ci_low": "95 % CI, low", "ci_high": "95 % CI, high", "g2": "G²", "p_adj": "p (adjusted)", "target_count": "Count (group)",
+    "reference_count": "Count (rest)", "en": "English", "province_code": "Code (GB/T 2260)", "lag_vs_first_used": "Lag vs first official use",
+    "lag_vs_central": "Lag vs centre", "central_first_year": "First central use", "first_doc": "First document",
+    "count_first_year": "Count in first year", "lag_is_bound": "Lag is a bound", "n_lines_removed": "Lines removed",
+    "n_pinyin_removed": "Pinyin removed", "n_spans_removed": "Spans removed", "n_splits": "Lines split",
+}
+LONGTABLE_ROWS = 40  # beyond this many rows a table breaks across pages (longtable)
+
+
+def paper_header(column: str) -> str:
+    """A column's name as a paper prints it: ``PAPER_HEADERS``, else underscores as spaces and a capital first letter."""
+    if column in PAPER_HEADERS:
+        return PAPER_HEADERS[column]
+    return column[:1].upper() + column[1:].replace("_", " ") if column.islower() or "_" in column else column
+
+
+def latex_table(formatted: pd.DataFrame, *, caption: str = "", label: str = "") -> str:
+    """A formatted table as LaTeX for a paper: booktabs rules, headers by :func:`paper_header`, booleans as yes/no,
+    ``longtable`` beyond ``LONGTABLE_ROWS`` rows (the preamble it needs is in the README)."""
+    table = formatted.copy()
+    for column in table.columns:
+        values = table[column].dropna()
+        if len(values) and values.map(lambda v: isinstance(v, (bool, np.bool_))).all():
+            table[column] = table[column].map({True: "yes", False: "no"}, na_action="ignore")
+    table.columns = [paper_header(str(c)) for c in table.columns]
+    styler = table.style.hide(axis="index").format(na_rep="", escape="latex").format_index(escape="latex", axis=1)
+    environment = "longtable" if len(table) > LONGTABLE_ROWS else None
+    return styler.to_latex(hrules=True, caption=caption or None, label=label or None, environment=environment)
 
 
 

@@ -24,6 +24,9 @@ def load_params(path: str | Path | None = None) -> dict:
             raise InputError(f"{path}: parameter {key!r} is {value!r}, expected a {type(default).__name__} like the default {default!r}")
     if given.get("lang", params["lang"]) not in ("en", "zh", "both"):
         raise InputError(f"{path}: lang must be en, zh or both, not {given['lang']!r}")
+    years = given.get("keyness_years")
+    if years is not None and not (isinstance(years, list) and len(years) == 2 and all(isinstance(y, int) and not isinstance(y, bool) for y in years) and years[0] <= years[1]):
+        raise InputError(f"{path}: keyness_years is {years!r}; give [first, last], two years with first ≤ last (e.g. [2012, 2025]), or null")
     return {**params, **given, **_lexicon_params(given, Path(path))}
 
 
