@@ -198,6 +198,12 @@ def test_adoption_curves_count_only_the_groups_observed_each_year(built, matcher
     assert curves["n_left_censored"].eq(0).all()
 
 
+def test_adoption_curves_of_one_group_are_skipped_with_the_reason(built, matcher):
+    adoption = slogan_adoption(built["corpus"], slogans=list(SENTENCES), matcher=matcher)
+    curves = adoption_curves(adoption[adoption["province"] == "湖南省"], slogans=["liangxue_yizuo"])  # a share of one group is 0 or 1
+    assert curves.empty and curves.attrs["skipped"] == "one province (湖南省): a share of provinces that have adopted needs two or more"
+
+
 def test_event_rows_start_at_the_later_of_entry_and_first_use_and_skip_missing_years(built, matcher):
     adoption = slogan_adoption(built["corpus"], slogans=list(SENTENCES), matcher=matcher)  # no centre: the lexicon dates open the risk set
     events = adoption_events(adoption)

@@ -103,3 +103,15 @@ def test_study_tables_list_provinces_in_region_order(tmp_path):
     # NBS regions East (Beijing, then Guangdong further south), Central (Hunan), West (Xinjiang), Northeast; not a province last
     assert written["province"].tolist() == ["北京市", "广东省", "广东省", "湖南省", "新疆维吾尔自治区", "黑龙江省", "中央"]
     assert written["slogan"].tolist()[1:3] == ["s4", "s6"], "rows of one province keep their order"
+
+
+def test_maps_of_provinces_are_skipped_when_no_group_is_a_province(tmp_path):
+    import json
+
+    path = tmp_path / "centre.jsonl"
+    rows = [{"id": f"c{i}", "content": "坚持生态文明建设。" * 20, "province": "中央", "year": 2015 + i} for i in range(3)]
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    study = Study.from_parameters(str(path), "content", str(tmp_path / "figures"), id_field="id")
+    assert study.lacks_provinces("slogan_rate_map")
+    assert study.skipped == ["slogan_rate_map"]
+    assert not _study(tmp_path).lacks_provinces("slogan_rate_map"), "the seeds name five provinces"

@@ -58,6 +58,21 @@ def test_year_curves_draw_one_panel_per_topic_with_its_band_and_the_observed_mea
     assert plot_topic_effects_over_time(negative, LABELS)[0].axes[0].get_ylim()[0] < -0.1, "a linear model's interval below 0 is shown, not cut"
 
 
+def test_year_curves_mark_years_without_a_document_and_draw_no_band_there():
+    table = _rows("year", range(1960, 1971))
+    observed = pd.DataFrame({"year": [1960, 1961, 1965, 1970], "topic": 0, "prevalence": 0.5})
+    fig = plot_topic_effects_over_time(table, LABELS, observed=observed)[0]
+    ax = fig.axes[0]
+    assert sorted((p.get_x(), p.get_x() + p.get_width()) for p in ax.patches) == [(1961.5, 1964.5), (1965.5, 1969.5)], "1962-64 and 1966-69 shaded"
+    dashed, solid = ax.get_lines()[:2]
+    assert dashed.get_linestyle() == "--" and np.isfinite(dashed.get_ydata()).all(), "the spline drawn dashed through the gaps"
+    assert np.isfinite(np.asarray(solid.get_ydata(), dtype=float)).tolist() == [y in (1960, 1961, 1965, 1970) for y in range(1960, 1971)]
+    band = ax.collections[1].get_paths()
+    runs = ({1960, 1961}, {1965}, {1970})  # a band only within a run of years with documents, never across a gap
+    assert band and all(any({round(x) for x in path.vertices[:, 0]} <= run for run in runs) for path in band)
+    assert "without a document" in fig._suptitle.get_text()
+
+
 def test_provinces_are_ordered_by_region_and_a_lonely_level_is_an_open_circle():
     provinces = ["青海省", "湖南省", "河北省", "广东省", "辽宁省"]
     table = _rows("province", provinces, lonely=("青海省",))

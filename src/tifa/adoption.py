@@ -296,6 +296,9 @@ def adoption_curves(adoption: pd.DataFrame, *, slogans: str | Sequence[str] | No
     by, time = adoption.attrs.get("by", "province"), adoption.attrs.get("time", "year")
     columns = ["slogan_id", "slogan", "en", time, "n_groups", "n_at_risk", "n_adopted", "n_left_censored", "share", "share_left_censored"]
     reason = adoption_skip_reason(adoption)
+    groups = adoption[by].dropna().unique()
+    if reason is None and len(groups) < 2:
+        reason = f"one {by} ({', '.join(map(str, groups)) or 'none'}): a share of {by}s that have adopted needs two or more"
     if reason is not None:
         log.warning("no adoption curves: %s", reason)
         empty = pd.DataFrame(columns=columns)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable
 
 import matplotlib
@@ -87,16 +88,19 @@ def plot_slogan_timeline(counts: pd.DataFrame, lexicon: pd.DataFrame, *, years: 
     shade_missing(ax, missing_years(observed, year_span(observed)), labeller)
     scale = 120 * min(1.0, per_row / 0.26) / max(used["per_10k"].max(), 1e-9)
     ax.scatter(used["year"].astype(int), used["slogan"].map(rows), s=used["per_10k"] * scale + 4, color="C0", alpha=0.8, label=labeller.text("mentions (area: per 10,000 characters)"))
-    first = lexicon.drop_duplicates("slogan").set_index("slogan").reindex(order)["first_used"].str[:4].astype("Float64")
-    dated = first.notna().to_numpy()
-    ax.scatter(first[dated].to_numpy(dtype=float), np.arange(len(order))[dated], marker="v", s=18, color="C1", label=labeller.text("first official use (lexicon)"))
-    ax.set_yticks(range(len(order)), [labeller.term(s) for s in order], fontsize=label_size(per_row))
+    first = lexicon.drop_duplicates("slogan").set_index("slogan").reindex(order)["first_used"].str[:4].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    span = year_span(observed)
+    inside = (first >= span[0]) & (first <= span[-1])
+    ax.scatter(first[inside], np.arange(len(order))[inside], marker="v", s=18, color="C1", label=labeller.text("first official use (lexicon)"))
+    for row in np.flatnonzero(~np.isnan(first) & ~inside):  # a date outside the years observed is written beside the axes, not stretching them
+        ax.annotate(f"▼ {first[row]:.0f}", xy=(1.01, row), xycoords=("axes fraction", "data"), color="C1", fontsize=label_size(per_row) - 1, va="center", ha="left")
+    ax.set_yticks(range(len(order)), [textwrap.fill(labeller.term(s), 30) for s in order], fontsize=label_size(per_row))
     ax.set_ylim(len(order) - 0.5, -0.5)
-    span = year_span(observed, first[dated].astype(int))
     ax.set_xlim(span[0] - 0.8, span[-1] + 0.8)
-    set_year_ticks(ax, span, most=8)
+    set_year_ticks(ax, span, most=6)
     ax.set_xlabel(labeller.text("Year"))
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.75 / ax.figure.get_figheight()), ncols=3)
+    handles, texts = ax.get_legend_handles_labels()  # below the figure, in columns only when they fit its width (bilingual labels are long)
+    ax.figure.legend(handles, texts, loc="outside lower center", ncols=3 if sum(map(len, texts)) < 100 else 1)
     return ax
 
 

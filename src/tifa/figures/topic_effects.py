@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
@@ -10,6 +12,7 @@ import pandas as pd
 from tifa import config
 from tifa.figures.labels import Labeller
 from tifa.figures.style import label_size, pages, panel_grid, row_height
+from tifa.figures.timeaxis import missing_years, shade_missing, year_span
 from tifa.util.tables import sort_table
 
 BAND = "95% interval: topic-model and between-document uncertainty"
@@ -28,14 +31,21 @@ def _title(topic: int, labels: dict[int, str]) -> str:
     return f"T{topic}: {labels.get(topic, '')}"
 
 
-def plot_topic_effects_over_time(effects: pd.DataFrame, labels: dict[int, str], *, time: str = "year", observed: pd.DataFrame | None = None, ncols: int = 3) -> list[plt.Figure]:
+def plot_topic_effects_over_time(
+    effects: pd.DataFrame, labels: dict[int, str], *, time: str = "year", observed: pd.DataFrame | None = None, years: Sequence[int] | None = None, ncols: int = 3
+) -> list[plt.Figure]:
     """One panel per topic: expected prevalence along ``time`` with its 95 % band (``topic_effects`` rows of that covariate).
 
     ``observed`` (``time, topic, prevalence``, e.g. ``topic_prevalence(model, by="year")``)
     adds each period's mean share as grey dots, so the curve can be read against the data.
-    The y axis is shared: topics are compared on one scale.
+    Years without a document (``years``: those observed, default the periods of ``observed``)
+    are shaded; there the curve is dashed and has no band: it is the spline's interpolation,
+    not an estimate from documents of that year. The y axis is shared: topics are compared on one scale.
     """
     rows, observed = _drawn(effects[effects["covariate"] == time]), _drawn(observed)
+    if years is None and observed is not None:
+        years = observed[time].dropna().astype(int).unique()
+    seen = None if years is None else {int(y) for y in years}
     topics = sorted(rows["topic"].unique().tolist())
     ncols = ncols if len(topics) <= 9 else 4
     top = float(np.nanmax([rows["ci_high"].max(), rows["estimate"].max(), observed["prevalence"].max() if observed is not None else 0]))
@@ -49,8 +59,16 @@ def plot_topic_effects_over_time(effects: pd.DataFrame, labels: dict[int, str], 
             if observed is not None:
                 dots = observed[observed["topic"] == topic]
                 ax.scatter(dots[time].astype(float), dots["prevalence"], s=4, color="0.55", linewidths=0, zorder=1)
-            ax.fill_between(curve["value"], curve["ci_low"], curve["ci_high"], color=colour, alpha=0.25, linewidth=0, zorder=2)
-            ax.plot(curve["value"], curve["estimate"], color=colour, linewidth=1.2, zorder=3)
+            at = curve["value"].astype(float)
+            if seen is None:
+                ax.fill_between(at, curve["ci_low"], curve["ci_high"], color=colour, alpha=0.25, linewidth=0, zorder=2)
+                ax.plot(at, curve["estimate"], color=colour, linewidth=1.2, zorder=3)
+            else:
+                shade_missing(ax, missing_years(seen, year_span(seen)), Labeller(), label=False)
+                known = at.round().astype(int).isin(seen).to_numpy()
+                ax.plot(at, curve["estimate"], color=colour, linewidth=0.8, linestyle=(0, (2, 1.5)), zorder=3)
+                ax.fill_between(at, curve["ci_low"], curve["ci_high"], where=known, color=colour, alpha=0.25, linewidth=0, zorder=2)
+                ax.plot(at, curve["estimate"].where(known), color=colour, linewidth=1.2, zorder=3)
             ax.set_ylim(bottom - 0.02 * (top - bottom), top + 0.05 * (top - bottom))
             if bottom < 0:
                 ax.axhline(0, color="0.6", linewidth=0.6)
@@ -59,7 +77,8 @@ def plot_topic_effects_over_time(effects: pd.DataFrame, labels: dict[int, str], 
             ax.tick_params(labelsize=6.5)
         fig.supxlabel(time.capitalize(), fontsize=9)
         fig.supylabel("Expected topic share", fontsize=9)
-        fig.suptitle(f"Line: expected share; band: {BAND}" + (f"; dots: mean share of each {time}'s units" if observed is not None else ""), fontsize=7.5)
+        gaps = "" if seen is None or not missing_years(seen, year_span(seen)) else f"\nshaded: {time}s without a document (dashed: the spline between observed {time}s)"
+        fig.suptitle(f"Line: expected share; band: {BAND}" + (f"; dots: mean share of each {time}'s units" if observed is not None else "") + gaps, fontsize=7.5)
         figures.append(fig)
     return figures
 

@@ -220,6 +220,19 @@ class Study:
             self.skip(name, f"the corpus has no {', '.join(missing)} docvar" + ("s" if len(missing) > 1 else ""))
         return bool(missing)
 
+    def lacks_provinces(self, name: str) -> bool:
+        """Skip a map of provinces (saying why) unless a value of the province docvar is a provincial-level name of the
+        gazetteer (a corpus of 中央 alone would draw an empty map); True when skipped."""
+        from tifa.places import province_info
+
+        if self.lacks(name, "province"):
+            return True
+        values = [str(v) for v in self.corpus.docs["province"].dropna().unique()]
+        if province_info(values)["province_code"].notna().any():
+            return False
+        self.skip(name, f"no value of province is a province of the gazetteer ({', '.join(values[:5])}): the map would be empty")
+        return True
+
     def lacks_time(self, name: str, docvar: str = "year", *, min_periods: int = MIN_PERIODS) -> bool:
         """Skip a time-series output unless ``docvar`` has at least ``min_periods`` distinct values; True when skipped."""
         if self.lacks(name, docvar):
