@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import io
+import shutil
 from contextlib import redirect_stdout
 
 import pandas as pd
@@ -125,6 +126,14 @@ def test_cli_engines_print_byte_identical_tables(tmp_path):
 
 def test_auto_streams_above_the_threshold(monkeypatch, tmp_path):
     assert engine.choose_engine("auto", config.DATA_DIR) == "memory"
+    corpus = tmp_path / "corpus"
+    shutil.copytree(config.DATA_DIR / "raw", corpus / "raw")
+    shutil.copy(config.DATA_DIR / "metadata.csv", corpus)
+    (corpus / "processed").mkdir()
+    (corpus / "processed" / "cache.bin").write_bytes(b"\0" * 2_000_000)  # caches beside the texts are not the corpus
+    monkeypatch.setattr(config, "STREAM_THRESHOLD_MB", 1)
+    assert engine.corpus_size(corpus) == sum(p.stat().st_size for p in [corpus / "metadata.csv", *(corpus / "raw").iterdir()])
+    assert engine.choose_engine("auto", corpus) == "memory"
     monkeypatch.setattr(config, "STREAM_THRESHOLD_MB", 0)
     assert engine.choose_engine("auto", config.DATA_DIR) == "stream"
     monkeypatch.setattr(config, "STORE_DIR", tmp_path / "stores")

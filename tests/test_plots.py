@@ -280,7 +280,7 @@ def test_cooccurrence_marks_hidden_pairs_instead_of_drawing_zero():
     ax = figures.plot_cooccurrence(matrix, labeller=labeller("zh"), value_label="sentences with both")
     hidden = [p for p in ax.patches if p.get_hatch()]
     assert sorted((p.get_x() + 0.5, p.get_y() + 0.5) for p in hidden) == [(0.0, 2.0), (2.0, 0.0)], "the pair not shown is hatched"
-    assert [t.get_text() for t in ax.figure.legends[0].get_texts()] == ["未绘出：不在所示词对之中"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["未绘出：不在所示词对之中"]
     assert [t.get_text() for t in ax.texts] == ["5", "5"], "values written; no 0 for a hidden pair, none on the diagonal"
     assert np.ma.getmaskarray(ax.images[0].get_array())[[0, 2, 0, 1, 2], [2, 0, 0, 1, 2]].all(), "hidden pairs and the diagonal carry no value"
     dark = pd.DataFrame([[0, 40], [40, 0]], index=names[:2], columns=names[:2], dtype=float)

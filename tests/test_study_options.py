@@ -115,3 +115,9 @@ def test_maps_of_provinces_are_skipped_when_no_group_is_a_province(tmp_path):
     assert study.lacks_provinces("slogan_rate_map")
     assert study.skipped == ["slogan_rate_map"]
     assert not _study(tmp_path).lacks_provinces("slogan_rate_map"), "the seeds name five provinces"
+
+
+def test_keyness_by_document_when_the_study_groups_by_document(tmp_path, seeds, seed_dfm):
+    study = _study(tmp_path, group="doc_id")
+    tables, why = study.keyness(seed_dfm)
+    assert why is None and set(tables) == set(seeds.docs["doc_id"])

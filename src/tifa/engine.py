@@ -35,7 +35,7 @@ from tqdm import tqdm
 from tifa import config
 from tifa.corpus import Corpus, load_corpus
 from tifa.errors import InputError
-from tifa.readers import source_kind
+from tifa.readers import source_files, source_kind
 from tifa.store import Store, build_store
 from tifa.util.processes import worker_pool
 
@@ -232,11 +232,11 @@ def dask_client(client=None, scheduler: str | None = None) -> Iterator[object]:
 
 
 def corpus_size(path: str | Path | None) -> int:
-    """Bytes of a corpus: the file, or every file in the folder (recursively)."""
+    """Bytes of a corpus: the file, or ``metadata.csv`` and the texts it lists (not caches kept in the folder, such as data/processed)."""
     path = Path(path) if path is not None else config.DATA_DIR
-    if path.is_dir():
-        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
-    return path.stat().st_size if path.exists() else 0
+    if not path.exists():
+        return 0
+    return sum(p.stat().st_size for p in source_files(path) if p.is_file())
 
 
 def choose_engine(engine: str, corpus: str | Path | None) -> str:

@@ -132,7 +132,7 @@ class Study:
     def keyness(self, dfm) -> tuple[dict, str | None]:
         """Keyness of each group of the study against the rest, or against the parameter ``keyness_reference``,
         on the documents of the years ``keyness_years``: ``(tables by group, None)``, or ``({}, why there are none)``."""
-        from tifa.dfm import dfm_subset
+        from tifa.dfm import dfm_subset, group_keys
         from tifa.stats import textstat_keyness
 
         years, reference = self.params["keyness_years"], self.params["keyness_reference"]
@@ -141,7 +141,7 @@ class Study:
                 return {}, "keyness_years is set but the corpus has no year docvar"
             dfm = dfm_subset(dfm, dfm.docvars["year"].between(*years).fillna(False).to_numpy())
         where = "" if years is None else f" in {years[0]}–{years[1]}"
-        present = set(dfm.docvars[self.group].dropna().astype(str))
+        present = set(group_keys(dfm.docvars, self.group).dropna())  # doc_id (the index) too
         groups = [g for g in self.groups if str(g) in present]
         if reference is None:
             if len(groups) < 2:
