@@ -23,7 +23,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special, stats
 
 from tifa.covariates import merge_covariates
 from tifa.errors import InputError
@@ -168,6 +167,7 @@ def _vcov(data: pd.DataFrame, cluster: str | None, notes: list[str]) -> tuple[st
 
 def _fit_poisson(data, main, fe, cluster, notes, dropped) -> dict:
     import pyfixest as pf
+    from scipy import special  # scipy.stats and friends imported where used: a second off every command's start
 
     cluster, n_clusters = _vcov(data, cluster, notes)
     fml = main + (f" | {' + '.join(fe)}" if fe else "")
@@ -241,6 +241,7 @@ def _leave_out_absorbed(data: pd.DataFrame, lhs: str, fe: list[str], notes: list
 def _nb_profile(y, X, offset):
     """NB2 fit with alpha by profile maximum likelihood: ``(alpha, fit)``, ``fit(alpha, **kw)`` the GLM at a given alpha."""
     import statsmodels.api as sm
+    from scipy import optimize
 
     start = [None]
 
@@ -258,6 +259,7 @@ def _nb_profile(y, X, offset):
 def _fit_negbin(data, main, fe, cluster, notes, dropped) -> dict:
     import pyfixest as pf
     import statsmodels.api as sm
+    from scipy import stats
 
     lhs = main.split("~")[0].strip()
     fe_cols = {}
@@ -304,6 +306,8 @@ def tidy_estimates(terms: Sequence[str], estimate, se, *, conf: float, ratio: st
     A standard error that is not finite or below ``DEGENERATE_SE`` × max(1, |estimate|)
     is degenerate: its ``se, z, p`` and intervals are NA and a note names the term.
     """
+    from scipy import stats
+
     estimate, se = np.asarray(estimate, dtype=np.float64), np.asarray(se, dtype=np.float64)
     degenerate = ~np.isfinite(se) | (se <= DEGENERATE_SE * np.maximum(1.0, np.abs(estimate)))
     se = np.where(degenerate, np.nan, se)

@@ -18,7 +18,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from tifa import config
 from tifa.dfm import DFM, group_keys, group_rows, group_sums, group_values, refuse_output_names
@@ -67,6 +66,8 @@ def _check_docvars(docvars: pd.DataFrame, names: Sequence[str], what: str, sourc
 
 def poisson_interval(counts: np.ndarray, conf: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     """Exact (Garwood) interval for a Poisson mean given observed ``counts``: χ² quantiles, lower bound 0 for a zero count."""
+    from scipy import stats  # imported here: scipy.stats costs a second at the start of every command
+
     if not 0 < conf < 1:
         raise InputError(f"conf must lie between 0 and 1, not {conf!r}")
     k = np.asarray(counts, dtype=np.float64)
