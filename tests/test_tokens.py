@@ -284,3 +284,18 @@ def test_cache_entries_read_back_what_was_written(paragraphs):
     data = encode_entry(paragraphs)
     assert decode_entry(data) == paragraphs
     assert data.startswith(b"\x00") == all(isinstance(w, str) and w and "\x1e" not in w and "\x1f" not in w for p in paragraphs for w in p)
+
+
+def test_the_filter_decides_each_distinct_word_once_across_partitions(monkeypatch, tmp_path):
+    from collections import Counter
+
+    from tifa.features import build_dfm
+    from tifa.store import build_store
+
+    store = build_store(config.DATA_DIR, tmp_path / "store", partition_rows=2, progress=False)  # three partitions of the seeds
+    calls, keep = Counter(), TokenFilter.keep
+    monkeypatch.setattr(TokenFilter, "keep", lambda self, token, tag=None: calls.update([token]) or keep(self, token, tag))
+    x = build_dfm(store, token_filter=TokenFilter(), cache_dir=None)
+    assert len(store.partitions()) == 3 and x.shape[0] == 5
+    assert calls and max(calls.values()) == 1, "a word met in several partitions is decided once"
+    assert build_dfm(store, token_filter=TokenFilter(), cache_dir=None).features.tolist() == x.features.tolist()

@@ -177,11 +177,7 @@ class _Encoder:
         words = np.empty(len(self.words), dtype=object)
         words[:] = self.words  # (word, tag) tuples stay whole
         codes, distinct = pd.factorize(words)
-        keep, lower = self.filter.keep, self.filter.lowercase
-        mapped = []
-        for item in distinct:
-            word, tag = (item, None) if not self.pos else item
-            mapped.append((word.lower() if lower else word) if keep(word, tag) else None)
+        mapped = list(map(self.filter.kept_form, distinct))  # the filter remembers its decisions from partition to partition
         features = np.array(sorted({w for w in mapped if w is not None}), dtype=object)
         position = {w: i for i, w in enumerate(features)}
         column_of = np.array([position[w] if w is not None else -1 for w in mapped], dtype=np.int64)

@@ -60,6 +60,17 @@ class TokenFilter:
         prefixes = self.pos_prefixes
         return prefixes is None or (tag is not None and tag.startswith(prefixes))
 
+    def kept_form(self, item: str | tuple[str, str]) -> str | None:
+        """The form a word (or ``(word, tag)`` pair) is kept as, or None; decided once per distinct item (as :meth:`apply`)."""
+        decided = self._decided
+        kept = decided.get(item, _UNDECIDED)
+        if kept is _UNDECIDED:
+            if len(decided) > _MAX_DECIDED:
+                decided.clear()
+            word, tag = (item, None) if isinstance(item, str) else item
+            kept = decided[item] = (word.lower() if self.lowercase else word) if self.keep(word, tag) else None
+        return kept
+
     def apply(self, tokens: Sequence[str] | Sequence[tuple[str, str]]) -> list[str]:
         """Filtered tokens; items may be words or ``(word, tag)`` pairs."""
         decided = self._decided
