@@ -61,7 +61,7 @@ class TokenFilter:
         return prefixes is None or (tag is not None and tag.startswith(prefixes))
 
     def kept_form(self, item: str | tuple[str, str]) -> str | None:
-        """The form a word (or ``(word, tag)`` pair) is kept as, or None; decided once per distinct item (as :meth:`apply`)."""
+        """The form a word (or ``(word, tag)`` pair) is kept as, or None; decided once per distinct item and remembered."""
         decided = self._decided
         kept = decided.get(item, _UNDECIDED)
         if kept is _UNDECIDED:
@@ -73,17 +73,13 @@ class TokenFilter:
 
     def apply(self, tokens: Sequence[str] | Sequence[tuple[str, str]]) -> list[str]:
         """Filtered tokens; items may be words or ``(word, tag)`` pairs."""
-        decided = self._decided
-        if len(decided) > _MAX_DECIDED:
-            decided.clear()
-        out = []
+        decided, out = self._decided, []
         for item in tokens:
             if not isinstance(item, str):
                 item = tuple(item)
-            kept = decided.get(item, _UNDECIDED)
+            kept = decided.get(item, _UNDECIDED)  # the hit inline (once per token), the decision in kept_form (once per word)
             if kept is _UNDECIDED:
-                word, tag = (item, None) if isinstance(item, str) else item
-                kept = decided[item] = (word.lower() if self.lowercase else word) if self.keep(word, tag) else None
+                kept = self.kept_form(item)
             if kept is not None:
                 out.append(kept)
         return out
